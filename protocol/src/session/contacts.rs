@@ -1,0 +1,120 @@
+//! The contact list model the notification session keeps up to date.
+
+use crate::types::{BlpMode, Capabilities, GtcMode, List, ListMask, Name, Status};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub name: Name,
+    pub lists: ListMask,
+    /// Group ids (numbers before MSNP10, GUIDs after).
+    pub groups: Vec<String>,
+    /// MSNP10+ contact GUID.
+    pub guid: Option<String>,
+    pub status: Status,
+    pub caps: Option<Capabilities>,
+    pub msnobj: Option<Name>,
+    /// Personal message (MSNP11+ `UBX`).
+    pub psm: String,
+    /// Now playing, from `CurrentMedia`.
+    pub media: String,
+    /// `BPR` phone numbers and flags, by key (`PHH`, `MOB`, ...).
+    pub phones: BTreeMap<String, String>,
+}
+
+impl Contact {
+    pub fn new(email: &str, name: Name) -> Self {
+        Contact {
+            email: email.to_owned(),
+            name,
+            lists: ListMask::default(),
+            groups: Vec::new(),
+            guid: None,
+            status: Status::Offline,
+            caps: None,
+            msnobj: None,
+            psm: String::new(),
+            media: String::new(),
+            phones: BTreeMap::new(),
+        }
+    }
+    pub fn on(&self, list: List) -> bool {
+        self.lists.contains(list)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub name: Name,
+}
+
+/// Everything `SYN` tells, kept current by later commands. Keys are
+/// lower-cased e-mail addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactList {
+    pub contacts: BTreeMap<String, Contact>,
+    /// In the order the server listed them.
+    pub groups: Vec<Group>,
+    pub blp: BlpMode,
+    pub gtc: GtcMode,
+    /// List version (`SYN` serial or MSNP10 timestamp).
+    pub version: String,
+}
+
+pub(crate) fn key(email: &str) -> String {
+    email.to_ascii_lowercase()
+}
+
+impl ContactList {
+    pub fn get(&self, email: &str) -> Option<&Contact> {
+        self.contacts.get(&key(email))
+    }
+
+    pub(crate) fn entry(&mut self, email: &str, name: Option<&Name>) -> &mut Contact {
+        let c = self.contacts.entry(key(email)).or_insert_with(|| Contact::new(email, Name::new(email)));
+        if let Some(n) = name {
+            c.name = n.clone();
+        }
+        c
+    }
+
+    /// Find a contact by its MSNP10+ GUID.
+    pub fn by_guid(&self, guid: &str) -> Option<&Contact> {
+        self.contacts.values().find(|c| c.guid.as_deref() == Some(guid))
+    }
+
+    pub(crate) fn remove_from(&mut self, target: &str, list: List, group: Option<&str>) {
+        let k = if target.contains('@') {
+            key(target)
+        } else {
+            match self.by_guid(target) {
+                Some(c) => key(&c.email),
+                None => return,
+            }
+        };
+        let Some(c) = self.contacts.get_mut(&k) else { return };
+        match (list, group) {
+            (List::Forward, Some(g)) => c.groups.retain(|x| x != g),
+            _ => {
+                c.lists.remove(list);
+                if list == List::Forward {
+                    c.groups.clear();
+                }
+            }
+        }
+        if c.lists.is_empty() {
+            self.contacts.remove(&k);
+        }
+    }
+
+    /// The forward list: the people the user sees.
+    pub fn forward(&self) -> impl Iterator<Item = &Contact> {
+        self.contacts.values().filter(|c| c.on(List::Forward))
+    }
+
+    pub fn group_name(&self, id: &str) -> Option<&Name> {
+        self.groups.iter().find(|g| g.id == id).map(|g| &g.name)
+    }
+}

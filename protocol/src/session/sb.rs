@@ -1,0 +1,314 @@
+//! The client side of one switchboard (conversation) connection.
+
+use super::trids::TrIds;
+use super::SessionError;
+use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
+use crate::message::MessageBody;
+use crate::types::*;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// How this switchboard was reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SbStart {
+    /// I asked for it (`XFR SB`): `USR`, then `CAL` each invitee.
+    Call { cookie: String, invitees: Vec<String> },
+    /// I was invited (`RNG`): `ANS`.
+    Answer { cookie: String, session_id: String },
+}
+
+/// Names one message I sent, so the app can show its delivery state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(pub u64);
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SbEvent {
+    /// Authenticated; for `Answer`, with the roster already known.
+    Ready,
+    /// `CAL t RINGING`: the invitation is on its way.
+    Ringing { email: String },
+    /// A `CAL` failed (217 offline, 216 blocked, ...).
+    CallFailed { email: String, code: ErrorCode },
+    Joined { email: String, name: Name },
+    /// `idle` when the server dropped them for inactivity.
+    Left { email: String, idle: bool },
+    Message { email: String, name: Name, body: MessageBody },
+    /// The server passed the message on (`ACK`, or handed to someone with
+    /// mode `N`/`U`).
+    Sent(MessageId),
+    /// Not delivered: `NAK`, or the switchboard closed with it unacknowledged
+    /// or still queued. The app may retry it in a new switchboard.
+    Failed(MessageId),
+    /// Authentication refused (bad cookie) or another fatal error.
+    Error(ErrorCode),
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    New,
+    Authenticating,
+    Ready,
+    Closed,
+}
+
+/// One switchboard session.
+#[derive(Debug)]
+pub struct SbSession {
+    email: String,
+    dialect: Dialect,
+    start: SbStart,
+    phase: Phase,
+    framer: Framer,
+    trids: TrIds,
+    out: Vec<u8>,
+    events: VecDeque<SbEvent>,
+    roster: BTreeMap<String, Name>,
+    /// Messages typed before anyone joined.
+    queue: VecDeque<(MessageId, MessageBody, AckMode)>,
+    /// Sent, waiting for `ACK`/`NAK`.
+    unacked: HashMap<TrId, (MessageId, AckMode)>,
+    cals: HashMap<TrId, String>,
+    next_id: u64,
+}
+
+impl SbSession {
+    /// `email` is my own address; `dialect` what the NS negotiated.
+    pub fn new(email: impl Into<String>, dialect: Dialect, start: SbStart) -> Self {
+        SbSession {
+            email: email.into(),
+            dialect,
+            start,
+            phase: Phase::New,
+            framer: Framer::new(Direction::ToClient, Limits::default()),
+            trids: TrIds::default(),
+            out: Vec::new(),
+            events: VecDeque::new(),
+            roster: BTreeMap::new(),
+            queue: VecDeque::new(),
+            unacked: HashMap::new(),
+            cals: HashMap::new(),
+            next_id: 0,
+        }
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.out.is_empty() { None } else { Some(std::mem::take(&mut self.out)) }
+    }
+    pub fn poll_event(&mut self) -> Option<SbEvent> {
+        self.events.pop_front()
+    }
+    /// Who else is here, by lower-case address.
+    pub fn participants(&self) -> impl Iterator<Item = (&String, &Name)> {
+        self.roster.iter()
+    }
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Ready
+    }
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    fn send(&mut self, cmd: ClientCommand) {
+        encode_client(&cmd, &mut self.out);
+    }
+
+    pub fn start(&mut self) {
+        if self.phase != Phase::New {
+            return;
+        }
+        let trid = self.trids.next();
+        let email = self.email.clone();
+        let cmd = match &self.start {
+            SbStart::Call { cookie, .. } => ClientCommand::SbUsr { trid, email, cookie: cookie.clone() },
+            SbStart::Answer { cookie, session_id } => {
+                ClientCommand::Ans { trid, email, cookie: cookie.clone(), session_id: session_id.clone() }
+            }
+        };
+        self.send(cmd);
+        self.phase = Phase::Authenticating;
+    }
+
+    /// Invite someone (`CAL`).
+    pub fn invite(&mut self, email: &str) -> Result<TrId, SessionError> {
+        if self.phase != Phase::Ready {
+            return Err(SessionError::Misuse("the switchboard is not ready"));
+        }
+        let trid = self.trids.next();
+        self.cals.insert(trid, email.to_owned());
+        self.send(ClientCommand::Cal { trid, email: email.to_owned() });
+        Ok(trid)
+    }
+
+    /// Send a message. Before anyone has joined it is queued and goes out on
+    /// the first `JOI`/`IRO`; nothing is dropped.
+    pub fn send_message(&mut self, body: MessageBody, ack: AckMode) -> Result<MessageId, SessionError> {
+        if self.phase == Phase::Closed {
+            return Err(SessionError::Misuse("the switchboard is closed"));
+        }
+        self.next_id += 1;
+        let id = MessageId(self.next_id);
+        if self.phase == Phase::Ready && !self.roster.is_empty() {
+            self.transmit(id, body, ack);
+        } else {
+            self.queue.push_back((id, body, ack));
+        }
+        Ok(id)
+    }
+
+    /// Typing notice: unacknowledged, and not worth queueing.
+    pub fn send_typing(&mut self) {
+        if self.phase == Phase::Ready && !self.roster.is_empty() {
+            let payload = MessageBody::Typing { user: self.email.clone() }.to_bytes();
+            let trid = self.trids.next();
+            self.send(ClientCommand::Msg { trid, ack: AckMode::Unacknowledged, payload });
+        }
+    }
+
+    fn transmit(&mut self, id: MessageId, body: MessageBody, ack: AckMode) {
+        let trid = self.trids.next();
+        self.send(ClientCommand::Msg { trid, ack, payload: body.to_bytes() });
+        match ack {
+            AckMode::Acknowledged | AckMode::Data => {
+                self.unacked.insert(trid, (id, ack));
+            }
+            // No ACK will come; the server took it.
+            AckMode::NakOnly | AckMode::Unacknowledged => {
+                if ack == AckMode::NakOnly {
+                    self.unacked.insert(trid, (id, ack));
+                }
+                self.events.push_back(SbEvent::Sent(id));
+            }
+        }
+    }
+
+    fn flush_queue(&mut self) {
+        if self.phase != Phase::Ready || self.roster.is_empty() {
+            return;
+        }
+        while let Some((id, body, ack)) = self.queue.pop_front() {
+            self.transmit(id, body, ack);
+        }
+    }
+
+    /// Leave politely.
+    pub fn leave(&mut self) {
+        if self.phase != Phase::Closed {
+            self.send(ClientCommand::Out);
+            self.close();
+        }
+    }
+
+    pub fn handle_close(&mut self) {
+        self.close();
+    }
+
+    fn close(&mut self) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.phase = Phase::Closed;
+        let mut failed: Vec<MessageId> = self
+            .unacked
+            .drain()
+            .filter(|(_, (_, mode))| matches!(mode, AckMode::Acknowledged | AckMode::Data))
+            .map(|(_, (id, _))| id)
+            .collect();
+        failed.extend(self.queue.drain(..).map(|(id, _, _)| id));
+        failed.sort();
+        self.events.extend(failed.into_iter().map(SbEvent::Failed));
+        self.events.push_back(SbEvent::Closed);
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.framer.push(bytes);
+        loop {
+            match self.framer.next_frame() {
+                Ok(Some(frame)) => {
+                    if let Ok(cmd) = decode_server(&frame, Context::sb(self.dialect)) {
+                        self.handle_command(cmd);
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    self.close();
+                    break;
+                }
+            }
+            if self.phase == Phase::Closed {
+                break;
+            }
+        }
+    }
+
+    fn handle_command(&mut self, cmd: ServerCommand) {
+        use ServerCommand as S;
+        match cmd {
+            S::UsrOk { .. } if self.phase == Phase::Authenticating => {
+                self.phase = Phase::Ready;
+                self.events.push_back(SbEvent::Ready);
+                if let SbStart::Call { invitees, .. } = self.start.clone() {
+                    for e in invitees {
+                        let _ = self.invite(&e);
+                    }
+                }
+            }
+            S::Iro { email, name, .. } => {
+                self.roster.insert(email.to_ascii_lowercase(), name.clone());
+                self.events.push_back(SbEvent::Joined { email, name });
+            }
+            S::AnsOk { .. } if self.phase == Phase::Authenticating => {
+                self.phase = Phase::Ready;
+                self.events.push_back(SbEvent::Ready);
+                self.flush_queue();
+            }
+            S::CalRinging { trid, .. } => {
+                if let Some(email) = self.cals.remove(&trid) {
+                    self.events.push_back(SbEvent::Ringing { email });
+                }
+            }
+            S::Joi { email, name, .. } => {
+                self.roster.insert(email.to_ascii_lowercase(), name.clone());
+                self.events.push_back(SbEvent::Joined { email, name });
+                self.flush_queue();
+            }
+            S::Bye { email, reason } => {
+                self.roster.remove(&email.to_ascii_lowercase());
+                self.events.push_back(SbEvent::Left { email, idle: reason.as_deref() == Some("1") });
+            }
+            S::Msg { email, name, payload } => {
+                let body = MessageBody::parse(&payload);
+                self.events.push_back(SbEvent::Message { email, name, body });
+            }
+            S::Ack { trid } => {
+                if let Some((id, mode)) = self.unacked.remove(&trid) {
+                    if mode != AckMode::NakOnly {
+                        self.events.push_back(SbEvent::Sent(id));
+                    }
+                }
+            }
+            S::Nak { trid } => {
+                if let Some((id, _)) = self.unacked.remove(&trid) {
+                    self.events.push_back(SbEvent::Failed(id));
+                }
+            }
+            S::Error { code, trid, .. } => {
+                if let Some(email) = trid.and_then(|t| self.cals.remove(&t)) {
+                    self.events.push_back(SbEvent::CallFailed { email, code });
+                } else if let Some((id, _)) = trid.and_then(|t| self.unacked.remove(&t)) {
+                    self.events.push_back(SbEvent::Failed(id));
+                } else {
+                    self.events.push_back(SbEvent::Error(code));
+                    if self.phase == Phase::Authenticating {
+                        self.close();
+                    }
+                }
+            }
+            S::Out { .. } => self.close(),
+            _ => {}
+        }
+    }
+}
