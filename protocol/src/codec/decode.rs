@@ -218,7 +218,9 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
         "ADD" => {
             let trid = a.trid()?;
             let list = a.parse("unknown list")?;
-            let serial = if a.left() >= 4 && a.peek().is_some_and(is_digits) { a.opt_num() } else { None };
+            // `ser email name` vs `email name gid`: a serial is digits followed by an address.
+            let has_serial = a.peek().is_some_and(is_digits) && a.peek_at(1).is_some_and(|t| t.contains('@'));
+            let serial = if has_serial { a.opt_num() } else { None };
             let email = a.string()?;
             let name = a.name()?;
             let group = a.opt().map(str::to_owned);

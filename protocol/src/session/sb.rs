@@ -256,6 +256,8 @@ impl SbSession {
                     }
                 }
             }
+            // Escargot also announces our own arrival; we are not a participant.
+            S::Iro { email, .. } | S::Joi { email, .. } if email.eq_ignore_ascii_case(&self.email) => {}
             S::Iro { email, name, .. } => {
                 self.roster.insert(email.to_ascii_lowercase(), name.clone());
                 self.events.push_back(SbEvent::Joined { email, name });

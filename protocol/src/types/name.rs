@@ -1,10 +1,10 @@
-use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use std::fmt;
 
-/// Characters that must be escaped in a text parameter: anything that would
-/// split the line (space, CR, LF, controls), `%` itself, and every non-ASCII
-/// byte (done by `utf8_percent_encode`).
-const PARAM: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
+/// Characters left as they are in a text parameter: the URL "unreserved" set
+/// plus `@`, as MSN clients leave them. Everything else (space, `%`, markup of
+/// an msnobj, every non-ASCII byte) is escaped.
+const PARAM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'@');
 
 /// A URL-encoded text parameter (friendly name, group name, msnobj, phone
 /// number), held decoded. Decoding is lenient as real servers require: raw

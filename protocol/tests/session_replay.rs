@@ -1,0 +1,369 @@
+//! Captured sessions replayed through the state machines with a fixed clock.
+//! The server side of a transcript is fed in order; every client line of the
+//! transcript must come out of the session, either on its own (login, sync,
+//! CHL answers, queued messages) or from the API call a user would make.
+
+mod support;
+
+use msnp::codec::*;
+use msnp::message::MessageBody;
+use msnp::session::*;
+use msnp::types::*;
+use std::collections::VecDeque;
+use std::time::Duration;
+use support::{Entry, Section};
+use web_time::Instant;
+
+/// One line the session wrote, decoded.
+fn drain_lines(bytes: Vec<u8>, ctx: Context, into: &mut VecDeque<(ClientCommand, Vec<u8>)>) {
+    let mut f = Framer::new(Direction::ToServer, Limits::default());
+    f.push(&bytes);
+    while let Some(frame) = f.next_frame().unwrap() {
+        let mut raw = frame.line.clone();
+        raw.extend_from_slice(b"\r\n");
+        raw.extend(frame.payload.iter().flatten());
+        into.push_back((decode_client(&frame, ctx).unwrap(), raw));
+    }
+}
+
+/// How closely a produced client line must match the transcript's.
+#[derive(Clone, Copy, PartialEq)]
+enum Match {
+    /// Same command and TrID (MD5 hashes, capability numbers may differ).
+    NameAndTrid,
+    /// Same command only (the log's client numbered from 42).
+    Name,
+}
+
+fn check(expected: &Entry, got: &(ClientCommand, Vec<u8>), m: Match, exact: &[&str], where_: &str) {
+    let got_line = String::from_utf8_lossy(&got.1).into_owned();
+    let got_first = got_line.lines().next().unwrap_or("").to_owned();
+    let name = |l: &str| l.split(' ').next().unwrap_or("").to_owned();
+    assert_eq!(name(&got_first), name(&expected.line), "{where_}: expected {:?}, session sent {got_first:?}", expected.line);
+    if m == Match::NameAndTrid {
+        let trid = |l: &str| l.split(' ').nth(1).map(str::to_owned);
+        assert_eq!(trid(&got_first), trid(&expected.line), "{where_}: {got_first:?} vs {:?}", expected.line);
+    }
+    if exact.contains(&name(&expected.line).as_str()) {
+        assert_eq!(got.1, expected.bytes(), "{where_}: exact bytes");
+    }
+}
+
+struct NsRun {
+    s: NsSession,
+    events: Vec<NsEvent>,
+}
+
+/// `user` performs the action behind a client line and returns true, or
+/// returns false when the line should come from the session by itself later
+/// (a real client may pipeline what we send after a reply).
+fn replay_ns(sec: &Section, cfg: NsConfig, m: Match, exact: &[&str], mut user: impl FnMut(&mut NsSession, &Entry) -> bool) -> NsRun {
+    let t0 = Instant::now();
+    let mut s = NsSession::new(cfg);
+    let mut produced = VecDeque::new();
+    let mut events = Vec::new();
+    let mut waiting: VecDeque<(Entry, String)> = VecDeque::new();
+    s.start(t0);
+    drain_lines(s.poll_transmit().unwrap_or_default(), Context::ns(s.dialect()), &mut produced);
+    for (i, e) in sec.entries.iter().enumerate() {
+        let now = t0 + Duration::from_millis(i as u64);
+        let where_ = format!("{} line {i} {:?}", sec.name, e.line);
+        match e.dir {
+            Direction::ToClient => s.handle_input(&e.bytes(), now),
+            Direction::ToServer => {
+                if produced.is_empty() && waiting.is_empty() && !user(&mut s, e) {
+                    waiting.push_back((e.clone(), where_.clone()));
+                } else if !waiting.is_empty() {
+                    waiting.push_back((e.clone(), where_.clone()));
+                }
+            }
+        }
+        while let Some(ev) = s.poll_event() {
+            if let NsEvent::NeedTicket { .. } = ev {
+                // The next client line in the transcript carries the ticket.
+                let ticket = sec.entries[i + 1..].iter().find(|e| e.line.contains("TWN S")).unwrap();
+                let t = ticket.line.rsplit(' ').next().unwrap();
+                s.provide_ticket(Secret::new(t), now).unwrap();
+            }
+            events.push(ev);
+        }
+        if let Some(b) = s.poll_transmit() {
+            drain_lines(b, Context::ns(s.dialect()), &mut produced);
+        }
+        if e.dir == Direction::ToServer && waiting.is_empty() {
+            let got = produced.pop_front().unwrap_or_else(|| panic!("{where_}: session sent nothing"));
+            check(e, &got, m, exact, &where_);
+        }
+        while !waiting.is_empty() && !produced.is_empty() {
+            let (want, w) = waiting.pop_front().unwrap();
+            check(&want, &produced.pop_front().unwrap(), m, exact, &w);
+        }
+    }
+    assert!(waiting.is_empty(), "{}: never sent {:?}", sec.name, waiting);
+    assert!(produced.is_empty(), "{}: unexpected extra lines {:?}", sec.name, produced);
+    NsRun { s, events }
+}
+
+fn user_actions(s: &mut NsSession, e: &Entry) -> bool {
+    let args: Vec<&str> = e.line.split(' ').collect();
+    match args[0] {
+        "ADD" => {
+            s.add_to_list(args[2].parse().unwrap(), args[3], None).unwrap();
+        }
+        "XFR" => {
+            s.request_switchboard().unwrap();
+        }
+        "OUT" => s.sign_out(),
+        other => panic!("no user action for {other}"),
+    }
+    true
+}
+
+#[test]
+fn escargot_msnp2_login_sync_presence_lists() {
+    for (who, me, other) in [("A-NS", "alice@example.com", "bob@example.com"), ("B-NS", "bob@example.com", "alice@example.com")] {
+        let sec = support::section("escargot-msnp2-two-users.txt", who);
+        let mut cfg = NsConfig::new(me, "password");
+        cfg.dialects = vec![Dialect::MSNP2];
+        let run = replay_ns(&sec, cfg, Match::NameAndTrid, &["VER", "INF", "SYN", "CHG", "ADD", "XFR"], user_actions);
+        let ev = &run.events;
+        assert!(ev.contains(&NsEvent::DialectChosen(Dialect::MSNP2)));
+        assert!(ev.iter().any(|e| matches!(e, NsEvent::LoggedIn { email, .. } if email == me)));
+        assert!(ev.contains(&NsEvent::ContactListSynced));
+        assert!(ev.contains(&NsEvent::OwnStatus(Status::Online)));
+        assert!(matches!(ev.last(), Some(NsEvent::SignedOut(SignOutReason::UserRequested))));
+        let c = run.s.contacts().get(other).expect("contact known");
+        if who == "A-NS" {
+            assert!(c.on(List::Forward) && c.on(List::Allow));
+            assert_eq!(c.status, Status::Online, "NLN from bob");
+            assert!(ev.iter().any(|e| matches!(e, NsEvent::SwitchboardReady { addr, cookie, .. } if addr == "127.0.0.1:1864" && cookie == "00e4eece09d15ce28d5d")));
+        } else {
+            assert!(c.on(List::Reverse) && c.on(List::Allow));
+            assert!(ev.iter().any(|e| matches!(e, NsEvent::AddedBy { email, .. } if email == other)));
+            assert!(ev.iter().any(|e| matches!(e, NsEvent::Invited { session_id, email, .. } if session_id == "7c6433ca-551a-456e-acf0-89f13b156d37" && email == other)));
+            assert_eq!(c.status, Status::Offline, "FLN alice at the end");
+        }
+    }
+}
+
+#[test]
+fn escargot_msnp8_twn_login_with_ticket() {
+    let sec = support::section("escargot-msnp8-twn-two-users.txt", "A-NS");
+    let mut cfg = NsConfig::new("alice@example.com", "unused");
+    cfg.dialects = vec![Dialect::MSNP8];
+    // CVR, both USRs (including the ticket) and SYN must match byte for byte.
+    let run = replay_ns(&sec, cfg, Match::NameAndTrid, &["VER", "CVR", "USR", "SYN", "ADD", "XFR"], user_actions);
+    assert!(run.events.iter().any(|e| matches!(e, NsEvent::NeedTicket { challenge } if challenge == "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")));
+    let bob = run.s.contacts().get("bob@example.com").unwrap();
+    assert_eq!(bob.lists, ListMask(3));
+    assert_eq!(bob.groups, vec!["0".to_owned()]);
+    assert_eq!(run.s.contacts().groups[0].name.as_str(), "Other Contacts");
+    assert_eq!(bob.status, Status::Online);
+    assert_eq!(bob.caps, Some(Capabilities(0)));
+}
+
+#[test]
+fn msnp9_log_referral_then_sync_of_42_contacts_and_challenge() {
+    let first = support::section("amsn-msnp9-log.txt", "amsn-ns");
+    let mut cfg = NsConfig::new("sunyin@hotmail.com", "unused");
+    cfg.dialects = vec![Dialect::MSNP9, Dialect::MSNP8];
+    cfg.client = ClientVersion { os_version: "6.0".into(), client_version: "6.0.0602".into(), ..ClientVersion::default() };
+    let run = replay_ns(&first, cfg.clone(), Match::Name, &[], |_, e| panic!("no user action expected: {}", e.line));
+    assert!(run.events.contains(&NsEvent::Redirect { addr: "207.46.107.67:1863".into() }));
+    assert!(run.s.is_closed());
+
+    let second = support::section("amsn-msnp9-log.txt", "amsn-ns-referred");
+    // QRY must be the known answer, byte for byte apart from the TrID.
+    // The 2003 client sent CHG before the SYN reply; ours sends it once synced.
+    let run = replay_ns(&second, cfg, Match::Name, &[], |_, e| {
+        assert!(e.line.starts_with("CHG"), "no user action expected: {}", e.line);
+        false
+    });
+    let ev = &run.events;
+    assert!(ev.iter().any(|e| matches!(e, NsEvent::LoggedIn { name, .. } if name.as_str() == ":) (h)")));
+    assert!(ev.contains(&NsEvent::ContactListSynced));
+    let cl = run.s.contacts();
+    assert_eq!(cl.contacts.len(), 42);
+    assert_eq!(cl.groups.len(), 5);
+    assert_eq!(cl.get("yulei716@hotmail.com").unwrap().status, Status::Away);
+    assert_eq!(cl.get("caiying@hotmail.com").unwrap().caps, Some(Capabilities(536870948)));
+    assert_eq!(cl.get("jiong_zhao@hotmail.com").unwrap().phones.get("PHM").map(String::as_str), Some("86 13816884612"));
+    assert!(ev.iter().any(|e| matches!(e, NsEvent::Notice(MessageBody::Profile { .. }))));
+    assert!(ev.contains(&NsEvent::Notice(MessageBody::InitialEmail { inbox_unread: 0, folders_unread: 138 })));
+}
+
+#[test]
+fn msnp9_challenge_answer_is_exact() {
+    let sec = support::section("amsn-msnp9-log.txt", "amsn-ns-referred");
+    let chl = sec.entries.iter().find(|e| e.command() == "CHL").unwrap();
+    let qry = sec.entries.iter().find(|e| e.command() == "QRY" && e.dir == Direction::ToServer).unwrap();
+    // Bring a session online quickly, then feed the CHL.
+    let mut cfg = NsConfig::new("sunyin@hotmail.com", "x");
+    cfg.dialects = vec![Dialect::MSNP9];
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    for l in ["VER 1 MSNP9", "CVR 2 a b c d e", "USR 3 TWN S x"] {
+        s.handle_input(format!("{l}\r\n").as_bytes(), t);
+    }
+    s.provide_ticket(Secret::new("t"), t).unwrap();
+    s.handle_input(b"USR 4 OK sunyin@hotmail.com x 1 0\r\nSYN 5 1 0 0\r\n", t);
+    assert!(s.is_online());
+    s.poll_transmit();
+    s.handle_input(&chl.bytes(), t);
+    let out = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+    let want = String::from_utf8(qry.bytes()).unwrap().replacen("QRY 51", "QRY 7", 1);
+    assert_eq!(out, want);
+}
+
+struct SbRun {
+    events: Vec<SbEvent>,
+}
+
+fn replay_sb(sec: &Section, me: &str, start: SbStart, mut user: impl FnMut(&mut SbSession, &Entry), before: impl FnOnce(&mut SbSession)) -> SbRun {
+    let mut s = SbSession::new(me, sec.dialect, start);
+    s.start();
+    before(&mut s);
+    let mut produced = VecDeque::new();
+    let mut events = Vec::new();
+    drain_lines(s.poll_transmit().unwrap_or_default(), Context::sb(sec.dialect), &mut produced);
+    for (i, e) in sec.entries.iter().enumerate() {
+        let where_ = format!("{} line {i} {:?}", sec.name, e.line);
+        match e.dir {
+            Direction::ToClient => s.handle_input(&e.bytes()),
+            Direction::ToServer if produced.is_empty() => user(&mut s, e),
+            Direction::ToServer => {}
+        }
+        events.extend(std::iter::from_fn(|| s.poll_event()));
+        if let Some(b) = s.poll_transmit() {
+            drain_lines(b, Context::sb(sec.dialect), &mut produced);
+        }
+        if e.dir == Direction::ToServer {
+            let got = produced.pop_front().unwrap_or_else(|| panic!("{where_}: session sent nothing"));
+            // Switchboard lines are fully determined: compare every byte.
+            assert_eq!(String::from_utf8_lossy(&got.1), String::from_utf8_lossy(&e.bytes()), "{where_}");
+        }
+    }
+    assert!(produced.is_empty(), "{}: extra {:?}", sec.name, produced);
+    SbRun { events }
+}
+
+fn arial(text: &str) -> MessageBody {
+    MessageBody::text(text, msnp::message::TextFormat { font: "Arial".into(), ..Default::default() })
+}
+
+#[test]
+fn escargot_caller_switchboard_queues_until_join() {
+    for file in ["escargot-msnp2-two-users.txt", "escargot-msnp8-twn-two-users.txt"] {
+        let sec = support::section(file, "A-SB");
+        let cookie = sec.entries[0].line.rsplit(' ').next().unwrap().to_owned();
+        let run = replay_sb(
+            &sec,
+            "alice@example.com",
+            SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] },
+            |s, e| match e.command() {
+                "MSG" => s.send_typing(),
+                "OUT" => s.leave(),
+                other => panic!("{other}"),
+            },
+            // Typed before anyone joined: must wait for bob's JOI.
+            |s| {
+                s.send_message(arial("Hello Bob"), AckMode::Acknowledged).unwrap();
+            },
+        );
+        let ev = &run.events;
+        assert!(ev.contains(&SbEvent::Ringing { email: "bob@example.com".into() }));
+        assert!(ev.contains(&SbEvent::Sent(MessageId(1))), "ACK 3 confirms the queued message");
+        assert!(ev.iter().any(|e| matches!(e, SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "Hi Alice")));
+        assert!(ev.contains(&SbEvent::Left { email: "bob@example.com".into(), idle: false }));
+        assert_eq!(ev.last(), Some(&SbEvent::Closed));
+    }
+}
+
+#[test]
+fn escargot_answerer_switchboard_ignores_own_join() {
+    let sec = support::section("escargot-msnp2-two-users.txt", "B-SB");
+    let ans = &sec.entries[0].line;
+    let parts: Vec<&str> = ans.split(' ').collect();
+    let start = SbStart::Answer { cookie: parts[3].into(), session_id: parts[4].into() };
+    let run = replay_sb(
+        &sec,
+        "bob@example.com",
+        start,
+        |s, e| match e.command() {
+            "MSG" => {
+                s.send_message(MessageBody::Text { text: "Hi Alice".into(), format: None }, AckMode::NakOnly).unwrap();
+            }
+            "OUT" => s.leave(),
+            other => panic!("{other}"),
+        },
+        |_| {},
+    );
+    let joined: Vec<_> = run.events.iter().filter_map(|e| if let SbEvent::Joined { email, .. } = e { Some(email.as_str()) } else { None }).collect();
+    assert_eq!(joined, ["alice@example.com"], "Escargot's JOI of ourselves is not a participant");
+    assert!(run.events.iter().any(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if user == "alice@example.com")));
+}
+
+#[test]
+fn closing_with_unacked_and_queued_messages_reports_them_failed() {
+    let mut s = SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+    s.start();
+    s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n");
+    let sent = s.send_message(arial("one"), AckMode::Acknowledged).unwrap();
+    s.handle_input(b"BYE b@x 1\r\n");
+    let queued = s.send_message(arial("two"), AckMode::Acknowledged).unwrap();
+    s.handle_close();
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(ev.contains(&SbEvent::Left { email: "b@x".into(), idle: true }));
+    assert!(ev.contains(&SbEvent::Failed(sent)));
+    assert!(ev.contains(&SbEvent::Failed(queued)));
+    assert_eq!(ev.last(), Some(&SbEvent::Closed));
+}
+
+#[test]
+fn wrong_password_is_login_failed_911() {
+    let mut cfg = NsConfig::new("a@x.com", "bad");
+    cfg.dialects = vec![Dialect::MSNP7];
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(b"VER 1 MSNP7\r\nINF 2 MD5\r\nUSR 3 MD5 S 123.456\r\n911 4\r\n", t);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(ev.contains(&NsEvent::LoginFailed(ErrorCode::AuthenticationFailed)));
+    assert!(s.is_closed());
+}
+
+#[test]
+fn keepalive_ping_and_missing_qng_times_out() {
+    let mut cfg = NsConfig::new("a@x.com", "p");
+    cfg.dialects = vec![Dialect::MSNP9];
+    cfg.keepalive = Duration::from_secs(30);
+    cfg.reply_timeout = Duration::from_secs(10);
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(b"VER 1 MSNP9\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
+    s.provide_ticket(Secret::new("t"), t).unwrap();
+    s.handle_input(b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
+    s.poll_transmit();
+    assert_eq!(s.poll_timeout(), Some(t + Duration::from_secs(30)));
+    s.handle_timeout(t + Duration::from_secs(30));
+    assert_eq!(s.poll_transmit().unwrap(), b"PNG\r\n");
+    s.handle_input(b"QNG 50\r\n", t + Duration::from_secs(31));
+    s.handle_timeout(t + Duration::from_secs(61));
+    assert_eq!(s.poll_transmit().unwrap(), b"PNG\r\n");
+    s.handle_timeout(t + Duration::from_secs(72));
+    assert!(s.is_closed());
+    assert!(std::iter::from_fn(|| s.poll_event()).any(|e| e == NsEvent::SignedOut(SignOutReason::Timeout)));
+}
+
+#[test]
+fn login_step_times_out_when_server_stays_silent() {
+    // Escargot closes or ignores misused commands: never wait forever.
+    let t = Instant::now();
+    let mut s = NsSession::new(NsConfig::new("a@x.com", "p"));
+    s.start(t);
+    let deadline = s.poll_timeout().unwrap();
+    s.handle_timeout(deadline);
+    assert!(s.is_closed());
+}
