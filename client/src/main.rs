@@ -1,1 +1,4 @@
-fn main() {}
+//! Entry point: only mounts the app.
+fn main() {
+    yew::Renderer::<client::app::App>::new().render();
+}

@@ -1,0 +1,104 @@
+//! The contact list: groups (collapsible, with counts) and contacts.
+
+use crate::net::Controller;
+use crate::state::{ContactView, GroupView};
+use crate::view::{sections, status_class};
+use msnp::types::Status;
+use std::collections::HashSet;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ContactListProps {
+    pub contacts: Vec<ContactView>,
+    pub groups: Vec<GroupView>,
+    pub ctrl: Controller,
+}
+
+#[component]
+pub fn ContactList(props: &ContactListProps) -> Html {
+    let collapsed = use_state(HashSet::<String>::new);
+    let add_open = use_state(|| false);
+    let open = |email: &str| {
+        let ctrl = props.ctrl.clone();
+        let email = email.to_owned();
+        (
+            {
+                let (c, e) = (ctrl.clone(), email.clone());
+                Callback::from(move |_: MouseEvent| {
+                    c.conversation_with(&e, true);
+                })
+            },
+            Callback::from(move |k: KeyboardEvent| {
+                if k.key() == "Enter" {
+                    ctrl.conversation_with(&email, true);
+                }
+            }),
+        )
+    };
+    let on_add = {
+        let ctrl = props.ctrl.clone();
+        let add_open = add_open.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                let input = e.target_unchecked_into::<HtmlInputElement>();
+                ctrl.add_contact(&input.value());
+                input.set_value("");
+                add_open.set(false);
+            }
+        })
+    };
+    html! {
+        <div class="contacts">
+            <div class="toolbar">
+                <button class="link" onclick={ let a = add_open.clone(); Callback::from(move |_| a.set(!*a)) }>{"+ Add a contact"}</button>
+                if *add_open {
+                    <input data-testid="add-contact" placeholder="E-mail address, then Enter" onkeydown={on_add} />
+                }
+            </div>
+            { for sections(&props.contacts, &props.groups).into_iter().map(|sec| {
+                let name = sec.name.clone();
+                let is_collapsed = collapsed.contains(&name);
+                let toggle = {
+                    let collapsed = collapsed.clone();
+                    let name = name.clone();
+                    Callback::from(move |_| {
+                        let mut c = (*collapsed).clone();
+                        if !c.remove(&name) { c.insert(name.clone()); }
+                        collapsed.set(c);
+                    })
+                };
+                html! {
+                    <section class="group" data-testid="group" data-name={name.clone()}>
+                        <button class="group-head" onclick={toggle} aria-expanded={(!is_collapsed).to_string()}>
+                            <span class="arrow">{ if is_collapsed { "▸" } else { "▾" } }</span>
+                            {format!("{} ({}/{})", name, sec.online, sec.contacts.len())}
+                        </button>
+                        if !is_collapsed {
+                            <ul>
+                            { for sec.contacts.iter().map(|c| {
+                                let (ondblclick, onkeydown) = open(&c.email);
+                                let st = if c.status == Status::Offline { "FLN" } else { c.status.code() };
+                                html! {
+                                    <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
+                                        data-testid="contact" data-email={c.email.clone()} data-status={st}
+                                        title={format!("{} <{}> — {}", c.name, c.email, c.status.label())}
+                                        {ondblclick} {onkeydown}>
+                                        <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
+                                        <span class="name">{c.name.clone()}</span>
+                                        if c.status != Status::Offline && c.status != Status::Online {
+                                            <span class="state">{format!(" ({})", c.status.label())}</span>
+                                        }
+                                        if !c.psm.is_empty() { <span class="psm">{format!(" - {}", c.psm)}</span> }
+                                        if c.blocked { <span class="blocked">{" (blocked)"}</span> }
+                                    </li>
+                                }
+                            }) }
+                            </ul>
+                        }
+                    </section>
+                }
+            }) }
+        </div>
+    }
+}

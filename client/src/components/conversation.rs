@@ -1,0 +1,167 @@
+//! Conversation tabs and the active conversation window.
+
+use crate::net::Controller;
+use crate::state::{AppState, Conversation, Delivery, MessageKind};
+use crate::view::typing_text;
+use msnp::message::TextFormat;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ConversationsProps {
+    pub state: UseReducerHandle<AppState>,
+    pub ctrl: Controller,
+}
+
+/// The name to show for an address: the contact's friendly name if known.
+fn display_name(state: &AppState, email: &str) -> String {
+    if email.eq_ignore_ascii_case(&state.me.email) {
+        return state.me.name.clone();
+    }
+    state.contacts.iter().find(|c| c.email.eq_ignore_ascii_case(email)).map(|c| c.name.clone()).unwrap_or_else(|| email.to_owned())
+}
+
+/// Incoming formatting goes through styles only; text stays text.
+fn style_of(f: &Option<TextFormat>) -> String {
+    let Some(f) = f else { return String::new() };
+    let e = &f.effects;
+    let font: String = f.font.chars().filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-').collect();
+    format!(
+        "font-family: '{font}', sans-serif; color: {}; font-weight: {}; font-style: {}; text-decoration: {} {};",
+        f.css_color(),
+        if e.bold { "bold" } else { "normal" },
+        if e.italic { "italic" } else { "normal" },
+        if e.underline { "underline" } else { "" },
+        if e.strikethrough { "line-through" } else { "" },
+    )
+}
+
+#[component]
+pub fn Conversations(props: &ConversationsProps) -> Html {
+    let state = &props.state;
+    if state.conversations.is_empty() {
+        return html! {};
+    }
+    let tabs = state.conversations.iter().map(|c| {
+        let ctrl = props.ctrl.clone();
+        let id = c.id;
+        let label = c.with.iter().map(|e| display_name(state, e)).collect::<Vec<_>>().join(", ");
+        let active = state.active == Some(c.id);
+        let close = {
+            let ctrl = ctrl.clone();
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                ctrl.close_conversation(id);
+            })
+        };
+        let focus = props.ctrl.clone();
+        let onclick = Callback::from(move |_| focus.conversation_focus(id));
+        html! {
+            <div role="tab" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()} {onclick}>
+                <span>{label}</span>
+                <button class="close" aria-label="Close conversation" onclick={close}>{"×"}</button>
+            </div>
+        }
+    });
+    let active = state.active.and_then(|id| state.conversation(id));
+    html! {
+        <div class="conversations window">
+            <div class="tabs" role="tablist">{ for tabs }</div>
+            if let Some(c) = active {
+                <ConversationView key={c.id} conv={c.clone()} state={state.clone()} ctrl={props.ctrl.clone()} />
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConversationViewProps {
+    conv: Conversation,
+    state: UseReducerHandle<AppState>,
+    ctrl: Controller,
+}
+
+#[component]
+fn ConversationView(props: &ConversationViewProps) -> Html {
+    let c = &props.conv;
+    let state = &props.state;
+    let draft = use_state(String::new);
+    let list_ref = use_node_ref();
+    {
+        let list_ref = list_ref.clone();
+        let n = c.messages.len();
+        use_effect_with(n, move |_| {
+            if let Some(el) = list_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    let send = {
+        let (ctrl, draft, id) = (props.ctrl.clone(), draft.clone(), c.id);
+        Callback::from(move |_: ()| {
+            let text = (*draft).clone();
+            if !text.trim().is_empty() {
+                ctrl.send_text(id, &text, TextFormat { font: "Segoe UI".into(), ..TextFormat::default() });
+                draft.set(String::new());
+            }
+        })
+    };
+    let oninput = {
+        let (ctrl, draft, id) = (props.ctrl.clone(), draft.clone(), c.id);
+        Callback::from(move |e: InputEvent| {
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            ctrl.typing(id);
+        })
+    };
+    let onkeydown = {
+        let send = send.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && !e.shift_key() {
+                e.prevent_default();
+                send.emit(());
+            }
+        })
+    };
+    let nudge = {
+        let (ctrl, id) = (props.ctrl.clone(), c.id);
+        Callback::from(move |_| ctrl.nudge(id))
+    };
+    let typing_names: Vec<String> = c.typing.iter().map(|(e, _)| display_name(state, e)).collect();
+    html! {
+        <div class="conversation" data-testid="conversation" data-with={c.with.join(",")}>
+            <div class="to">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</div>
+            <div class="messages" ref={list_ref} aria-live="polite">
+                { for c.messages.iter().map(|m| {
+                    let retry = {
+                        let (ctrl, conv, id) = (props.ctrl.clone(), c.id, m.id);
+                        Callback::from(move |_| ctrl.retry(conv, id))
+                    };
+                    match &m.kind {
+                        MessageKind::Notice(t) => html! { <div class="notice">{t.clone()}</div> },
+                        MessageKind::Nudge => html! {
+                            <div class="message nudge" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
+                                { if m.from == state.me.email { "You have just sent a nudge.".to_owned() } else { format!("{} has just sent you a nudge.", display_name(state, &m.from)) } }
+                            </div>
+                        },
+                        MessageKind::Text { text, format } => html! {
+                            <div class="message" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
+                                <div class="who">{format!("{} says:", display_name(state, &m.from))}</div>
+                                <div class="text" style={style_of(format)}>{text.clone()}</div>
+                                if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
+                                if m.delivery == Delivery::Failed {
+                                    <span class="delivery failed">{"Not delivered. "}<button class="link" onclick={retry}>{"Retry"}</button></span>
+                                }
+                            </div>
+                        },
+                    }
+                }) }
+            </div>
+            <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
+            <div class="compose">
+                <div class="compose-tools"><button data-testid="nudge" title="Send a nudge" onclick={nudge}>{"Nudge"}</button></div>
+                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" />
+                <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,65 @@
+//! My own name, status and personal message, editable in place.
+
+use crate::net::Controller;
+use crate::state::Me;
+use crate::view::status_class;
+use msnp::types::Status;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct MeBarProps {
+    pub me: Me,
+    pub supports_psm: bool,
+    pub ctrl: Controller,
+}
+
+/// Commit an edit on Enter or when the field loses focus.
+fn commit(ctrl: &Controller, apply: fn(&Controller, &str)) -> (Callback<KeyboardEvent>, Callback<FocusEvent>) {
+    let c1 = ctrl.clone();
+    let c2 = ctrl.clone();
+    (
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                apply(&c1, &e.target_unchecked_into::<HtmlInputElement>().value());
+            }
+        }),
+        Callback::from(move |e: FocusEvent| apply(&c2, &e.target_unchecked_into::<HtmlInputElement>().value())),
+    )
+}
+
+#[component]
+pub fn MeBar(props: &MeBarProps) -> Html {
+    let me = &props.me;
+    let status = me.status.unwrap_or(Status::Online);
+    let on_status = {
+        let ctrl = props.ctrl.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(st) = e.target_unchecked_into::<HtmlSelectElement>().value().parse::<Status>() {
+                ctrl.set_status(st);
+            }
+        })
+    };
+    let (name_key, name_blur) = commit(&props.ctrl, |c, v| {
+        if !v.trim().is_empty() {
+            c.set_name(v.trim())
+        }
+    });
+    let (psm_key, psm_blur) = commit(&props.ctrl, |c, v| c.set_personal_message(v));
+    html! {
+        <div class="me">
+            <span class={classes!("status-icon", status_class(status))} aria-hidden="true"/>
+            <div class="me-fields">
+                <input class="me-name" data-testid="me-name" key={me.name.clone()} value={me.name.clone()} aria-label="My display name" onkeydown={name_key} onblur={name_blur} />
+                <select data-testid="me-status" aria-label="My status" onchange={on_status}>
+                    { for Status::ALL.iter().filter(|s| **s != Status::Offline).map(|s| html! {
+                        <option value={s.code()} selected={*s == status}>{s.label()}</option>
+                    }) }
+                </select>
+                <input class="me-psm" data-testid="me-psm" key={me.psm.clone()} value={me.psm.clone()} disabled={!props.supports_psm}
+                    placeholder={ if props.supports_psm { "<Type a personal message>" } else { "(personal messages need MSNP11+)" } }
+                    onkeydown={psm_key} onblur={psm_blur} />
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! One component per file.
+pub mod contact_list;
+pub mod conversation;
+pub mod me_bar;
+pub mod signin;

@@ -1,0 +1,12 @@
+//! msn-web: MSN Messenger in the browser. The `msnp` crate does all protocol
+//! work; this crate owns WebSockets, state and rendering.
+#![forbid(unsafe_code)]
+// Yew props hold callbacks, which have no useful Debug.
+#![allow(missing_debug_implementations)]
+
+pub mod app;
+pub mod components;
+pub mod net;
+pub mod settings;
+pub mod state;
+pub mod view;

@@ -1,0 +1,775 @@
+//! The network side of the app: one NS socket and one socket per
+//! conversation, each feeding an `msnp` session, whose events become
+//! [`Action`]s. The controller is the only place that touches sessions.
+
+pub mod passport;
+pub mod socket;
+
+use crate::settings::Settings;
+use crate::state::{Action, ChatMessage, ContactView, Delivery, GroupView, MessageKind};
+use gloo::timers::callback::{Interval, Timeout};
+use msnp::message::{MessageBody, TextFormat};
+use msnp::session::{MessageId, NsConfig, NsEvent, NsSession, SbEvent, SbSession, SbStart, SignOutReason};
+use msnp::types::{AckMode, Dialect, ErrorCode, List, Secret, Status, TrId};
+use socket::{Closed, Writer};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen_futures::spawn_local;
+use web_time::Instant;
+use yew::Callback;
+
+/// Milliseconds since the epoch, for typing-indicator expiry.
+pub fn now_ms() -> f64 {
+    js_sys_now()
+}
+
+fn js_sys_now() -> f64 {
+    web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// Typing notices go out at most this often while the user types.
+const TYPING_EVERY_MS: f64 = 4000.0;
+/// A contact's typing indicator lapses after this long without a notice.
+const TYPING_SHOWN_MS: f64 = 6000.0;
+
+struct NsConn {
+    session: NsSession,
+    tx: Writer,
+    /// Guards against callbacks of sockets already replaced.
+    socket: u64,
+}
+
+struct SbConn {
+    session: SbSession,
+    tx: Writer,
+    socket: u64,
+    /// Session message id -> our local message id.
+    ids: HashMap<MessageId, u64>,
+}
+
+#[derive(Default)]
+struct Conv {
+    with: Vec<String>,
+    sb: Option<SbConn>,
+    /// Messages waiting for a switchboard.
+    outbox: Vec<(u64, MessageBody)>,
+    requested: bool,
+    last_typing: f64,
+}
+
+struct Inner {
+    dispatch: Callback<Action>,
+    settings: Settings,
+    ns: Option<NsConn>,
+    signed_in: bool,
+    /// Set when the user signs out, so a closed socket is not "lost".
+    leaving: bool,
+    reconnect_attempt: u32,
+    convs: HashMap<u64, Conv>,
+    sb_requests: HashMap<TrId, u64>,
+    /// What I sent, by local id, for retries.
+    sent: HashMap<u64, (u64, MessageBody)>,
+    next_id: u64,
+    _ticker: Option<Interval>,
+    _retry: Option<Timeout>,
+}
+
+/// Cheap to clone; shared with components through a context.
+#[derive(Clone)]
+pub struct Controller(Rc<RefCell<Inner>>);
+
+impl PartialEq for Controller {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Controller")
+    }
+}
+
+/// The relay's WebSocket URL, with `?target=` when a server is named.
+pub fn relay_url(relay: &str, target: Option<&str>) -> String {
+    let base = if relay.trim().is_empty() {
+        let loc = gloo::utils::window().location();
+        let proto = if loc.protocol().unwrap_or_default() == "https:" { "wss" } else { "ws" };
+        format!("{proto}://{}/ws", loc.host().unwrap_or_default())
+    } else {
+        relay.trim().to_owned()
+    };
+    match target.map(str::trim).filter(|t| !t.is_empty()) {
+        None => base,
+        Some(t) => {
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}target={}", t.replace(':', "%3A"))
+        }
+    }
+}
+
+/// The sentence shown for a failed sign-in or a lost connection.
+pub fn login_error_text(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::AuthenticationFailed => "Wrong e-mail address or password (911).".into(),
+        other => format!("Sign-in failed: {other}."),
+    }
+}
+
+fn closed_text(c: &Closed, what: &str) -> String {
+    match c.code {
+        Some(1011) => format!("The relay could not reach the {what}: {}", if c.reason.is_empty() { "connection failed" } else { &c.reason }),
+        _ if c.before_open => format!("Could not connect to the relay (it refused the connection or is not running). {}", c.reason),
+        _ => format!("The connection to the {what} was lost."),
+    }
+}
+
+fn dialects(protocol: &str) -> Vec<Dialect> {
+    match protocol.parse::<Dialect>() {
+        Ok(d) => vec![d],
+        Err(_) => Dialect::all_newest_first(),
+    }
+}
+
+impl Controller {
+    pub fn new(dispatch: Callback<Action>) -> Self {
+        let c = Controller(Rc::new(RefCell::new(Inner {
+            dispatch,
+            settings: Settings::default(),
+            ns: None,
+            signed_in: false,
+            leaving: false,
+            reconnect_attempt: 0,
+            convs: HashMap::new(),
+            sb_requests: HashMap::new(),
+            sent: HashMap::new(),
+            next_id: 0,
+            _ticker: None,
+            _retry: None,
+        })));
+        let weak = Rc::downgrade(&c.0);
+        let ticker = Interval::new(1000, move || {
+            if let Some(inner) = weak.upgrade() {
+                Controller(inner).tick();
+            }
+        });
+        c.0.borrow_mut()._ticker = Some(ticker);
+        c
+    }
+
+    fn weak(&self) -> Weak<RefCell<Inner>> {
+        Rc::downgrade(&self.0)
+    }
+
+    fn dispatch(&self, a: Action) {
+        let d = self.0.borrow().dispatch.clone();
+        d.emit(a);
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut i = self.0.borrow_mut();
+        i.next_id += 1;
+        i.next_id
+    }
+
+    /// Start signing in with these settings.
+    pub fn sign_in(&self, settings: Settings) {
+        settings.save();
+        {
+            let mut i = self.0.borrow_mut();
+            i.settings = settings;
+            i.leaving = false;
+            i.signed_in = false;
+            i.reconnect_attempt = 0;
+        }
+        self.dispatch(Action::Connecting { reconnecting: false });
+        let server = self.0.borrow().settings.server.clone();
+        self.connect_ns(Some(server));
+    }
+
+    fn connect_ns(&self, target: Option<String>) {
+        let s = self.0.borrow().settings.clone();
+        let mut cfg = NsConfig::new(s.email.trim(), Secret::new(s.password.clone()));
+        cfg.dialects = dialects(&s.protocol);
+        cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
+        let url = relay_url(&s.relay, target.as_deref());
+        let socket = self.next_id();
+        let (w1, w2) = (self.weak(), self.weak());
+        let tx = socket::open(
+            &url,
+            move |bytes| {
+                if let Some(i) = w1.upgrade() {
+                    Controller(i).ns_input(socket, &bytes);
+                }
+            },
+            move |closed| {
+                if let Some(i) = w2.upgrade() {
+                    Controller(i).ns_closed(socket, closed);
+                }
+            },
+        );
+        match tx {
+            Ok(tx) => {
+                let mut session = NsSession::new(cfg);
+                session.start(Instant::now());
+                self.0.borrow_mut().ns = Some(NsConn { session, tx, socket });
+                self.pump_ns();
+            }
+            Err(e) => self.dispatch(Action::Failed(e)),
+        }
+    }
+
+    fn ns_input(&self, socket: u64, bytes: &[u8]) {
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(ns) = i.ns.as_mut().filter(|n| n.socket == socket) else { return };
+            ns.session.handle_input(bytes, Instant::now());
+        }
+        self.pump_ns();
+    }
+
+    fn ns_closed(&self, socket: u64, closed: Closed) {
+        let current = self.0.borrow().ns.as_ref().is_some_and(|n| n.socket == socket);
+        if !current {
+            return;
+        }
+        let was_closed = self.0.borrow().ns.as_ref().is_some_and(|n| n.session.is_closed());
+        {
+            let mut i = self.0.borrow_mut();
+            if let Some(ns) = i.ns.as_mut() {
+                ns.session.handle_close();
+            }
+        }
+        if !was_closed {
+            // The session did not end on its own terms: say why, from the socket.
+            let signed_in = self.0.borrow().signed_in;
+            if !signed_in {
+                self.0.borrow_mut().ns = None;
+                self.dispatch(Action::Failed(closed_text(&closed, "server")));
+                return;
+            }
+        }
+        self.pump_ns();
+    }
+
+    /// Write what the NS session queued and act on its events.
+    fn pump_ns(&self) {
+        let mut events = Vec::new();
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(ns) = i.ns.as_mut() else { return };
+            if let Some(bytes) = ns.session.poll_transmit() {
+                let _ = ns.tx.unbounded_send(bytes);
+            }
+            while let Some(e) = ns.session.poll_event() {
+                events.push(e);
+            }
+        }
+        let mut contacts_changed = false;
+        for e in events {
+            match e {
+                NsEvent::ContactUpdated { .. } | NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
+                    contacts_changed = true
+                }
+                other => self.ns_event(other),
+            }
+        }
+        if contacts_changed {
+            self.publish_contacts();
+        }
+        // Events may have queued more bytes (QRY, CHG after sync...).
+        let more = {
+            let mut i = self.0.borrow_mut();
+            i.ns.as_mut().and_then(|ns| ns.session.poll_transmit().map(|b| (b, ns.tx.clone())))
+        };
+        if let Some((b, tx)) = more {
+            let _ = tx.unbounded_send(b);
+        }
+    }
+
+    fn publish_contacts(&self) {
+        let action = {
+            let i = self.0.borrow();
+            let Some(ns) = i.ns.as_ref() else { return };
+            let cl = ns.session.contacts();
+            let contacts = cl
+                .forward()
+                .map(|c| ContactView {
+                    email: c.email.to_ascii_lowercase(),
+                    name: c.name.as_str().to_owned(),
+                    status: c.status,
+                    psm: c.psm.clone(),
+                    groups: c.groups.clone(),
+                    blocked: c.on(List::Block),
+                })
+                .collect();
+            let groups = cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
+            Action::Contacts { contacts, groups }
+        };
+        self.dispatch(action);
+    }
+
+    fn ns_event(&self, e: NsEvent) {
+        match e {
+            NsEvent::NeedTicket { .. } => {
+                let s = self.0.borrow().settings.clone();
+                let url = if s.passport.trim().is_empty() { "/NotRST.srf".to_owned() } else { s.passport.trim().to_owned() };
+                let me = self.clone();
+                spawn_local(async move {
+                    match passport::fetch_ticket(&url, s.email.trim(), &s.password).await {
+                        Ok(ticket) => {
+                            let r = me.0.borrow_mut().ns.as_mut().map(|ns| ns.session.provide_ticket(Secret::new(ticket), Instant::now()));
+                            if let Some(Err(e)) = r {
+                                me.dispatch(Action::Failed(e.to_string()));
+                            }
+                            me.pump_ns();
+                        }
+                        Err(msg) => {
+                            me.0.borrow_mut().leaving = true;
+                            if let Some(ns) = me.0.borrow_mut().ns.take() {
+                                ns.tx.close_channel();
+                            }
+                            me.dispatch(Action::Failed(msg));
+                        }
+                    }
+                });
+            }
+            NsEvent::Redirect { addr } => {
+                if let Some(ns) = self.0.borrow_mut().ns.take() {
+                    ns.tx.close_channel();
+                }
+                self.connect_ns(Some(addr));
+            }
+            NsEvent::LoginFailed(code) => {
+                self.0.borrow_mut().leaving = true;
+                self.dispatch(Action::Failed(login_error_text(code)));
+            }
+            NsEvent::NoCommonDialect => {
+                self.0.borrow_mut().leaving = true;
+                self.dispatch(Action::Failed("The server does not support the protocol version chosen.".into()));
+            }
+            NsEvent::LoggedIn { email, name } => {
+                let psm = self.0.borrow().ns.as_ref().is_some_and(|n| n.session.dialect().has_psm());
+                self.0.borrow_mut().signed_in = true;
+                self.dispatch(Action::SignedIn { email: email.to_ascii_lowercase(), name: name.into_string(), supports_psm: psm });
+            }
+            NsEvent::ContactListSynced => {
+                self.0.borrow_mut().reconnect_attempt = 0;
+                self.dispatch(Action::Online);
+                self.publish_contacts();
+            }
+            NsEvent::OwnStatus(st) => self.dispatch(Action::Me { name: None, status: Some(st), psm: None }),
+            NsEvent::OwnName(n) => self.dispatch(Action::Me { name: Some(n.into_string()), status: None, psm: None }),
+            NsEvent::OwnPersonalMessage(p) => self.dispatch(Action::Me { name: None, status: None, psm: Some(p) }),
+            NsEvent::SwitchboardReady { request, addr, cookie } => {
+                let conv = self.0.borrow_mut().sb_requests.remove(&request);
+                if let Some(conv) = conv {
+                    let with = self.0.borrow().convs.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
+                    self.open_sb(conv, &addr, SbStart::Call { cookie, invitees: with });
+                }
+            }
+            NsEvent::Invited { session_id, addr, cookie, email, .. } => {
+                let conv = self.conversation_with(&email, false);
+                self.open_sb(conv, &addr, SbStart::Answer { cookie, session_id });
+            }
+            NsEvent::Error { code, request } => {
+                use msnp::session::Request;
+                if let Some(Request::Switchboard) = request {
+                    // Fail what was waiting for it.
+                    let waiting: Vec<u64> = self.0.borrow().convs.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
+                    for conv in waiting {
+                        self.fail_outbox(conv);
+                    }
+                }
+                self.dispatch(Action::Failed(format!("{code}")));
+            }
+            NsEvent::SignedOut(reason) => self.signed_out(reason),
+            _ => {}
+        }
+    }
+
+    fn signed_out(&self, reason: SignOutReason) {
+        let (leaving, signed_in) = {
+            let i = self.0.borrow();
+            (i.leaving, i.signed_in)
+        };
+        if let Some(ns) = self.0.borrow_mut().ns.take() {
+            ns.tx.close_channel();
+        }
+        let text = match &reason {
+            SignOutReason::UserRequested => None,
+            SignOutReason::SignedInElsewhere => Some("You were signed out because you signed in from another place."),
+            SignOutReason::ServerShutdown => Some("The server is shutting down."),
+            SignOutReason::Timeout => Some("The server stopped answering."),
+            SignOutReason::ServerClosed => Some("The server closed the connection."),
+            SignOutReason::ProtocolError(_) => Some("The server sent data that could not be read."),
+        };
+        let retry = signed_in && !leaving && !matches!(reason, SignOutReason::UserRequested | SignOutReason::SignedInElsewhere);
+        if retry {
+            self.schedule_reconnect();
+        } else if leaving || !signed_in {
+            if let Some(t) = text {
+                if !leaving {
+                    self.dispatch(Action::Failed(t.into()));
+                }
+            }
+            if signed_in {
+                self.dispatch(Action::SignedOut);
+            }
+        } else {
+            if let Some(t) = text {
+                self.dispatch(Action::Failed(t.into()));
+            }
+            self.dispatch(Action::SignedOut);
+        }
+    }
+
+    /// Lost the NS while signed in: reconnect with backoff, keeping
+    /// conversations, status and anything typed.
+    fn schedule_reconnect(&self) {
+        let attempt = {
+            let mut i = self.0.borrow_mut();
+            i.reconnect_attempt += 1;
+            i.signed_in = true;
+            i.reconnect_attempt
+        };
+        self.dispatch(Action::Connecting { reconnecting: true });
+        let delay = (500u32 << attempt.min(6)).min(30_000);
+        let weak = self.weak();
+        let t = Timeout::new(delay, move || {
+            if let Some(i) = weak.upgrade() {
+                let c = Controller(i);
+                let server = c.0.borrow().settings.server.clone();
+                c.connect_ns(Some(server));
+            }
+        });
+        self.0.borrow_mut()._retry = Some(t);
+    }
+
+    pub fn sign_out(&self) {
+        let mut i = self.0.borrow_mut();
+        i.leaving = true;
+        for conv in i.convs.values_mut() {
+            if let Some(sb) = conv.sb.as_mut() {
+                sb.session.leave();
+                if let Some(b) = sb.session.poll_transmit() {
+                    let _ = sb.tx.unbounded_send(b);
+                }
+                sb.tx.close_channel();
+            }
+        }
+        i.convs.clear();
+        if let Some(ns) = i.ns.as_mut() {
+            ns.session.sign_out();
+        }
+        drop(i);
+        self.pump_ns();
+    }
+
+    fn tick(&self) {
+        {
+            let mut i = self.0.borrow_mut();
+            if let Some(ns) = i.ns.as_mut() {
+                ns.session.handle_timeout(Instant::now());
+            }
+        }
+        self.pump_ns();
+        self.dispatch(Action::Tick { now: now_ms() });
+    }
+
+    pub fn set_status(&self, st: Status) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_status(st));
+        self.report(r);
+        self.0.borrow_mut().settings.status = st.code().into();
+    }
+
+    pub fn set_name(&self, name: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_name(name));
+        self.report(r);
+    }
+
+    pub fn set_personal_message(&self, psm: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_personal_message(psm));
+        self.report(r);
+    }
+
+    pub fn add_contact(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_to_list(List::Forward, email.trim(), None));
+        self.report(r);
+    }
+
+    pub fn block(&self, email: &str, block: bool) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
+        self.report(r);
+    }
+
+    fn report<T>(&self, r: Option<Result<T, msnp::session::SessionError>>) {
+        if let Some(Err(e)) = r {
+            self.dispatch(Action::Failed(e.to_string()));
+        }
+        self.pump_ns();
+    }
+
+    /// The open one-to-one conversation with `email`, or a new one.
+    pub fn conversation_with(&self, email: &str, focus: bool) -> u64 {
+        let email = email.to_ascii_lowercase();
+        let existing = self.0.borrow().convs.iter().find(|(_, c)| c.with == [email.clone()]).map(|(id, _)| *id);
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let id = self.next_id();
+                self.0.borrow_mut().convs.insert(id, Conv { with: vec![email.clone()], ..Conv::default() });
+                id
+            }
+        };
+        self.dispatch(Action::Open { id, with: vec![email], focus });
+        id
+    }
+
+    pub fn conversation_focus(&self, conv: u64) {
+        self.dispatch(Action::Focus(conv));
+    }
+
+    pub fn close_conversation(&self, conv: u64) {
+        if let Some(mut c) = self.0.borrow_mut().convs.remove(&conv) {
+            if let Some(sb) = c.sb.as_mut() {
+                sb.session.leave();
+                if let Some(b) = sb.session.poll_transmit() {
+                    let _ = sb.tx.unbounded_send(b);
+                }
+                sb.tx.close_channel();
+            }
+        }
+        self.dispatch(Action::Close(conv));
+    }
+
+    pub fn send_text(&self, conv: u64, text: &str, format: TextFormat) {
+        let id = self.next_id();
+        let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
+        let body = MessageBody::text(text, format.clone());
+        let message = ChatMessage {
+            id,
+            from: me.clone(),
+            from_name: me,
+            kind: MessageKind::Text { text: text.to_owned(), format: Some(format) },
+            delivery: Delivery::Pending,
+        };
+        self.dispatch(Action::Message { conv, message });
+        self.send_body(conv, id, body);
+    }
+
+    pub fn nudge(&self, conv: u64) {
+        let id = self.next_id();
+        let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
+        let message = ChatMessage { id, from: me.clone(), from_name: me, kind: MessageKind::Nudge, delivery: Delivery::Pending };
+        self.dispatch(Action::Message { conv, message });
+        self.send_body(conv, id, MessageBody::Nudge);
+    }
+
+    /// Send again a message that failed.
+    pub fn retry(&self, conv: u64, id: u64) {
+        let body = self.0.borrow().sent.get(&id).map(|(_, b)| b.clone());
+        if let Some(body) = body {
+            self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Pending });
+            self.send_body(conv, id, body);
+        }
+    }
+
+    fn send_body(&self, conv: u64, id: u64, body: MessageBody) {
+        self.0.borrow_mut().sent.insert(id, (conv, body.clone()));
+        let sent = {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
+                Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
+                    Ok(mid) => {
+                        sb.ids.insert(mid, id);
+                        true
+                    }
+                    Err(_) => false,
+                },
+                None => false,
+            }
+        };
+        if sent {
+            self.pump_sb(conv);
+        } else {
+            self.0.borrow_mut().convs.get_mut(&conv).map(|c| c.outbox.push((id, body)));
+            self.ensure_switchboard(conv);
+        }
+    }
+
+    fn ensure_switchboard(&self, conv: u64) {
+        let r = {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            if c.requested || c.sb.as_ref().is_some_and(|sb| !sb.session.is_closed()) {
+                return;
+            }
+            c.requested = true;
+            i.ns.as_mut().map(|ns| ns.session.request_switchboard())
+        };
+        match r {
+            Some(Ok(trid)) => {
+                self.0.borrow_mut().sb_requests.insert(trid, conv);
+                self.pump_ns();
+            }
+            // Offline or reconnecting: the outbox waits for the next sign-in.
+            _ => {
+                if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
+                    c.requested = false;
+                }
+            }
+        }
+    }
+
+    fn fail_outbox(&self, conv: u64) {
+        let failed: Vec<u64> = {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            c.requested = false;
+            c.outbox.drain(..).map(|(id, _)| id).collect()
+        };
+        for id in failed {
+            self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed });
+        }
+    }
+
+    fn open_sb(&self, conv: u64, addr: &str, start: SbStart) {
+        let s = self.0.borrow().settings.clone();
+        let dialect = self.0.borrow().ns.as_ref().map(|n| n.session.dialect()).unwrap_or(Dialect::MSNP8);
+        let socket = self.next_id();
+        let (w1, w2) = (self.weak(), self.weak());
+        let tx = socket::open(
+            &relay_url(&s.relay, Some(addr)),
+            move |bytes| {
+                if let Some(i) = w1.upgrade() {
+                    Controller(i).sb_input(conv, socket, &bytes);
+                }
+            },
+            move |_| {
+                if let Some(i) = w2.upgrade() {
+                    Controller(i).sb_closed(conv, socket);
+                }
+            },
+        );
+        let Ok(tx) = tx else {
+            self.fail_outbox(conv);
+            return;
+        };
+        let mut session = SbSession::new(s.email.trim(), dialect, start);
+        session.start();
+        let mut ids = HashMap::new();
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            c.requested = false;
+            for (id, body) in c.outbox.drain(..) {
+                if let Ok(mid) = session.send_message(body, AckMode::Acknowledged) {
+                    ids.insert(mid, id);
+                }
+            }
+            if let Some(old) = c.sb.take() {
+                old.tx.close_channel();
+            }
+            c.sb = Some(SbConn { session, tx, socket, ids });
+        }
+        self.pump_sb(conv);
+    }
+
+    fn sb_input(&self, conv: u64, socket: u64, bytes: &[u8]) {
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else { return };
+            sb.session.handle_input(bytes);
+        }
+        self.pump_sb(conv);
+    }
+
+    fn sb_closed(&self, conv: u64, socket: u64) {
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else { return };
+            sb.session.handle_close();
+        }
+        self.pump_sb(conv);
+    }
+
+    fn pump_sb(&self, conv: u64) {
+        let (events, ids) = {
+            let mut i = self.0.borrow_mut();
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()) else { return };
+            if let Some(b) = sb.session.poll_transmit() {
+                let _ = sb.tx.unbounded_send(b);
+            }
+            (std::iter::from_fn(|| sb.session.poll_event()).collect::<Vec<_>>(), sb.ids.clone())
+        };
+        for e in events {
+            match e {
+                SbEvent::Message { email, name, body } => self.incoming(conv, email, name.into_string(), body),
+                SbEvent::Sent(mid) => {
+                    if let Some(id) = ids.get(&mid) {
+                        self.dispatch(Action::Delivery { conv, id: *id, delivery: Delivery::Sent });
+                    }
+                }
+                SbEvent::Failed(mid) => {
+                    if let Some(id) = ids.get(&mid) {
+                        self.dispatch(Action::Delivery { conv, id: *id, delivery: Delivery::Failed });
+                    }
+                }
+                SbEvent::CallFailed { email, code } => {
+                    self.notice(conv, format!("{email} could not be invited: {code}."));
+                }
+                SbEvent::Closed => {
+                    // The next message starts a new switchboard.
+                    if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
+                        if let Some(sb) = c.sb.take() {
+                            sb.tx.close_channel();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn notice(&self, conv: u64, text: String) {
+        let id = self.next_id();
+        let message = ChatMessage { id, from: String::new(), from_name: String::new(), kind: MessageKind::Notice(text), delivery: Delivery::Received };
+        self.dispatch(Action::Message { conv, message });
+    }
+
+    fn incoming(&self, conv: u64, email: String, name: String, body: MessageBody) {
+        let email = email.to_ascii_lowercase();
+        let kind = match body {
+            MessageBody::Text { text, format } => MessageKind::Text { text, format },
+            MessageBody::Nudge => MessageKind::Nudge,
+            MessageBody::Typing { .. } => {
+                self.dispatch(Action::Typing { conv, email, until: now_ms() + TYPING_SHOWN_MS });
+                return;
+            }
+            // Invitations, winks, P2P: not supported yet; say so rather than drop it.
+            MessageBody::Invite { .. } => MessageKind::Notice(format!("{name} sent an invitation this client cannot accept yet.")),
+            _ => return,
+        };
+        let id = self.next_id();
+        self.dispatch(Action::Message { conv, message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received } });
+    }
+
+    /// The user is typing in `conv`: tell the others, at most every few seconds.
+    pub fn typing(&self, conv: u64) {
+        let now = now_ms();
+        {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            if now - c.last_typing < TYPING_EVERY_MS {
+                return;
+            }
+            let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else { return };
+            c.last_typing = now;
+            sb.session.send_typing();
+        }
+        self.pump_sb(conv);
+    }
+}

@@ -1,0 +1,247 @@
+//! The one app state, changed only through [`Action`]s.
+
+use msnp::message::TextFormat;
+use msnp::types::Status;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// `connection-status` `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnState {
+    #[default]
+    Offline,
+    Connecting,
+    Online,
+    Reconnecting,
+}
+
+impl ConnState {
+    pub fn attr(self) -> &'static str {
+        match self {
+            ConnState::Offline => "offline",
+            ConnState::Connecting => "connecting",
+            ConnState::Online => "online",
+            ConnState::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactView {
+    pub email: String,
+    pub name: String,
+    pub status: Status,
+    pub psm: String,
+    pub groups: Vec<String>,
+    pub blocked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+}
+
+/// `message` `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Sent,
+    Failed,
+    Received,
+}
+
+impl Delivery {
+    pub fn attr(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+            Delivery::Received => "sent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageKind {
+    Text { text: String, format: Option<TextFormat> },
+    Nudge,
+    /// "Bob has left the conversation." and the like.
+    Notice(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMessage {
+    /// Local id, unique in this page.
+    pub id: u64,
+    pub from: String,
+    pub from_name: String,
+    pub kind: MessageKind,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub id: u64,
+    /// The other people, lower-case addresses.
+    pub with: Vec<String>,
+    pub messages: Vec<ChatMessage>,
+    /// Who is typing, with the time (ms) their indicator lapses.
+    pub typing: Vec<(String, f64)>,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Me {
+    pub email: String,
+    pub name: String,
+    pub status: Option<Status>,
+    pub psm: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppState {
+    pub conn: ConnState,
+    /// What went wrong, in words a person understands.
+    pub error: Option<String>,
+    pub signed_in: bool,
+    pub me: Me,
+    pub supports_psm: bool,
+    pub contacts: Vec<ContactView>,
+    pub groups: Vec<GroupView>,
+    pub conversations: Vec<Conversation>,
+    pub active: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Connecting { reconnecting: bool },
+    Failed(String),
+    SignedIn { email: String, name: String, supports_psm: bool },
+    Online,
+    SignedOut,
+    Contacts { contacts: Vec<ContactView>, groups: Vec<GroupView> },
+    Me { name: Option<String>, status: Option<Status>, psm: Option<String> },
+    /// Open a conversation with these people, or find the open one.
+    Open { id: u64, with: Vec<String>, focus: bool },
+    Focus(u64),
+    Close(u64),
+    Message { conv: u64, message: ChatMessage },
+    Delivery { conv: u64, id: u64, delivery: Delivery },
+    Typing { conv: u64, email: String, until: f64 },
+    /// Drop typing indicators older than `now`.
+    Tick { now: f64 },
+}
+
+impl AppState {
+    pub fn conversation(&self, id: u64) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.id == id)
+    }
+    fn conv_mut(&mut self, id: u64) -> Option<&mut Conversation> {
+        self.conversations.iter_mut().find(|c| c.id == id)
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Connecting { reconnecting } => {
+                s.conn = if reconnecting { ConnState::Reconnecting } else { ConnState::Connecting };
+                if !reconnecting {
+                    s.error = None;
+                }
+            }
+            Action::Failed(msg) => {
+                s.error = Some(msg);
+                if !s.signed_in {
+                    s.conn = ConnState::Offline;
+                }
+            }
+            Action::SignedIn { email, name, supports_psm } => {
+                s.signed_in = true;
+                s.error = None;
+                s.me.email = email;
+                s.me.name = name;
+                s.supports_psm = supports_psm;
+            }
+            Action::Online => {
+                s.conn = ConnState::Online;
+                s.error = None;
+            }
+            Action::SignedOut => {
+                return Rc::new(AppState { conn: ConnState::Offline, error: s.error, ..AppState::default() });
+            }
+            Action::Contacts { contacts, groups } => {
+                s.contacts = contacts;
+                s.groups = groups;
+            }
+            Action::Me { name, status, psm } => {
+                if let Some(n) = name {
+                    s.me.name = n;
+                }
+                if status.is_some() {
+                    s.me.status = status;
+                }
+                if let Some(p) = psm {
+                    s.me.psm = p;
+                }
+            }
+            Action::Open { id, with, focus } => {
+                if s.conv_mut(id).is_none() {
+                    s.conversations.push(Conversation { id, with, messages: vec![], typing: vec![], unread: !focus });
+                }
+                if focus || s.active.is_none() {
+                    s.active = Some(id);
+                    if let Some(c) = s.conv_mut(id) {
+                        c.unread = false;
+                    }
+                }
+            }
+            Action::Focus(id) => {
+                s.active = Some(id);
+                if let Some(c) = s.conv_mut(id) {
+                    c.unread = false;
+                }
+            }
+            Action::Close(id) => {
+                s.conversations.retain(|c| c.id != id);
+                if s.active == Some(id) {
+                    s.active = s.conversations.last().map(|c| c.id);
+                }
+            }
+            Action::Message { conv, message } => {
+                let active = s.active;
+                if let Some(c) = s.conv_mut(conv) {
+                    c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
+                    c.messages.push(message);
+                    if active != Some(conv) {
+                        c.unread = true;
+                    }
+                }
+            }
+            Action::Delivery { conv, id, delivery } => {
+                if let Some(m) = s.conv_mut(conv).and_then(|c| c.messages.iter_mut().find(|m| m.id == id)) {
+                    m.delivery = delivery;
+                }
+            }
+            Action::Typing { conv, email, until } => {
+                if let Some(c) = s.conv_mut(conv) {
+                    c.typing.retain(|(e, _)| *e != email);
+                    c.typing.push((email, until));
+                }
+            }
+            Action::Tick { now } => {
+                if !s.conversations.iter().any(|c| c.typing.iter().any(|(_, t)| *t <= now)) {
+                    return self;
+                }
+                for c in &mut s.conversations {
+                    c.typing.retain(|(_, t)| *t > now);
+                }
+            }
+        }
+        Rc::new(s)
+    }
+}

@@ -1,0 +1,109 @@
+//! Pure helpers for rendering: no DOM, so they are unit-tested natively.
+
+use crate::state::{ContactView, GroupView};
+use msnp::types::Status;
+
+/// A contact list section: a group, or Online/Offline when there are none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section<'a> {
+    pub name: String,
+    pub contacts: Vec<&'a ContactView>,
+    pub online: usize,
+}
+
+fn online_first<'a>(mut v: Vec<&'a ContactView>) -> Vec<&'a ContactView> {
+    v.sort_by(|a, b| {
+        (a.status == Status::Offline)
+            .cmp(&(b.status == Status::Offline))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
+    v
+}
+
+/// Groups in server order, contacts with no group last ("Other Contacts");
+/// without groups (MSNP2-6), "Online" and "Offline".
+pub fn sections<'a>(contacts: &'a [ContactView], groups: &[GroupView]) -> Vec<Section<'a>> {
+    let count = |v: &[&ContactView]| v.iter().filter(|c| c.status != Status::Offline).count();
+    if groups.is_empty() {
+        let (on, off): (Vec<_>, Vec<_>) = contacts.iter().partition(|c| c.status != Status::Offline);
+        let on = online_first(on);
+        let off = online_first(off);
+        let n = on.len();
+        return vec![
+            Section { name: "Online".into(), contacts: on, online: n },
+            Section { name: "Offline".into(), contacts: off, online: 0 },
+        ];
+    }
+    let mut out: Vec<Section<'a>> = groups
+        .iter()
+        .map(|g| {
+            let v = online_first(contacts.iter().filter(|c| c.groups.contains(&g.id)).collect());
+            Section { name: g.name.clone(), online: count(&v), contacts: v }
+        })
+        .collect();
+    let known: Vec<&String> = groups.iter().map(|g| &g.id).collect();
+    let rest = online_first(contacts.iter().filter(|c| !c.groups.iter().any(|g| known.contains(&g))).collect());
+    if !rest.is_empty() {
+        out.push(Section { name: "Other Contacts".into(), online: count(&rest), contacts: rest });
+    }
+    out
+}
+
+/// "alice is typing..." for one or more people.
+pub fn typing_text(names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing a message...")),
+        many => Some(format!("{} are typing...", many.join(", "))),
+    }
+}
+
+/// Colour class for a status icon.
+pub fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Online => "st-online",
+        Status::Busy | Status::OnThePhone => "st-busy",
+        Status::Idle | Status::BeRightBack | Status::Away | Status::OutToLunch => "st-away",
+        _ => "st-offline",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(email: &str, st: Status, groups: &[&str]) -> ContactView {
+        ContactView {
+            email: email.into(),
+            name: email.into(),
+            status: st,
+            psm: String::new(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            blocked: false,
+        }
+    }
+
+    #[test]
+    fn online_offline_without_groups() {
+        let cs = [c("b@x", Status::Offline, &[]), c("a@x", Status::Away, &[])];
+        let s = sections(&cs, &[]);
+        assert_eq!(s[0].name, "Online");
+        assert_eq!(s[0].contacts[0].email, "a@x");
+        assert_eq!(s[1].contacts[0].email, "b@x");
+    }
+
+    #[test]
+    fn groups_count_online_and_keep_ungrouped() {
+        let cs = [c("a@x", Status::Online, &["1"]), c("b@x", Status::Offline, &["1"]), c("z@x", Status::Busy, &[])];
+        let gs = [GroupView { id: "1".into(), name: "Friends".into() }];
+        let s = sections(&cs, &gs);
+        assert_eq!((s[0].name.as_str(), s[0].online, s[0].contacts.len()), ("Friends", 1, 2));
+        assert_eq!(s[1].name, "Other Contacts");
+    }
+
+    #[test]
+    fn typing_sentence() {
+        assert_eq!(typing_text(&[]), None);
+        assert_eq!(typing_text(&["Bob".into()]).unwrap(), "Bob is typing a message...");
+    }
+}
