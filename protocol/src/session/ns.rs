@@ -431,9 +431,16 @@ impl NsSession {
         Ok(self.request(req, |trid| ClientCommand::Rem { trid, list, target, group }))
     }
 
-    /// Block: off the allow list, onto the block list.
+    /// On `list` as far as we know: confirmed, or an add still awaiting its reply.
+    fn on_or_joining(&self, list: List, email: &str) -> bool {
+        self.contacts.get(email).is_some_and(|c| c.on(list))
+            || self.pending.values().any(|r| matches!(r, Request::AddContact { list: l, email: e } if *l == list && e.eq_ignore_ascii_case(email)))
+    }
+
+    /// Block: off the allow list, onto the block list (the server refuses a
+    /// contact on both with 219).
     pub fn block(&mut self, email: &str) -> Result<(), SessionError> {
-        if self.contacts.get(email).is_some_and(|c| c.on(List::Allow)) {
+        if self.on_or_joining(List::Allow, email) {
             self.remove_from_list(List::Allow, email, None)?;
         }
         self.add_to_list(List::Block, email, None)?;
@@ -441,7 +448,7 @@ impl NsSession {
     }
 
     pub fn unblock(&mut self, email: &str) -> Result<(), SessionError> {
-        if self.contacts.get(email).is_some_and(|c| c.on(List::Block)) {
+        if self.on_or_joining(List::Block, email) {
             self.remove_from_list(List::Block, email, None)?;
         }
         self.add_to_list(List::Allow, email, None)?;

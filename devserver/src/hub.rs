@@ -1,0 +1,212 @@
+//! Runtime state shared by all connections: who is online, pending
+//! switchboard cookies, switchboards, Passport tickets.
+
+use crate::store::{Store, StoreError};
+use msnp::types::{BlpMode, Capabilities, Dialect, List, Name, Status};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// What a connection task is told to do by others.
+#[derive(Debug)]
+pub enum Deliver {
+    /// Write these bytes.
+    Bytes(Vec<u8>),
+    /// Write these bytes, then close (`OUT OTH`, idle switchboard).
+    Close(Vec<u8>),
+}
+
+/// A bounded queue to a connection. A peer that does not read is dropped
+/// rather than allowed to make the server buffer without bound.
+pub type Outbox = mpsc::Sender<Deliver>;
+pub const OUTBOX_DEPTH: usize = 512;
+
+/// Queue for a connection; false when it is gone or not reading.
+pub fn send(tx: &Outbox, d: Deliver) -> bool {
+    tx.try_send(d).is_ok()
+}
+
+/// A signed-in notification connection.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub conn: u64,
+    pub tx: Outbox,
+    pub dialect: Dialect,
+    /// `None` until the first `CHG`: not yet visible to anyone.
+    pub status: Option<Status>,
+    pub caps: Option<Capabilities>,
+    pub msnobj: Option<Name>,
+}
+
+impl Peer {
+    pub fn visible(&self) -> bool {
+        self.status.is_some_and(Status::is_visible)
+    }
+}
+
+/// Someone in a switchboard.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub conn: u64,
+    pub email: String,
+    pub name: String,
+    pub caps: Option<Capabilities>,
+    pub dialect: Dialect,
+    pub tx: Outbox,
+}
+
+#[derive(Debug)]
+pub struct Board {
+    pub members: Vec<Member>,
+    pub last_activity: Instant,
+}
+
+#[derive(Debug)]
+struct Invite {
+    email: String,
+    session: String,
+    expires: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub online: HashMap<String, Peer>,
+    /// XFR SB cookie -> (email, expiry).
+    xfr: HashMap<String, (String, Instant)>,
+    /// RNG cookie -> invitation.
+    rng: HashMap<String, Invite>,
+    pub boards: HashMap<String, Board>,
+    tickets: HashMap<String, (String, Instant)>,
+}
+
+/// Addresses we hand out in `XFR` and `RNG`.
+#[derive(Debug, Clone)]
+pub struct Advertised {
+    pub ns: String,
+    pub sb: String,
+}
+
+/// Timing rules, shortened in tests.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    /// A notification connection with no traffic for this long is closed.
+    pub ns_idle: Duration,
+    /// A switchboard with no message for this long is closed.
+    pub sb_idle: Duration,
+    /// How often MSNP8+ clients are challenged (`CHL`); `None` = only once after sign-in.
+    pub challenge_every: Option<Duration>,
+    /// How long cookies and tickets stay valid.
+    pub cookie_ttl: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            ns_idle: Duration::from_secs(180),
+            sb_idle: Duration::from_secs(300),
+            challenge_every: Some(Duration::from_secs(600)),
+            cookie_ttl: Duration::from_secs(120),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Hub {
+    pub store: Store,
+    pub advertised: Advertised,
+    pub timing: Timing,
+    state: Mutex<State>,
+    next_conn: std::sync::atomic::AtomicU64,
+}
+
+pub fn key(email: &str) -> String {
+    email.to_ascii_lowercase()
+}
+
+/// A random lower-case hex token (cookies, tickets).
+pub fn token(len: usize) -> String {
+    let mut r = rand::rng();
+    (0..len).map(|_| char::from_digit(r.random_range(0..16), 16).unwrap_or('0')).collect()
+}
+
+/// A random UUID-shaped switchboard session id, as Escargot sends.
+pub fn session_id() -> String {
+    let t = token(32);
+    format!("{}-{}-{}-{}-{}", &t[..8], &t[8..12], &t[12..16], &t[16..20], &t[20..])
+}
+
+impl Hub {
+    pub fn new(store: Store, advertised: Advertised, timing: Timing) -> Hub {
+        Hub { store, advertised, timing, state: Mutex::new(State::default()), next_conn: 1.into() }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn next_conn(&self) -> u64 {
+        self.next_conn.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether `target`'s privacy lets `watcher` see them and call them.
+    pub fn allows(&self, target: &str, watcher: &str) -> Result<bool, StoreError> {
+        if self.store.on_list(target, List::Block, watcher)? {
+            return Ok(false);
+        }
+        let blp = self.store.user(target)?.map(|u| u.blp).unwrap_or_default();
+        Ok(blp == BlpMode::AllowAll || self.store.on_list(target, List::Allow, watcher)?)
+    }
+
+    pub fn new_xfr_cookie(&self, email: &str) -> String {
+        let c = token(20);
+        let exp = Instant::now() + self.timing.cookie_ttl;
+        self.state().xfr.insert(c.clone(), (key(email), exp));
+        c
+    }
+
+    /// One use only.
+    pub fn take_xfr_cookie(&self, cookie: &str, email: &str) -> bool {
+        matches!(self.state().xfr.remove(cookie), Some((e, exp)) if e == key(email) && exp > Instant::now())
+    }
+
+    pub fn new_rng_cookie(&self, email: &str, session: &str) -> String {
+        let c = token(20);
+        let exp = Instant::now() + self.timing.cookie_ttl;
+        self.state().rng.insert(c.clone(), Invite { email: key(email), session: session.to_owned(), expires: exp });
+        c
+    }
+
+    pub fn take_rng_cookie(&self, cookie: &str, email: &str, session: &str) -> bool {
+        matches!(self.state().rng.remove(cookie), Some(i) if i.email == key(email) && i.session == session && i.expires > Instant::now())
+    }
+
+    pub fn new_ticket(&self, email: &str) -> String {
+        let t = token(20);
+        let exp = Instant::now() + self.timing.cookie_ttl;
+        let mut s = self.state();
+        s.tickets.retain(|_, (_, e)| *e > Instant::now());
+        s.tickets.insert(t.clone(), (key(email), exp));
+        t
+    }
+
+    /// Tickets are single-use and bound to the account they were made for.
+    pub fn take_ticket(&self, ticket: &str, email: &str) -> bool {
+        // Accept `t=TOKEN&p=...` (Passport 1.4 form) as well as the bare token.
+        let t = ticket.strip_prefix("t=").unwrap_or(ticket);
+        let t = t.split('&').next().unwrap_or(t);
+        matches!(self.state().tickets.remove(t), Some((e, exp)) if e == key(email) && exp > Instant::now())
+    }
+
+    /// Verify a password login.
+    pub fn check_password(&self, email: &str, password: &str) -> bool {
+        matches!(self.store.user(email), Ok(Some(u)) if u.password == password)
+    }
+}
+
+/// Numbers for `CHL`: 20 decimal digits.
+pub fn challenge() -> String {
+    let mut r = rand::rng();
+    (0..20).map(|i| char::from(b'0' + if i == 0 { r.random_range(1..10) } else { r.random_range(0..10) })).collect()
+}

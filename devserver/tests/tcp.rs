@@ -1,0 +1,384 @@
+//! The devserver driven over real TCP, with the `msnp` sessions as clients.
+
+mod support;
+
+use msnp::message::{MessageBody, TextFormat};
+use msnp::session::*;
+use msnp::types::*;
+use support::*;
+
+fn said(ev: &SbEvent, text: &str) -> bool {
+    matches!(ev, SbEvent::Message { body: MessageBody::Text { text: t, .. }, .. } if t == text)
+}
+
+/// `a` adds `b` (and `b` adds `a`): both see each other online afterwards.
+async fn befriend(a: &mut Ns, b: &mut Ns) {
+    let (ea, eb) = (a.s.email().to_owned(), b.s.email().to_owned());
+    a.s.add_to_list(List::Forward, &eb, None).unwrap();
+    a.flush().await;
+    a.s.add_to_list(List::Allow, &eb, None).unwrap();
+    a.flush().await;
+    b.until(|e| matches!(e, NsEvent::AddedBy { email, .. } if *email == ea)).await;
+    b.s.add_to_list(List::Forward, &ea, None).unwrap();
+    b.flush().await;
+    b.s.add_to_list(List::Allow, &ea, None).unwrap();
+    b.flush().await;
+    a.until(|e| matches!(e, NsEvent::AddedBy { email, .. } if *email == eb)).await;
+    a.until_contact(&eb, |c| c.status == Status::Online && c.on(List::Allow) && c.on(List::Reverse)).await;
+    b.until_contact(&ea, |c| c.status == Status::Online && c.on(List::Allow) && c.on(List::Reverse)).await;
+}
+
+/// `from` starts a conversation with `to` and they exchange a message each
+/// way, with typing and a nudge. The first message is typed before `to` joins.
+async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
+    let (ef, et) = (from.s.email().to_owned(), to.s.email().to_owned());
+    let req = from.s.request_switchboard().unwrap();
+    let NsEvent::SwitchboardReady { addr, cookie, .. } = from.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
+    let mut a = Sb::open(&addr, &ef, from.s.dialect(), SbStart::Call { cookie, invitees: vec![et.clone()] }).await;
+    let early = a.s.send_message(MessageBody::text("typed before you joined", TextFormat::default()), AckMode::Acknowledged).unwrap();
+    a.until(|e| matches!(e, SbEvent::Ringing { email } if *email == et)).await;
+    let NsEvent::Invited { session_id, addr, cookie, email, .. } = to.until(|e| matches!(e, NsEvent::Invited { .. })).await else { unreachable!() };
+    assert_eq!(email, ef);
+    let mut b = Sb::open(&addr, &et, to.s.dialect(), SbStart::Answer { cookie, session_id }).await;
+    b.until(|e| matches!(e, SbEvent::Joined { email, .. } if *email == ef)).await;
+    // The caller learns of the join and only then sends what was queued.
+    a.until(|e| matches!(e, SbEvent::Joined { email, .. } if *email == et)).await;
+    b.until(|e| said(e, "typed before you joined")).await;
+    a.until(|e| *e == SbEvent::Sent(early)).await;
+    b.s.send_typing();
+    b.flush().await;
+    a.until(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if *user == et)).await;
+    b.s.send_message(MessageBody::text("hello back ✓", TextFormat { font: "Comic Sans MS".into(), color: 0xff0000, ..TextFormat::default() }), AckMode::NakOnly).unwrap();
+    b.flush().await;
+    let got = a.until(|e| said(e, "hello back ✓")).await;
+    let SbEvent::Message { body: MessageBody::Text { format: Some(f), .. }, .. } = got else { unreachable!() };
+    assert_eq!((f.font.as_str(), f.color), ("Comic Sans MS", 0xff0000));
+    a.s.send_message(MessageBody::Nudge, AckMode::Acknowledged).unwrap();
+    a.flush().await;
+    b.until(|e| matches!(e, SbEvent::Message { body: MessageBody::Nudge, .. })).await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn md5_msnp2_and_msnp7_presence_and_chat() {
+    let srv = server().await;
+    // Bob comes through the dispatch server and is referred to the NS.
+    let mut disp = Ns::connect(srv.dispatch.unwrap(), None, "bob@example.com", "bob-pw", Dialect::MSNP7).await;
+    let NsEvent::Redirect { addr } = disp.until(|e| matches!(e, NsEvent::Redirect { .. })).await else { unreachable!() };
+    assert_eq!(addr, srv.ns.to_string());
+    let mut bob = Ns::connect(addr.parse().unwrap(), None, "bob@example.com", "bob-pw", Dialect::MSNP7).await;
+    bob.until(|e| matches!(e, NsEvent::OwnStatus(Status::Online))).await;
+    let mut alice = Ns::login(&srv, "alice@example.com", Dialect::MSNP2).await;
+    befriend(&mut alice, &mut bob).await;
+    assert_eq!(alice.contact("bob@example.com").unwrap().name.as_str(), "bob@example.com");
+    chat(&mut alice, &mut bob).await;
+
+    // Status and name changes reach the other side.
+    bob.s.set_status(Status::Busy).unwrap();
+    bob.flush().await;
+    alice.until_contact("bob@example.com", |c| c.status == Status::Busy).await;
+    bob.s.set_name("Bob B.").unwrap();
+    bob.flush().await;
+    bob.until(|e| matches!(e, NsEvent::OwnName(n) if n.as_str() == "Bob B.")).await;
+    alice.until_contact("bob@example.com", |c| c.name.as_str() == "Bob B.").await;
+    bob.s.sign_out();
+    bob.flush().await;
+    alice.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn twn_msnp8_and_msnp12_with_http_ticket() {
+    let srv = server().await;
+    let mut alice = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut carol = Ns::login(&srv, "carol@example.com", Dialect::MSNP12).await;
+    assert!(carol.events.iter().any(|e| matches!(e, NsEvent::NeedTicket { .. })));
+    befriend(&mut alice, &mut carol).await;
+    // MSNP12 has contact GUIDs and a personal message.
+    assert!(carol.contact("alice@example.com").unwrap().guid.is_some());
+    carol.s.set_personal_message("at the beach & sunny").unwrap();
+    carol.flush().await;
+    carol.until(|e| matches!(e, NsEvent::OwnPersonalMessage(_))).await;
+    carol.s.set_name("Carol ☀").unwrap();
+    carol.flush().await;
+    carol.until(|e| matches!(e, NsEvent::OwnName(_))).await;
+    alice.until_contact("carol@example.com", |c| c.name.as_str() == "Carol ☀").await;
+    let mut dave = Ns::login(&srv, "dave@example.com", Dialect::MSNP11).await;
+    befriend(&mut dave, &mut carol).await;
+    dave.until_contact("carol@example.com", |c| c.psm == "at the beach & sunny").await;
+    chat(&mut carol, &mut alice).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn ticket_endpoint_refuses_bad_password_and_tickets_are_single_use() {
+    let srv = server().await;
+    let http = srv.http.unwrap();
+    assert_eq!(not_rst(http, "alice@example.com", "wrong").await, (401, None));
+    let (st, t) = not_rst(http, "alice@example.com", "alice-pw").await;
+    assert_eq!(st, 200);
+    let t = t.unwrap();
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP8 CVR0").await;
+    r.ask("USR 2 TWN I alice@example.com").await;
+    assert!(r.ask(&format!("USR 3 TWN S {t}")).await.starts_with("USR 3 OK alice@example.com"));
+    let mut r2 = Raw::connect(srv.ns).await;
+    r2.ask("VER 1 MSNP8 CVR0").await;
+    r2.ask("USR 2 TWN I alice@example.com").await;
+    assert_eq!(r2.ask(&format!("USR 3 TWN S {t}")).await, "911 3", "a ticket works once");
+    // The ticket of one account does not open another.
+    let (_, tb) = not_rst(http, "bob@example.com", "bob-pw").await;
+    let mut r3 = Raw::connect(srv.ns).await;
+    r3.ask("VER 1 MSNP12 CVR0").await;
+    r3.ask("USR 2 TWN I alice@example.com").await;
+    assert_eq!(r3.ask(&format!("USR 3 TWN S t={}&p=", tb.unwrap())).await, "911 3");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn three_party_conversation() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP9).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP12).await;
+    let mut c = Ns::login(&srv, "carol@example.com", Dialect::MSNP5).await;
+    befriend(&mut a, &mut b).await;
+    befriend(&mut a, &mut c).await;
+    let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+    sa.s.invite("carol@example.com").unwrap();
+    sa.until(|e| matches!(e, SbEvent::Ringing { .. })).await;
+    let NsEvent::Invited { session_id, addr, cookie, .. } = c.until(|e| matches!(e, NsEvent::Invited { .. })).await else { unreachable!() };
+    let mut sc = Sb::open(&addr, "carol@example.com", Dialect::MSNP5, SbStart::Answer { cookie, session_id }).await;
+    sc.until(|e| *e == SbEvent::Ready).await;
+    let roster: Vec<String> = sc.s.participants().map(|(e, _)| e.clone()).collect();
+    assert_eq!(roster, ["alice@example.com", "bob@example.com"]);
+    sb.until(|e| matches!(e, SbEvent::Joined { email, .. } if email == "carol@example.com")).await;
+    sa.s.send_message(MessageBody::text("hi both", TextFormat::default()), AckMode::Acknowledged).unwrap();
+    sa.flush().await;
+    sb.until(|e| said(e, "hi both")).await;
+    sc.until(|e| said(e, "hi both")).await;
+    sb.s.leave();
+    sb.flush().await;
+    sa.until(|e| matches!(e, SbEvent::Left { email, .. } if email == "bob@example.com")).await;
+    sc.until(|e| matches!(e, SbEvent::Left { email, .. } if email == "bob@example.com")).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn block_and_unblock() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP10).await;
+    befriend(&mut a, &mut b).await;
+    b.s.block("alice@example.com").unwrap();
+    b.flush().await;
+    a.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
+    // A blocked caller cannot ring.
+    let req = a.s.request_switchboard().unwrap();
+    let NsEvent::SwitchboardReady { addr, cookie, .. } = a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
+    let mut sa = Sb::open(&addr, "alice@example.com", Dialect::MSNP8, SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] }).await;
+    let ev = sa.until(|e| matches!(e, SbEvent::CallFailed { .. })).await;
+    assert_eq!(ev, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnList });
+    b.s.unblock("alice@example.com").unwrap();
+    b.flush().await;
+    a.until_contact("bob@example.com", |c| c.status == Status::Online).await;
+    // BLP BL blocks everyone not on the allow list.
+    b.s.remove_from_list(List::Allow, "alice@example.com", None).unwrap();
+    b.flush().await;
+    b.s.set_privacy(BlpMode::BlockAll).unwrap();
+    b.flush().await;
+    a.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_911_and_nothing_else_leaks() {
+    let srv = server().await;
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP7 CVR0").await;
+    assert_eq!(r.ask("INF 2").await, "INF 2 MD5");
+    let chal = r.ask("USR 3 MD5 I alice@example.com").await;
+    assert!(chal.starts_with("USR 3 MD5 S "));
+    assert_eq!(r.ask("USR 4 MD5 S 00000000000000000000000000000000").await, "911 4");
+    // An unknown account gets a challenge too, then the same 911.
+    let chal2 = r.ask("USR 5 MD5 I nobody@example.com").await;
+    assert!(chal2.starts_with("USR 5 MD5 S "));
+    assert_ne!(chal, chal2, "a fresh challenge each time");
+    assert_eq!(r.ask("USR 6 MD5 S 00000000000000000000000000000000").await, "911 6");
+    let mut n = Ns::connect(srv.ns, None, "alice@example.com", "nope", Dialect::MSNP7).await;
+    let e = n.until(|e| matches!(e, NsEvent::LoginFailed(_))).await;
+    assert_eq!(e, NsEvent::LoginFailed(ErrorCode::AuthenticationFailed));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_from_the_draft() {
+    let srv = server().await;
+    let mut r = Raw::connect(srv.ns).await;
+    assert_eq!(r.ask("VER 1 MSNP99 CVR0").await, "VER 1 0", "no common dialect");
+    assert!(r.closed().await);
+
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP7 CVR0").await;
+    assert_eq!(r.ask("SYN 2 0").await, "302 2", "commands before sign-in");
+    assert_eq!(r.ask("XFR 3 SB").await, "302 3");
+    drop(r);
+
+    let mut r = Raw::login_md5(srv.ns, "alice@example.com", "alice-pw", "MSNP7").await;
+    assert_eq!(r.ask("FOO 5 bar").await, "200 5", "unknown command");
+    assert_eq!(r.ask("CHG 6 FLN").await, "201 6", "FLN is not a state you can set");
+    assert_eq!(r.ask("CHG 7 XYZ").await, "201 7", "malformed");
+    assert_eq!(r.ask("XFR 8 SB").await, "913 8", "no switchboard before the first CHG");
+    assert_eq!(r.ask("ADD 9 FL nobody@example.com nobody").await, "205 9", "no such user");
+    assert!(r.ask("ADD 10 FL bob@example.com bob").await.starts_with("ADD 10 FL "));
+    assert_eq!(r.ask("ADD 11 FL bob@example.com bob").await, "215 11", "already on the list");
+    assert_eq!(r.ask("REM 12 AL carol@example.com").await, "216 12", "not on the list");
+    assert_eq!(r.ask("BLP 13 AL").await, "218 13", "already in that mode");
+    assert!(r.ask("ADD 14 BL carol@example.com carol").await.starts_with("ADD 14 BL"));
+    assert_eq!(r.ask("ADD 15 AL carol@example.com carol").await, "219 15", "on the opposite list");
+    assert_eq!(r.ask(&format!("REA 16 alice@example.com {}", "x".repeat(200))).await, "209 16", "name too long");
+    assert_eq!(r.ask(&format!("ADG 17 {} 0", "g".repeat(80))).await, "229 17");
+    assert_eq!(r.ask("RMG 18 0").await, "230 18");
+    assert_eq!(r.ask("RMG 19 42").await, "224 19");
+    assert!(r.ask("CHG 20 HDN").await.starts_with("CHG 20 HDN"));
+    assert_eq!(r.ask("XFR 21 SB").await, "913 21", "invisible users cannot start conversations");
+    assert_eq!(r.ask("PNG").await, "QNG");
+    drop(r);
+
+    // MSNP10+: ADC, and 208 for an unknown user.
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP10 CVR0").await;
+    r.ask("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 7.0.0816 MSMSGS bob@example.com").await;
+    r.ask("USR 3 TWN I bob@example.com").await;
+    let (_, t) = not_rst(srv.http.unwrap(), "bob@example.com", "bob-pw").await;
+    assert!(r.ask(&format!("USR 4 TWN S {}", t.unwrap())).await.starts_with("USR 4 OK bob@example.com 1 0"));
+    r.expect("MSG Hotmail Hotmail").await;
+    r.send("ADC 5 FL N=nobody@example.com F=x").await;
+    r.expect("208 5").await;
+    assert_eq!(r.ask("REA 6 bob@example.com x").await, "502 6", "REA is gone in MSNP10");
+    assert_eq!(r.ask("PNG").await, "QNG 60");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn calling_someone_offline_is_217() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let req = a.s.request_switchboard().unwrap();
+    let NsEvent::SwitchboardReady { addr, cookie, .. } = a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
+    let mut sa = Sb::open(&addr, "alice@example.com", Dialect::MSNP8, SbStart::Call { cookie: cookie.clone(), invitees: vec!["bob@example.com".into(), "ghost@example.com".into()] }).await;
+    assert_eq!(sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "bob@example.com")).await, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnline });
+    assert_eq!(sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "ghost@example.com")).await, SbEvent::CallFailed { email: "ghost@example.com".into(), code: ErrorCode::InvalidUsername });
+    // A used cookie does not open a second switchboard.
+    let mut raw = Raw::connect(addr.parse().unwrap()).await;
+    assert_eq!(raw.ask(&format!("USR 1 alice@example.com {cookie}")).await, "911 1");
+    assert!(raw.closed().await);
+    // A message with nobody else present is not delivered.
+    let id = sa.s.send_message(MessageBody::text("anyone?", TextFormat::default()), AckMode::Acknowledged).unwrap();
+    sa.flush().await;
+    assert!(sa.s.participants().next().is_none());
+    sa.s.leave();
+    sa.flush().await;
+    assert!(sa.events.iter().all(|e| *e != SbEvent::Sent(id)));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn signing_in_elsewhere_ends_the_old_session() {
+    let srv = server().await;
+    let mut first = Ns::login(&srv, "alice@example.com", Dialect::MSNP9).await;
+    let _second = Ns::login(&srv, "alice@example.com", Dialect::MSNP9).await;
+    first.until(|e| *e == NsEvent::SignedOut(SignOutReason::SignedInElsewhere)).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn challenges_are_checked() {
+    let srv = server().await;
+    // The msnp session answers CHL by itself and stays online.
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP11).await;
+    a.s.set_status(Status::Away).unwrap();
+    a.flush().await;
+    a.until(|e| *e == NsEvent::OwnStatus(Status::Away)).await;
+    // A wrong answer gets 540 and the connection closes.
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP9 CVR0").await;
+    r.ask("USR 2 TWN I bob@example.com").await;
+    let (_, t) = not_rst(srv.http.unwrap(), "bob@example.com", "bob-pw").await;
+    r.ask(&format!("USR 3 TWN S {}", t.unwrap())).await;
+    r.send("SYN 4 0").await;
+    r.send("CHG 5 NLN 0").await;
+    r.expect("CHL 0 ").await;
+    r.send("QRY 6 PROD0061VRRZH@4F 32\r\n00000000000000000000000000000000").await;
+    r.expect("540 6").await;
+    assert!(r.closed().await);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn idle_switchboards_close_and_the_next_message_opens_a_new_one() {
+    let srv = server_with(|c| c.timing.sb_idle = std::time::Duration::from_secs(1)).await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP8).await;
+    befriend(&mut a, &mut b).await;
+    let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+    sa.until(|e| *e == SbEvent::Closed).await;
+    sb.until(|e| *e == SbEvent::Closed).await;
+    // A fresh conversation works.
+    chat(&mut a, &mut b).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_bytes_close_one_client_and_disturb_no_one() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP8).await;
+    befriend(&mut a, &mut b).await;
+    let mut evil = Raw::connect(srv.ns).await;
+    evil.send(&format!("{}\r\n", "A".repeat(10_000))).await;
+    assert!(evil.closed().await, "an oversized line closes the connection");
+    let mut evil = Raw::connect(srv.ns).await;
+    evil.ask("VER 1 MSNP8 CVR0").await;
+    evil.send("UUX 2 4294967295").await;
+    assert!(evil.closed().await, "an oversized payload closes the connection");
+    let mut evil = Raw::connect(srv.ns).await;
+    evil.send("\u{0}\u{1}\u{2}\u{ff}garbage\r\n").await;
+    assert!(evil.line().await.unwrap().starts_with("200"));
+    // Others carry on.
+    a.s.set_status(Status::BeRightBack).unwrap();
+    a.flush().await;
+    b.until_contact("alice@example.com", |c| c.status == Status::BeRightBack).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let path = std::env::temp_dir().join(format!("msn-devserver-restart-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let db = path.to_str().unwrap().to_owned();
+    let srv = server_with(|c| c.db = db.clone()).await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP7).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP7).await;
+    befriend(&mut a, &mut b).await;
+    a.s.add_group("Pals").unwrap();
+    a.flush().await;
+    a.until(|e| *e == NsEvent::GroupsChanged).await;
+    a.s.set_name("Alice Restarted").unwrap();
+    a.flush().await;
+    a.until(|e| matches!(e, NsEvent::OwnName(_))).await;
+    a.s.set_privacy(BlpMode::BlockAll).unwrap();
+    a.flush().await;
+    a.until(|e| *e == NsEvent::PrivacyChanged).await;
+    drop((a, b));
+    srv.shutdown().await;
+
+    let srv = server_with(|c| c.db = db.clone()).await;
+    let a = Ns::login(&srv, "alice@example.com", Dialect::MSNP9).await;
+    let bob = a.contact("bob@example.com").expect("bob still listed");
+    assert!(bob.on(List::Forward) && bob.on(List::Allow) && bob.on(List::Reverse));
+    assert!(a.s.contacts().groups.iter().any(|g| g.name.as_str() == "Pals"));
+    assert_eq!(a.s.contacts().blp, BlpMode::BlockAll);
+    assert_eq!(a.s.name().as_str(), "Alice Restarted");
+    srv.shutdown().await;
+    let _ = std::fs::remove_file(&path);
+}
