@@ -1,0 +1,62 @@
+//! A WebSocket-to-TCP byte relay. One WebSocket is one TCP connection; the
+//! relay never parses what flows through it. It is meant to face the
+//! internet: targets and origins are allow-listed, connections are limited
+//! per client and in total, and every buffer is bounded.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod handshake;
+pub mod pump;
+
+pub use config::{Config, TargetPattern};
+
+use axum::Router;
+use axum::routing::get;
+use handshake::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A running relay.
+#[derive(Debug)]
+pub struct Relay {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    /// Open WebSocket connections right now.
+    pub fn active(&self) -> usize {
+        self.shared.active.load(Ordering::Relaxed)
+    }
+
+    /// Stop accepting, close every connection with 1001, and wait at most
+    /// the drain timeout for them to finish.
+    pub async fn shutdown(self) {
+        self.shared.cancel.cancel();
+        self.shared.tracker.close();
+        let _ = tokio::time::timeout(self.shared.config.drain_timeout, self.shared.tracker.wait()).await;
+        let _ = tokio::time::timeout(self.shared.config.drain_timeout, self.server).await;
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    let mut r = Router::new().route("/ws", get(handshake::ws)).route("/healthz", get(|| async { "ok\n" }));
+    if let Some(dir) = &shared.config.static_dir {
+        r = r.fallback_service(tower_http::services::ServeDir::new(dir));
+    }
+    r.with_state(shared)
+}
+
+pub async fn start(config: Config) -> std::io::Result<Relay> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let shared = Arc::new(Shared::new(config));
+    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let cancel = shared.cancel.clone();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
+    });
+    Ok(Relay { addr, shared, server })
+}

@@ -1,0 +1,114 @@
+//! The byte pump: WebSocket frames to TCP bytes and back, nothing else.
+//! Backpressure is end to end: while one side cannot take more, the pump
+//! stops reading the other, so no buffer grows past `BUFFER`.
+
+use crate::config::Config;
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_util::sync::CancellationToken;
+
+/// Read size each way. Nothing is held while a connection is idle: the
+/// upstream buffer is allocated only when bytes are ready.
+pub const BUFFER: usize = 4096;
+
+fn close(code: CloseCode, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.to_owned().into() }))
+}
+
+pub async fn run<S>(mut ws: WebSocketStream<S>, targets: Option<Vec<SocketAddr>>, config: &Config, cancel: CancellationToken)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let connect = async {
+        let mut last = None;
+        for a in targets.into_iter().flatten() {
+            match TcpStream::connect(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.map(|e| e.to_string()).unwrap_or_else(|| "cannot resolve the target".into()))
+    };
+    let tcp = match tokio::time::timeout(config.connect_timeout, connect).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "upstream connect failed");
+            let _ = ws.send(close(CloseCode::Error, &format!("upstream connect failed: {e}"))).await;
+            return;
+        }
+        Err(_) => {
+            tracing::info!("upstream connect timed out");
+            let _ = ws.send(close(CloseCode::Error, "upstream connect timed out")).await;
+            return;
+        }
+    };
+    let _ = tcp.set_nodelay(true);
+    let (rd, mut wr) = tcp.into_split();
+    let (mut up, mut down) = (0u64, 0u64);
+    let mut idle_deadline = Instant::now() + config.idle_timeout;
+    let mut ping = tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
+    let reason: String = loop {
+        tokio::select! {
+            m = ws.next() => {
+                idle_deadline = Instant::now() + config.idle_timeout;
+                match m {
+                    Some(Ok(Message::Binary(b))) => {
+                        up += b.len() as u64;
+                        if let Err(e) = wr.write_all(&b).await { break format!("upstream write: {e}"); }
+                    }
+                    Some(Ok(Message::Text(t))) => {
+                        up += t.len() as u64;
+                        if let Err(e) = wr.write_all(t.as_bytes()).await { break format!("upstream write: {e}"); }
+                    }
+                    Some(Ok(Message::Ping(_))) => { let _ = ws.flush().await; }
+                    Some(Ok(Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Close(_))) | None => break "client closed".into(),
+                    Some(Err(e)) => {
+                        let _ = ws.send(close(CloseCode::Policy, "bad WebSocket data")).await;
+                        break format!("client error: {e}");
+                    }
+                }
+            }
+            r = rd.readable() => {
+                if let Err(e) = r { break format!("upstream read: {e}"); }
+                let mut buf = Vec::with_capacity(BUFFER);
+                match rd.try_read_buf(&mut buf) {
+                    Ok(0) => {
+                        let _ = ws.send(close(CloseCode::Normal, "server closed the connection")).await;
+                        break "upstream closed".into();
+                    }
+                    Ok(n) => {
+                        down += n as u64;
+                        idle_deadline = Instant::now() + config.idle_timeout;
+                        if let Err(e) = ws.send(Message::Binary(buf.into())).await { break format!("client write: {e}"); }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        let _ = ws.send(close(CloseCode::Error, "upstream connection failed")).await;
+                        break format!("upstream read: {e}");
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                if ws.send(Message::Ping(Vec::new().into())).await.is_err() { break "client gone".into(); }
+            }
+            _ = tokio::time::sleep_until(idle_deadline) => {
+                let _ = ws.send(close(CloseCode::Normal, "idle")).await;
+                break "idle".into();
+            }
+            _ = cancel.cancelled() => {
+                let _ = ws.send(close(CloseCode::Away, "relay shutting down")).await;
+                break "shutdown".into();
+            }
+        }
+    };
+    let _ = wr.shutdown().await;
+    tracing::info!(bytes_up = up, bytes_down = down, %reason, "closed");
+}

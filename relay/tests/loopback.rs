@@ -1,0 +1,282 @@
+//! The relay over real loopback sockets, with a local TCP peer upstream.
+
+use futures_util::{SinkExt, StreamExt};
+use relay::{Config, Relay};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn upstream() -> (TcpListener, SocketAddr) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    (l, a)
+}
+
+async fn relay_to(up: SocketAddr, f: impl FnOnce(&mut Config)) -> Relay {
+    let mut c = Config::new("127.0.0.1:0".parse().unwrap(), &up.to_string()).unwrap();
+    c.connect_timeout = Duration::from_secs(2);
+    f(&mut c);
+    relay::start(c).await.unwrap()
+}
+
+fn request(relay: &Relay, query: &str, origin: Option<&str>) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut r = format!("ws://{}/ws{query}", relay.addr).into_client_request().unwrap();
+    if let Some(o) = origin {
+        r.headers_mut().insert("Origin", o.parse().unwrap());
+    }
+    r
+}
+
+fn own_origin(relay: &Relay) -> String {
+    format!("http://{}", relay.addr)
+}
+
+async fn open(relay: &Relay) -> Ws {
+    connect_async(request(relay, "", Some(&own_origin(relay)))).await.expect("handshake").0
+}
+
+/// HTTP status of a refused handshake.
+async fn refused(relay: &Relay, query: &str, origin: Option<&str>) -> u16 {
+    match connect_async(request(relay, query, origin)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+        Ok(_) => 101,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn forwards_bytes_exactly_split_and_coalesced() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    // Browser to server: three frames that split and join lines anywhere.
+    let parts: [&[u8]; 3] = [b"VE", b"R 1 MSNP8 CVR0\r\nCVR 2 0x0409", b" winnt\r\n\x00\xff\r\n"];
+    for p in parts {
+        ws.send(Message::Binary(p.to_vec().into())).await.unwrap();
+    }
+    ws.send(Message::Text("text frames pass as bytes\r\n".into())).await.unwrap();
+    let want: Vec<u8> = parts.concat().into_iter().chain(b"text frames pass as bytes\r\n".iter().copied()).collect();
+    let mut got = vec![0u8; want.len()];
+    peer.read_exact(&mut got).await.unwrap();
+    assert_eq!(got, want);
+    // Server to browser: chunks with pauses, and a burst.
+    let reply: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    for chunk in reply.chunks(7777) {
+        peer.write_all(chunk).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut back = Vec::new();
+    while back.len() < reply.len() {
+        match ws.next().await.unwrap().unwrap() {
+            Message::Binary(b) => back.extend_from_slice(&b),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(back, reply);
+    // The server closing ends the WebSocket with a normal close.
+    drop(peer);
+    match ws.next().await.unwrap().unwrap() {
+        Message::Close(Some(f)) => assert_eq!(f.code, CloseCode::Normal),
+        other => panic!("{other:?}"),
+    }
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn refusals_happen_before_the_upgrade_with_a_status() {
+    let (_l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.max_per_ip = 2).await;
+    let me = own_origin(&relay);
+    assert_eq!(refused(&relay, "?target=example.com:80", Some(&me)).await, 403, "target not allowed");
+    assert_eq!(refused(&relay, "?target=127.0.0.1:22", Some(&me)).await, 403, "port not allowed");
+    assert_eq!(refused(&relay, "", Some("http://evil.example")).await, 403, "origin not allowed");
+    assert_eq!(refused(&relay, "", None).await, 403, "no origin");
+    let a = open(&relay).await;
+    let b = open(&relay).await;
+    assert_eq!(refused(&relay, "", Some(&me)).await, 429, "per-client limit");
+    drop((a, b));
+    // Slots are given back when connections end.
+    for _ in 0..50 {
+        if relay.active() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(relay.active(), 0);
+    assert_eq!(refused(&relay, "", Some(&me)).await, 101);
+    relay.shutdown().await;
+
+    // Flags widen what is allowed.
+    let (_l, up) = upstream().await;
+    let relay = relay_to(up, |c| {
+        c.allow_no_origin = true;
+        c.allow_origins = vec!["https://chat.example".into()];
+    })
+    .await;
+    assert_eq!(refused(&relay, "", None).await, 101);
+    assert_eq!(refused(&relay, "", Some("https://chat.example")).await, 101);
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn names_resolving_to_internal_addresses_are_refused() {
+    let (_l, up) = upstream().await;
+    let port = up.port();
+    // "ip6-localhost"/"localhost" style names are not literals: only the
+    // explicit "localhost" exception applies, so use the machine's own name.
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_owned();
+    let resolves_internal = !host.is_empty()
+        && tokio::net::lookup_host((host.as_str(), port)).await.map(|mut a| a.all(|a| relay::config::is_internal(a.ip()))).unwrap_or(false);
+    if !resolves_internal {
+        eprintln!("skipped: this machine's name does not resolve to an internal address");
+        return;
+    }
+    let relay = relay_to(up, |c| c.allow.push(format!("{host}:{port}").parse().unwrap())).await;
+    assert_eq!(refused(&relay, &format!("?target={host}:{port}"), Some(&own_origin(&relay))).await, 403);
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn upstream_connect_failure_closes_with_1011() {
+    let (l, up) = upstream().await;
+    drop(l); // nothing listens there any more
+    let relay = relay_to(up, |_| {}).await;
+    let mut ws = open(&relay).await;
+    match ws.next().await.unwrap().unwrap() {
+        Message::Close(Some(f)) => {
+            assert_eq!(f.code, CloseCode::Error);
+            assert!(f.reason.contains("upstream connect failed"), "{}", f.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_reader_gets_backpressure_not_memory_growth() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let _ws = open(&relay).await; // never read
+    let (mut peer, _) = l.accept().await.unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let mut written = 0usize;
+    // Write until the relay stops taking bytes for a while.
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), peer.write_all(&chunk)).await {
+            Ok(Ok(())) => written += chunk.len(),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => break,
+        }
+        assert!(written < 64 << 20, "the relay kept reading: {written} bytes buffered somewhere");
+    }
+    // Kernel socket buffers on loopback hold a few MiB; the relay adds at most a few KiB.
+    assert!(written < 32 << 20, "{written}");
+    relay.shutdown().await;
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_connections_with_abrupt_closes_leak_nothing() {
+    rlimit::increase_nofile_limit(16_384).unwrap();
+    let (l, up) = upstream().await;
+    // Upstream: echo, and close some connections at random.
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { break };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 256];
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 || rand::random::<u8>() < 40 {
+                        break; // abrupt close from the server side
+                    }
+                    if s.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let relay = relay_to(up, |c| c.max_per_ip = 2000).await;
+    let before = open_fds();
+    let mut clients = Vec::new();
+    for _ in 0..1000 {
+        clients.push(open(&relay).await);
+    }
+    assert_eq!(relay.active(), 1000);
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut ws in clients {
+        tasks.spawn(async move {
+            for i in 0..3u8 {
+                if ws.send(Message::Binary(vec![i; 64].into())).await.is_err() {
+                    return;
+                }
+                if rand::random::<u8>() < 30 {
+                    return; // abrupt close from the browser side: just drop
+                }
+                match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+                    Ok(Some(Ok(Message::Binary(_)))) => {}
+                    _ => return,
+                }
+            }
+            let _ = ws.close(None).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while (relay.active() > 0 || open_fds() > before + 4) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(relay.active(), 0, "connection slots leaked");
+    assert!(open_fds() <= before + 4, "file descriptors leaked: {} before, {} after", before, open_fds());
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_closes_with_1001_and_stops_accepting() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let addr = relay.addr;
+    let mut ws = open(&relay).await;
+    let _peer = l.accept().await.unwrap();
+    let stop = tokio::spawn(relay.shutdown());
+    match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap() {
+        Message::Close(Some(f)) => assert_eq!(f.code, CloseCode::Away),
+        other => panic!("{other:?}"),
+    }
+    drop(ws);
+    tokio::time::timeout(Duration::from_secs(5), stop).await.unwrap().unwrap();
+    assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
+}
+
+#[tokio::test]
+async fn serves_health_and_static_files() {
+    let dir = std::env::temp_dir().join(format!("relay-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<html>msn-web</html>").unwrap();
+    let (_l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.static_dir = Some(dir.clone())).await;
+    let get = |path: &'static str| async move {
+        let mut s = TcpStream::connect(relay.addr).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).await.unwrap();
+        r
+    };
+    assert!(get("/healthz").await.ends_with("ok\n"));
+    let index = get("/").await;
+    assert!(index.starts_with("HTTP/1.1 200") && index.contains("msn-web"), "{index}");
+    assert!(get("/ws").await.starts_with("HTTP/1.1 426"), "plain GET /ws is told to upgrade");
+    relay.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
