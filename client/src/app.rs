@@ -14,6 +14,12 @@ pub fn App() -> Html {
         use_memo((), move |_| Controller::new(Callback::from(move |a| dispatcher.dispatch(a))))
     };
     let ctrl: Controller = (*ctrl).clone();
+    {
+        let ctrl = ctrl.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move { ctrl.set_defaults(crate::net::Defaults::load().await) });
+        });
+    }
     let initial = use_memo((), |_| Settings::load());
     let on_submit = {
         let ctrl = ctrl.clone();

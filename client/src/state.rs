@@ -64,7 +64,10 @@ impl Delivery {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageKind {
-    Text { text: String, format: Option<TextFormat> },
+    Text {
+        text: String,
+        format: Option<TextFormat>,
+    },
     Nudge,
     /// "Bob has left the conversation." and the like.
     Notice(String),
@@ -115,22 +118,52 @@ pub struct AppState {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Connecting { reconnecting: bool },
+    Connecting {
+        reconnecting: bool,
+    },
     Failed(String),
-    SignedIn { email: String, name: String, supports_psm: bool },
+    SignedIn {
+        email: String,
+        name: String,
+        supports_psm: bool,
+    },
     Online,
     SignedOut,
-    Contacts { contacts: Vec<ContactView>, groups: Vec<GroupView> },
-    Me { name: Option<String>, status: Option<Status>, psm: Option<String> },
+    Contacts {
+        contacts: Vec<ContactView>,
+        groups: Vec<GroupView>,
+    },
+    Me {
+        name: Option<String>,
+        status: Option<Status>,
+        psm: Option<String>,
+    },
     /// Open a conversation with these people, or find the open one.
-    Open { id: u64, with: Vec<String>, focus: bool },
+    Open {
+        id: u64,
+        with: Vec<String>,
+        focus: bool,
+    },
     Focus(u64),
     Close(u64),
-    Message { conv: u64, message: ChatMessage },
-    Delivery { conv: u64, id: u64, delivery: Delivery },
-    Typing { conv: u64, email: String, until: f64 },
+    Message {
+        conv: u64,
+        message: ChatMessage,
+    },
+    Delivery {
+        conv: u64,
+        id: u64,
+        delivery: Delivery,
+    },
+    Typing {
+        conv: u64,
+        email: String,
+        until: f64,
+    },
     /// Drop typing indicators older than `now`.
-    Tick { now: f64 },
+    Tick {
+        now: f64,
+    },
 }
 
 impl AppState {

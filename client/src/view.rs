@@ -11,7 +11,7 @@ pub struct Section<'a> {
     pub online: usize,
 }
 
-fn online_first<'a>(mut v: Vec<&'a ContactView>) -> Vec<&'a ContactView> {
+fn online_first(mut v: Vec<&ContactView>) -> Vec<&ContactView> {
     v.sort_by(|a, b| {
         (a.status == Status::Offline)
             .cmp(&(b.status == Status::Offline))
@@ -71,6 +71,8 @@ pub fn status_class(s: Status) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
     fn c(email: &str, st: Status, groups: &[&str]) -> ContactView {
         ContactView {

@@ -62,6 +62,7 @@ pub async fn run(
                     loop {
                         match framer.next_frame() {
                             Ok(Some(frame)) => {
+                                tracing::debug!(line = %String::from_utf8_lossy(&frame.line), "<<");
                                 flow = handler.on_frame(frame, &mut out);
                                 if flow == Flow::Close { break; }
                             }
@@ -92,6 +93,11 @@ pub async fn run(
             }
         }
         if !out.is_empty() {
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                for l in String::from_utf8_lossy(&out).lines().filter(|l| !l.is_empty()) {
+                    tracing::debug!(line = %l, ">>");
+                }
+            }
             let write = tokio::time::timeout(Duration::from_secs(10), stream.write_all(&out)).await;
             out.clear();
             if !matches!(write, Ok(Ok(()))) {

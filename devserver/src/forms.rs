@@ -31,7 +31,14 @@ pub fn group_ref(d: Dialect, owner: &str, id: u32) -> String {
 }
 
 /// Presence as a watcher on dialect `d` reads it.
-pub fn presence(d: Dialect, status: Status, email: &str, name: &str, caps: Option<Capabilities>, msnobj: Option<&Name>) -> Presence {
+pub fn presence(
+    d: Dialect,
+    status: Status,
+    email: &str,
+    name: &str,
+    caps: Option<Capabilities>,
+    msnobj: Option<&Name>,
+) -> Presence {
     Presence {
         status,
         email: email.to_owned(),
@@ -55,7 +62,14 @@ pub fn reverse_add(d: Dialect, serial: u32, email: &str, name: &str) -> ServerCo
             fields: AdcFields { email: Some(email.into()), name: Some(Name::new(name)), ..Default::default() },
         }
     } else {
-        ServerCommand::Add { trid: TrId::ASYNC, list: List::Reverse, serial: Some(serial), email: email.into(), name: Name::new(name), group: None }
+        ServerCommand::Add {
+            trid: TrId::ASYNC,
+            list: List::Reverse,
+            serial: Some(serial),
+            email: email.into(),
+            name: Name::new(name),
+            group: None,
+        }
     }
 }
 

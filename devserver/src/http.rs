@@ -53,16 +53,20 @@ async fn not_rst(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
 
 async fn nexus(headers: HeaderMap) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let urls = format!("DARealm=Passport.Net,DALogin={host}/login2.srf,DAReg=,Properties=,Privacy=,GeneralRedir=,Help=,ConfigVersion=15");
+    let urls = format!(
+        "DARealm=Passport.Net,DALogin={host}/login2.srf,DAReg=,Properties=,Privacy=,GeneralRedir=,Help=,ConfigVersion=15"
+    );
     let mut r = StatusCode::OK.into_response();
     r.headers_mut().insert("PassportURLs", HeaderValue::from_str(&urls).unwrap_or(HeaderValue::from_static("")));
     r
 }
 
 /// `Authorization: Passport1.4 OrgVerb=GET,...,sign-in=<enc>,pwd=<enc>,...`
-fn passport_field<'a>(auth: &'a str, name: &str) -> Option<String> {
+fn passport_field(auth: &str, name: &str) -> Option<String> {
     let rest = auth.strip_prefix("Passport1.4")?.trim();
-    rest.split(',').find_map(|kv| kv.trim().strip_prefix(&format!("{name}="))).map(|v| percent_decode_str(v).decode_utf8_lossy().into_owned())
+    rest.split(',')
+        .find_map(|kv| kv.trim().strip_prefix(&format!("{name}=")))
+        .map(|v| percent_decode_str(v).decode_utf8_lossy().into_owned())
 }
 
 async fn login(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
@@ -71,7 +75,9 @@ async fn login(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
     match (user, pass) {
         (Some(u), Some(p)) if hub.check_password(&u, &p) => {
             let t = hub.new_ticket(&u);
-            let info = format!("Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,from-PP='t={t}&p=',ru=http://messenger.msn.com");
+            let info = format!(
+                "Passport1.4 da-status=success,tname=MSPAuth,tname=MSPProf,tname=MSPSec,from-PP='t={t}&p=',ru=http://messenger.msn.com"
+            );
             let mut r = StatusCode::OK.into_response();
             r.headers_mut().insert("Authentication-Info", HeaderValue::from_str(&info).expect("ascii"));
             r

@@ -42,7 +42,17 @@ impl Config {
     /// Loopback on ephemeral ports, in memory: for tests.
     pub fn ephemeral() -> Config {
         let any = "127.0.0.1:0".parse().expect("address");
-        Config { dispatch: Some(any), ns: any, sb: any, http: Some(any), db: ":memory:".into(), users: vec![], demo: false, public_host: None, timing: Timing::default() }
+        Config {
+            dispatch: Some(any),
+            ns: any,
+            sb: any,
+            http: Some(any),
+            db: ":memory:".into(),
+            users: vec![],
+            demo: false,
+            public_host: None,
+            timing: Timing::default(),
+        }
     }
 }
 
@@ -62,7 +72,9 @@ fn seed_demo(store: &Store) -> Result<(), store::StoreError> {
         }
     }
     for (a, _, an) in DEMO_USERS {
-        if !store.entries(a)?.is_empty() {
+        // Seeded before (or set up by hand): leave the lists alone. Other
+        // users' seeding only adds reverse-list entries, which do not count.
+        if store.entries(a)?.iter().any(|e| e.list == List::Forward) {
             continue;
         }
         let friends = store.add_group(a, "Friends")?;
@@ -73,6 +85,10 @@ fn seed_demo(store: &Store) -> Result<(), store::StoreError> {
             store.add_entry(b, List::Reverse, a, an)?;
             store.set_membership(a, b, friends, true)?;
         }
+    }
+    // Lists changed: a client holding serial 0 must get them on SYN.
+    for (e, _, _) in DEMO_USERS {
+        store.bump_serial(e)?;
     }
     Ok(())
 }
@@ -190,10 +206,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             let mut stop = rx.clone();
             let app = http::router(hub.clone());
             tasks.spawn(async move {
-                let _ = axum::serve(l, app).with_graceful_shutdown(async move {
-                    let _ = stop.changed().await;
-                })
-                .await;
+                let _ = axum::serve(l, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await;
             });
             Some(addr)
         }

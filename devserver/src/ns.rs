@@ -47,7 +47,8 @@ const AB_TIME: &str = "2005-04-23T18:57:44.8130000-07:00";
 
 fn valid_email(e: &str) -> bool {
     e.len() <= 129
-        && e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && e.split_once('@')
+            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
         && !e.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
 }
 
@@ -85,7 +86,11 @@ impl NsConn {
         let d = self.d();
         let store = &self.hub.store;
         match cmd {
-            C::Ver { trid, .. } | C::Cvr { trid, .. } | C::Inf { trid } | C::UsrInitial { trid, .. } | C::UsrSubsequent { trid, .. } => {
+            C::Ver { trid, .. }
+            | C::Cvr { trid, .. }
+            | C::Inf { trid }
+            | C::UsrInitial { trid, .. }
+            | C::UsrSubsequent { trid, .. } => {
                 // Already signed in: the draft has no second login on one connection.
                 err(out, ErrorCode::AlreadyLoggedIn, trid);
             }
@@ -97,7 +102,9 @@ impl NsConn {
                 }
                 let first = {
                     let mut st = self.hub.state();
-                    let Some(p) = st.online.get_mut(&key(&me)) else { return Ok(Flow::Close) };
+                    let Some(p) = st.online.get_mut(&key(&me)) else {
+                        return Ok(Flow::Close);
+                    };
                     let first = p.status.is_none();
                     p.status = Some(status);
                     p.caps = caps;
@@ -105,7 +112,15 @@ impl NsConn {
                     first
                 };
                 let echo_caps = if d >= Dialect::MSNP8 { Some(caps.unwrap_or_default()) } else { None };
-                self.send(out, ServerCommand::Chg { trid, status, caps: echo_caps, msnobj: if d >= Dialect::MSNP9 { msnobj } else { None } });
+                self.send(
+                    out,
+                    ServerCommand::Chg {
+                        trid,
+                        status,
+                        caps: echo_caps,
+                        msnobj: if d >= Dialect::MSNP9 { msnobj } else { None },
+                    },
+                );
                 if first {
                     self.initial_presence(&me, trid, out)?;
                     if d >= Dialect::MSNP8 {
@@ -229,26 +244,30 @@ impl NsConn {
                 }
             }
             C::Adg { trid, name, .. } => self.add_group(&me, trid, name.as_str(), out)?,
-            C::Rmg { trid, id } => {
-                match self.group_by_ref(&me, &id)? {
-                    _ if id == "0" && !d.uses_adc() => err(out, ErrorCode::CannotRemoveGroupZero, trid),
-                    None => err(out, ErrorCode::InvalidGroup, trid),
-                    Some(gid) => {
-                        store.remove_group(&me, gid)?;
-                        let ser = store.bump_serial(&me)?;
-                        let serial = Some(if d.uses_adc() { 1 } else { ser });
-                        self.send(out, ServerCommand::Rmg { trid, serial, id });
-                    }
+            C::Rmg { trid, id } => match self.group_by_ref(&me, &id)? {
+                _ if id == "0" && !d.uses_adc() => err(out, ErrorCode::CannotRemoveGroupZero, trid),
+                None => err(out, ErrorCode::InvalidGroup, trid),
+                Some(gid) => {
+                    store.remove_group(&me, gid)?;
+                    let ser = store.bump_serial(&me)?;
+                    let serial = Some(if d.uses_adc() { 1 } else { ser });
+                    self.send(out, ServerCommand::Rmg { trid, serial, id });
                 }
-            }
+            },
             C::Reg { trid, id, name, .. } => match self.group_by_ref(&me, &id)? {
                 None => err(out, ErrorCode::InvalidGroup, trid),
                 Some(_) if name.as_str().len() > MAX_GROUP_NAME => err(out, ErrorCode::GroupNameTooLong, trid),
-                Some(_) if store.groups(&me)?.iter().any(|(_, n)| n == name.as_str()) => err(out, ErrorCode::GroupNameExists, trid),
+                Some(_) if store.groups(&me)?.iter().any(|(_, n)| n == name.as_str()) => {
+                    err(out, ErrorCode::GroupNameExists, trid)
+                }
                 Some(gid) => {
                     store.rename_group(&me, gid, name.as_str())?;
                     let ser = store.bump_serial(&me)?;
-                    let (serial, layout) = if d.uses_adc() { (Some(1), RegLayout::NameThenId) } else { (Some(ser), RegLayout::IdThenName) };
+                    let (serial, layout) = if d.uses_adc() {
+                        (Some(1), RegLayout::NameThenId)
+                    } else {
+                        (Some(ser), RegLayout::IdThenName)
+                    };
                     self.send(out, ServerCommand::Reg { trid, serial, id, name, flag: Some("0".into()), layout });
                 }
             },
@@ -295,7 +314,14 @@ impl NsConn {
                 let v = version.client_version;
                 self.send(
                     out,
-                    ServerCommand::Cvr { trid, recommended: v.clone(), recommended_again: v.clone(), minimum: v, download_url: "https://msn-web.invalid/".into(), info_url: "https://msn-web.invalid/".into() },
+                    ServerCommand::Cvr {
+                        trid,
+                        recommended: v.clone(),
+                        recommended_again: v.clone(),
+                        minimum: v,
+                        download_url: "https://msn-web.invalid/".into(),
+                        info_url: "https://msn-web.invalid/".into(),
+                    },
                 );
             }
             C::Unknown { args, .. } => {
@@ -354,13 +380,32 @@ impl NsConn {
                 }
                 let challenge = match method {
                     AuthMethod::Md5 => {
-                        let salt = format!("{}.{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0), hub::token(9).chars().filter(char::is_ascii_digit).chain("123456789".chars()).take(9).collect::<String>());
+                        let salt = format!(
+                            "{}.{}",
+                            std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map(|d| d.as_secs())
+                                .unwrap_or(0),
+                            hub::token(9)
+                                .chars()
+                                .filter(char::is_ascii_digit)
+                                .chain("123456789".chars())
+                                .take(9)
+                                .collect::<String>()
+                        );
                         self.auth = Auth::Md5 { email, salt: salt.clone() };
                         salt
                     }
                     _ => {
                         self.auth = Auth::Twn { email };
-                        format!("lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct={},kpp=1,kv=5,ver=2.1.0173.1,tpf={}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0), hub::token(32))
+                        format!(
+                            "lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct={},kpp=1,kv=5,ver=2.1.0173.1,tpf={}",
+                            std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map(|d| d.as_secs())
+                                .unwrap_or(0),
+                            hub::token(32)
+                        )
                     }
                 };
                 self.send(out, ServerCommand::UsrChallenge { trid, method, challenge });
@@ -369,10 +414,15 @@ impl NsConn {
                 let ok_email = match std::mem::replace(&mut self.auth, Auth::None) {
                     Auth::Md5 { email, salt } => {
                         let user = self.hub.store.user(&email)?;
-                        user.filter(|u| msnp::auth::md5_login_response(&salt, &u.password) == response.expose()).map(|u| u.email)
+                        user.filter(|u| msnp::auth::md5_login_response(&salt, &u.password) == response.expose())
+                            .map(|u| u.email)
                     }
                     Auth::Twn { email } => {
-                        if self.hub.take_ticket(response.expose(), &email) { self.hub.store.user(&email)?.map(|u| u.email) } else { None }
+                        if self.hub.take_ticket(response.expose(), &email) {
+                            self.hub.store.user(&email)?.map(|u| u.email)
+                        } else {
+                            None
+                        }
                     }
                     _ => None,
                 };
@@ -395,7 +445,10 @@ impl NsConn {
         );
         if let Some(old) = old {
             // The same account signed in elsewhere: the old session ends.
-            hub::send(&old.tx, Deliver::Close(bytes(&ServerCommand::Out { reason: Some(OutReason::SignedInElsewhere) })));
+            hub::send(
+                &old.tx,
+                Deliver::Close(bytes(&ServerCommand::Out { reason: Some(OutReason::SignedInElsewhere) })),
+            );
         }
         tracing::info!(%email, dialect = %d, "signed in");
         let name = Name::new(user.name.clone());
@@ -407,17 +460,36 @@ impl NsConn {
         };
         self.send(out, ServerCommand::UsrOk { trid, email: user.email.clone(), name, verified, extra });
         if d >= Dialect::MSNP11 {
-            self.send(out, ServerCommand::Unknown { command: "SBS".into(), args: vec!["0".into(), "null".into()], payload: None });
+            self.send(
+                out,
+                ServerCommand::Unknown { command: "SBS".into(), args: vec!["0".into(), "null".into()], payload: None },
+            );
         }
         if d >= Dialect::MSNP8 {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
             let profile = MessageBody::Profile {
-                fields: [("LoginTime", now.to_string()), ("EmailEnabled", "0".into()), ("MemberIdHigh", "0".into()), ("MemberIdLow", "0".into()), ("lang_preference", "1033".into()), ("preferredEmail", user.email.clone()), ("country", String::new()), ("Kid", "0".into()), ("Flags", "1073".into()), ("sid", "507".into()), ("kv", "5".into())]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect(),
+                fields: [
+                    ("LoginTime", now.to_string()),
+                    ("EmailEnabled", "0".into()),
+                    ("MemberIdHigh", "0".into()),
+                    ("MemberIdLow", "0".into()),
+                    ("lang_preference", "1033".into()),
+                    ("preferredEmail", user.email.clone()),
+                    ("country", String::new()),
+                    ("Kid", "0".into()),
+                    ("Flags", "1073".into()),
+                    ("sid", "507".into()),
+                    ("kv", "5".into()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             };
-            self.send(out, ServerCommand::Msg { email: "Hotmail".into(), name: Name::new("Hotmail"), payload: profile.to_bytes() });
+            self.send(
+                out,
+                ServerCommand::Msg { email: "Hotmail".into(), name: Name::new("Hotmail"), payload: profile.to_bytes() },
+            );
         }
         self.auth = Auth::Done { email: user.email };
         Ok(())
@@ -441,13 +513,21 @@ impl NsConn {
         Ok(order.into_iter().filter_map(|k| map.remove(&k)).collect())
     }
 
-    fn syn(&mut self, me: &str, trid: TrId, version: &str, ab: Option<String>, out: &mut Vec<u8>) -> Result<(), StoreError> {
+    fn syn(
+        &mut self,
+        me: &str,
+        trid: TrId,
+        version: &str,
+        ab: Option<String>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
         let d = self.d();
         let store = &self.hub.store;
         let user = store.user(me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         let groups = store.groups(me)?;
         let members = store.memberships(me)?;
-        let groups_of = |c: &str| -> Vec<u32> { members.iter().filter(|(m, _)| key(m) == key(c)).map(|(_, g)| *g).collect() };
+        let groups_of =
+            |c: &str| -> Vec<u32> { members.iter().filter(|(m, _)| key(m) == key(c)).map(|(_, g)| *g).collect() };
         if !d.bitmask_lists() {
             let ser = user.serial;
             self.send(out, ServerCommand::Syn { trid, list_version: ser.to_string(), ab_version: None, counts: None });
@@ -457,10 +537,20 @@ impl NsConn {
             self.send(out, ServerCommand::Gtc { trid: Some(trid), serial: Some(ser), mode: user.gtc });
             self.send(out, ServerCommand::Blp { trid: Some(trid), serial: Some(ser), mode: user.blp });
             if d.has_groups() {
-                let all: Vec<(u32, String)> = std::iter::once((0, "Other Contacts".to_owned())).chain(groups.iter().cloned()).collect();
+                let all: Vec<(u32, String)> =
+                    std::iter::once((0, "Other Contacts".to_owned())).chain(groups.iter().cloned()).collect();
                 let total = all.len() as u32;
                 for (i, (id, name)) in all.into_iter().enumerate() {
-                    self.send(out, ServerCommand::Lsg(LsgForm::Indexed { trid, serial: ser, index: i as u32 + 1, total, group: Some((id.to_string(), Name::new(name), "0".into())) }));
+                    self.send(
+                        out,
+                        ServerCommand::Lsg(LsgForm::Indexed {
+                            trid,
+                            serial: ser,
+                            index: i as u32 + 1,
+                            total,
+                            group: Some((id.to_string(), Name::new(name), "0".into())),
+                        }),
+                    );
                 }
             }
             let entries = store.entries(me)?;
@@ -468,7 +558,17 @@ impl NsConn {
                 let items: Vec<_> = entries.iter().filter(|e| e.list == list).collect();
                 let total = items.len() as u32;
                 if items.is_empty() {
-                    self.send(out, ServerCommand::Lst(LstForm::Indexed { trid, list, serial: ser, index: 0, total: 0, item: None }));
+                    self.send(
+                        out,
+                        ServerCommand::Lst(LstForm::Indexed {
+                            trid,
+                            list,
+                            serial: ser,
+                            index: 0,
+                            total: 0,
+                            item: None,
+                        }),
+                    );
                 }
                 for (i, e) in items.into_iter().enumerate() {
                     let groups = (list == List::Forward && d.has_groups()).then(|| {
@@ -476,20 +576,57 @@ impl NsConn {
                         if g.is_empty() { vec!["0".to_owned()] } else { g.iter().map(u32::to_string).collect() }
                     });
                     let item = LstItem { email: e.contact.clone(), name: Name::new(e.name.clone()), groups };
-                    self.send(out, ServerCommand::Lst(LstForm::Indexed { trid, list, serial: ser, index: i as u32 + 1, total, item: Some(item) }));
+                    self.send(
+                        out,
+                        ServerCommand::Lst(LstForm::Indexed {
+                            trid,
+                            list,
+                            serial: ser,
+                            index: i as u32 + 1,
+                            total,
+                            item: Some(item),
+                        }),
+                    );
                 }
             }
             return Ok(());
         }
         let contacts = self.masks(me)?;
         if d.uses_adc() {
-            let (v1, v2) = if version == "0" { (AB_TIME.to_owned(), AB_TIME.to_owned()) } else { (version.to_owned(), ab.unwrap_or_else(|| AB_TIME.into())) };
-            self.send(out, ServerCommand::Syn { trid, list_version: v1, ab_version: Some(v2), counts: Some((contacts.len() as u32, groups.len() as u32)) });
+            let (v1, v2) = if version == "0" {
+                (AB_TIME.to_owned(), AB_TIME.to_owned())
+            } else {
+                (version.to_owned(), ab.unwrap_or_else(|| AB_TIME.into()))
+            };
+            self.send(
+                out,
+                ServerCommand::Syn {
+                    trid,
+                    list_version: v1,
+                    ab_version: Some(v2),
+                    counts: Some((contacts.len() as u32, groups.len() as u32)),
+                },
+            );
             self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
             self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
-            self.send(out, ServerCommand::Prp { trid: None, serial: None, key: "MFN".into(), value: Some(Name::new(user.name.clone())) });
+            self.send(
+                out,
+                ServerCommand::Prp {
+                    trid: None,
+                    serial: None,
+                    key: "MFN".into(),
+                    value: Some(Name::new(user.name.clone())),
+                },
+            );
             for (id, name) in &groups {
-                self.send(out, ServerCommand::Lsg(LsgForm::Guid { name: Name::new(name.clone()), guid: group_guid(me, *id), flag: None }));
+                self.send(
+                    out,
+                    ServerCommand::Lsg(LsgForm::Guid {
+                        name: Name::new(name.clone()),
+                        guid: group_guid(me, *id),
+                        flag: None,
+                    }),
+                );
             }
             for (email, name, lists) in contacts {
                 let fl = lists.contains(List::Forward);
@@ -507,12 +644,34 @@ impl NsConn {
                 );
             }
         } else {
-            self.send(out, ServerCommand::Syn { trid, list_version: user.serial.to_string(), ab_version: None, counts: Some((contacts.len() as u32, groups.len() as u32 + 1)) });
+            self.send(
+                out,
+                ServerCommand::Syn {
+                    trid,
+                    list_version: user.serial.to_string(),
+                    ab_version: None,
+                    counts: Some((contacts.len() as u32, groups.len() as u32 + 1)),
+                },
+            );
             self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
             self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
-            self.send(out, ServerCommand::Lsg(LsgForm::Numbered { id: "0".into(), name: Name::new("Other Contacts"), flag: "0".into() }));
+            self.send(
+                out,
+                ServerCommand::Lsg(LsgForm::Numbered {
+                    id: "0".into(),
+                    name: Name::new("Other Contacts"),
+                    flag: "0".into(),
+                }),
+            );
             for (id, name) in &groups {
-                self.send(out, ServerCommand::Lsg(LsgForm::Numbered { id: id.to_string(), name: Name::new(name.clone()), flag: "0".into() }));
+                self.send(
+                    out,
+                    ServerCommand::Lsg(LsgForm::Numbered {
+                        id: id.to_string(),
+                        name: Name::new(name.clone()),
+                        flag: "0".into(),
+                    }),
+                );
             }
             for (email, name, lists) in contacts {
                 let groups = lists.contains(List::Forward).then(|| {
@@ -528,10 +687,13 @@ impl NsConn {
     /// After the first `CHG`: `ILN` for every contact I may see.
     fn initial_presence(&self, me: &str, trid: TrId, out: &mut Vec<u8>) -> Result<(), StoreError> {
         let d = self.d();
-        let fl: Vec<String> = self.hub.store.entries(me)?.into_iter().filter(|e| e.list == List::Forward).map(|e| e.contact).collect();
+        let fl: Vec<String> =
+            self.hub.store.entries(me)?.into_iter().filter(|e| e.list == List::Forward).map(|e| e.contact).collect();
         for c in fl {
             let peer = self.hub.state().online.get(&key(&c)).cloned();
-            let Some(p) = peer.filter(Peer::visible) else { continue };
+            let Some(p) = peer.filter(Peer::visible) else {
+                continue;
+            };
             if !self.hub.allows(&c, me)? {
                 continue;
             }
@@ -551,26 +713,49 @@ impl NsConn {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn add(&self, me: &str, trid: TrId, list: List, email: &str, name: &str, group: Option<u32>, out: &mut Vec<u8>) -> Result<(), StoreError> {
+    fn add(
+        &self,
+        me: &str,
+        trid: TrId,
+        list: List,
+        email: &str,
+        name: &str,
+        group: Option<u32>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
         let d = self.d();
         let store = &self.hub.store;
         let unknown_user = if d.uses_adc() { ErrorCode::InvalidUsername } else { ErrorCode::InvalidUser };
         if matches!(list, List::Reverse | List::Pending) {
-            return Ok(err(out, ErrorCode::InvalidParameter, trid));
+            return {
+                err(out, ErrorCode::InvalidParameter, trid);
+                Ok(())
+            };
         }
         if !valid_email(email) {
-            return Ok(err(out, ErrorCode::InvalidParameter, trid));
+            return {
+                err(out, ErrorCode::InvalidParameter, trid);
+                Ok(())
+            };
         }
-        let Some(target) = store.user(email)? else { return Ok(err(out, unknown_user, trid)) };
+        let Some(target) = store.user(email)? else {
+            return {
+                err(out, unknown_user, trid);
+                Ok(())
+            };
+        };
         let opposite = match list {
             List::Allow => Some(List::Block),
             List::Block => Some(List::Allow),
             _ => None,
         };
-        if let Some(o) = opposite {
-            if store.on_list(me, o, email)? {
-                return Ok(err(out, ErrorCode::AlreadyInOppositeList, trid));
-            }
+        if let Some(o) = opposite
+            && store.on_list(me, o, email)?
+        {
+            return {
+                err(out, ErrorCode::AlreadyInOppositeList, trid);
+                Ok(())
+            };
         }
         let already = store.on_list(me, list, email)?;
         if already {
@@ -578,26 +763,53 @@ impl NsConn {
             match (list, group) {
                 (List::Forward, Some(g)) if g != 0 => {
                     if !store.groups(me)?.iter().any(|(id, _)| *id == g) {
-                        return Ok(err(out, ErrorCode::InvalidGroup, trid));
+                        return {
+                            err(out, ErrorCode::InvalidGroup, trid);
+                            Ok(())
+                        };
                     }
                     if store.memberships(me)?.iter().any(|(c, id)| key(c) == key(email) && *id == g) {
-                        return Ok(err(out, ErrorCode::AlreadyThere, trid));
+                        return {
+                            err(out, ErrorCode::AlreadyThere, trid);
+                            Ok(())
+                        };
                     }
                     store.set_membership(me, email, g, true)?;
                     let ser = store.bump_serial(me)?;
-                    self.send(out, ServerCommand::Add { trid, list, serial: Some(ser), email: target.email, name: Name::new(name), group: Some(g.to_string()) });
+                    self.send(
+                        out,
+                        ServerCommand::Add {
+                            trid,
+                            list,
+                            serial: Some(ser),
+                            email: target.email,
+                            name: Name::new(name),
+                            group: Some(g.to_string()),
+                        },
+                    );
                     return Ok(());
                 }
-                _ => return Ok(err(out, ErrorCode::AlreadyThere, trid)),
+                _ => {
+                    return {
+                        err(out, ErrorCode::AlreadyThere, trid);
+                        Ok(())
+                    };
+                }
             }
         }
         if list == List::Forward && store.entries(me)?.iter().filter(|e| e.list == List::Forward).count() >= MAX_LIST {
-            return Ok(err(out, ErrorCode::ListFull, trid));
+            return {
+                err(out, ErrorCode::ListFull, trid);
+                Ok(())
+            };
         }
-        if let Some(g) = group.filter(|g| *g != 0) {
-            if !store.groups(me)?.iter().any(|(id, _)| *id == g) {
-                return Ok(err(out, ErrorCode::InvalidGroup, trid));
-            }
+        if let Some(g) = group.filter(|g| *g != 0)
+            && !store.groups(me)?.iter().any(|(id, _)| *id == g)
+        {
+            return {
+                err(out, ErrorCode::InvalidGroup, trid);
+                Ok(())
+            };
         }
         let shown_name = if list == List::Forward { target.name.clone() } else { name.to_owned() };
         store.add_entry(me, list, &target.email, &shown_name)?;
@@ -614,7 +826,17 @@ impl NsConn {
             };
             self.send(out, ServerCommand::Adc { trid, list, fields });
         } else {
-            self.send(out, ServerCommand::Add { trid, list, serial: Some(ser), email: target.email.clone(), name: Name::new(shown_name), group: group.map(|g| g.to_string()) });
+            self.send(
+                out,
+                ServerCommand::Add {
+                    trid,
+                    list,
+                    serial: Some(ser),
+                    email: target.email.clone(),
+                    name: Name::new(shown_name),
+                    group: group.map(|g| g.to_string()),
+                },
+            );
         }
         if list == List::Forward {
             let me_user = store.user(me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
@@ -623,18 +845,28 @@ impl NsConn {
                 let their_ser = store.bump_serial(&target.email)?;
                 let peer = self.hub.state().online.get(&key(&target.email)).cloned();
                 if let Some(p) = peer {
-                    hub::send(&p.tx, Deliver::Bytes(bytes(&forms::reverse_add(p.dialect, their_ser, &me_user.email, &me_user.name))));
+                    hub::send(
+                        &p.tx,
+                        Deliver::Bytes(bytes(&forms::reverse_add(p.dialect, their_ser, &me_user.email, &me_user.name))),
+                    );
                 }
             }
             // Draft 7.8: if the new contact is online I learn it at once.
             let peer = self.hub.state().online.get(&key(&target.email)).cloned();
-            if let Some(p) = peer.filter(Peer::visible) {
-                if self.hub.allows(&target.email, me)? {
-                    let pres = presence(d, p.status.unwrap_or(Status::Online), &target.email, &target.name, p.caps, p.msnobj.as_ref());
-                    self.send(out, ServerCommand::Iln { trid, presence: pres });
-                    if d.has_psm() && !target.psm.is_empty() {
-                        self.send(out, forms::ubx(&target.email, &target.psm));
-                    }
+            if let Some(p) = peer.filter(Peer::visible)
+                && self.hub.allows(&target.email, me)?
+            {
+                let pres = presence(
+                    d,
+                    p.status.unwrap_or(Status::Online),
+                    &target.email,
+                    &target.name,
+                    p.caps,
+                    p.msnobj.as_ref(),
+                );
+                self.send(out, ServerCommand::Iln { trid, presence: pres });
+                if d.has_psm() && !target.psm.is_empty() {
+                    self.send(out, forms::ubx(&target.email, &target.psm));
                 }
             }
         } else {
@@ -644,36 +876,81 @@ impl NsConn {
         Ok(())
     }
 
-    fn rem(&self, me: &str, trid: TrId, list: List, target: &str, group: Option<&str>, out: &mut Vec<u8>) -> Result<(), StoreError> {
+    fn rem(
+        &self,
+        me: &str,
+        trid: TrId,
+        list: List,
+        target: &str,
+        group: Option<&str>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
         let d = self.d();
         let store = &self.hub.store;
         let email = if d.uses_adc() && list == List::Forward {
             match self.contact_by_guid(me, target)? {
                 Some(e) => e,
-                None => return Ok(err(out, ErrorCode::NotOnList, trid)),
+                None => {
+                    return {
+                        err(out, ErrorCode::NotOnList, trid);
+                        Ok(())
+                    };
+                }
             }
         } else {
             target.to_owned()
         };
         if matches!(list, List::Reverse | List::Pending) {
-            return Ok(err(out, ErrorCode::InvalidParameter, trid));
+            return {
+                err(out, ErrorCode::InvalidParameter, trid);
+                Ok(())
+            };
         }
         if !store.on_list(me, list, &email)? {
-            return Ok(err(out, ErrorCode::NotOnList, trid));
+            return {
+                err(out, ErrorCode::NotOnList, trid);
+                Ok(())
+            };
         }
         if let (List::Forward, Some(g)) = (list, group) {
-            let Some(gid) = self.group_by_ref(me, g)? else { return Ok(err(out, ErrorCode::InvalidGroup, trid)) };
+            let Some(gid) = self.group_by_ref(me, g)? else {
+                return {
+                    err(out, ErrorCode::InvalidGroup, trid);
+                    Ok(())
+                };
+            };
             if !store.memberships(me)?.iter().any(|(c, id)| key(c) == key(&email) && *id == gid) {
-                return Ok(err(out, ErrorCode::UserNotInGroup, trid));
+                return {
+                    err(out, ErrorCode::UserNotInGroup, trid);
+                    Ok(())
+                };
             }
             store.set_membership(me, &email, gid, false)?;
             let ser = store.bump_serial(me)?;
-            self.send(out, ServerCommand::Rem { trid, list, serial: (!d.uses_adc()).then_some(ser), target: target.to_owned(), group: Some(g.to_owned()) });
+            self.send(
+                out,
+                ServerCommand::Rem {
+                    trid,
+                    list,
+                    serial: (!d.uses_adc()).then_some(ser),
+                    target: target.to_owned(),
+                    group: Some(g.to_owned()),
+                },
+            );
             return Ok(());
         }
         store.remove_entry(me, list, &email)?;
         let ser = store.bump_serial(me)?;
-        self.send(out, ServerCommand::Rem { trid, list, serial: (!d.uses_adc()).then_some(ser), target: target.to_owned(), group: None });
+        self.send(
+            out,
+            ServerCommand::Rem {
+                trid,
+                list,
+                serial: (!d.uses_adc()).then_some(ser),
+                target: target.to_owned(),
+                group: None,
+            },
+        );
         if list == List::Forward {
             if store.on_list(&email, List::Reverse, me)? {
                 store.remove_entry(&email, List::Reverse, me)?;
@@ -693,20 +970,35 @@ impl NsConn {
         let d = self.d();
         let store = &self.hub.store;
         if !d.has_groups() {
-            return Ok(err(out, ErrorCode::CommandDisabled, trid));
+            return {
+                err(out, ErrorCode::CommandDisabled, trid);
+                Ok(())
+            };
         }
         let groups = store.groups(me)?;
         if name.trim().is_empty() {
-            return Ok(err(out, ErrorCode::InvalidParameter, trid));
+            return {
+                err(out, ErrorCode::InvalidParameter, trid);
+                Ok(())
+            };
         }
         if Name::new(name).to_wire().len() > MAX_GROUP_NAME {
-            return Ok(err(out, ErrorCode::GroupNameTooLong, trid));
+            return {
+                err(out, ErrorCode::GroupNameTooLong, trid);
+                Ok(())
+            };
         }
         if groups.iter().any(|(_, n)| n == name) || name == "Other Contacts" {
-            return Ok(err(out, ErrorCode::GroupNameExists, trid));
+            return {
+                err(out, ErrorCode::GroupNameExists, trid);
+                Ok(())
+            };
         }
         if groups.len() >= MAX_GROUPS {
-            return Ok(err(out, ErrorCode::TooManyGroups, trid));
+            return {
+                err(out, ErrorCode::TooManyGroups, trid);
+                Ok(())
+            };
         }
         let id = store.add_group(me, name)?;
         let ser = store.bump_serial(me)?;
@@ -733,7 +1025,14 @@ fn presence_line(hub: &Hub, me: &str, watcher: &Peer, watcher_email: &str) -> Re
     let d = watcher.dialect;
     match peer.filter(Peer::visible) {
         Some(p) if hub.allows(me, watcher_email)? => {
-            let mut b = bytes(&ServerCommand::Nln(presence(d, p.status.unwrap_or(Status::Online), &user.email, &user.name, p.caps, p.msnobj.as_ref())));
+            let mut b = bytes(&ServerCommand::Nln(presence(
+                d,
+                p.status.unwrap_or(Status::Online),
+                &user.email,
+                &user.name,
+                p.caps,
+                p.msnobj.as_ref(),
+            )));
             if d.has_psm() {
                 b.extend(bytes(&forms::ubx(&user.email, &user.psm)));
             }
@@ -748,7 +1047,9 @@ pub fn presence_for(hub: &Hub, me: &str, watcher: &str) -> Result<(), StoreError
     if !hub.store.on_list(watcher, List::Forward, me)? {
         return Ok(());
     }
-    let Some(w) = hub.state().online.get(&key(watcher)).cloned() else { return Ok(()) };
+    let Some(w) = hub.state().online.get(&key(watcher)).cloned() else {
+        return Ok(());
+    };
     if w.status.is_none() {
         return Ok(());
     }
@@ -758,7 +1059,8 @@ pub fn presence_for(hub: &Hub, me: &str, watcher: &str) -> Result<(), StoreError
 }
 
 pub fn broadcast_presence(hub: &Hub, me: &str) -> Result<(), StoreError> {
-    let watchers: Vec<String> = hub.store.entries(me)?.into_iter().filter(|e| e.list == List::Reverse).map(|e| e.contact).collect();
+    let watchers: Vec<String> =
+        hub.store.entries(me)?.into_iter().filter(|e| e.list == List::Reverse).map(|e| e.contact).collect();
     for w in watchers {
         presence_for(hub, me, &w)?;
     }
@@ -782,7 +1084,10 @@ impl Handler for NsConn {
             Ok(f) => f,
             Err(e) => {
                 tracing::error!(error = %e, "storage failure");
-                self.send(out, ServerCommand::Error { code: ErrorCode::DatabaseServerError, trid: None, extra: vec![] });
+                self.send(
+                    out,
+                    ServerCommand::Error { code: ErrorCode::DatabaseServerError, trid: None, extra: vec![] },
+                );
                 Flow::Close
             }
         }
@@ -805,7 +1110,9 @@ impl Handler for NsConn {
     }
 
     fn on_close(&mut self) {
-        let Some(me) = self.me().map(str::to_owned) else { return };
+        let Some(me) = self.me().map(str::to_owned) else {
+            return;
+        };
         let removed = {
             let mut st = self.hub.state();
             match st.online.get(&key(&me)) {

@@ -33,7 +33,8 @@ impl SbConn {
 
     fn member(&self, email: &str) -> Option<Member> {
         let user = self.hub.store.user(email).ok().flatten()?;
-        let (dialect, caps) = self.hub.state().online.get(&key(email)).map(|p| (p.dialect, p.caps)).unwrap_or((Dialect::MSNP8, None));
+        let (dialect, caps) =
+            self.hub.state().online.get(&key(email)).map(|p| (p.dialect, p.caps)).unwrap_or((Dialect::MSNP8, None));
         Some(Member { conn: self.conn, email: user.email, name: user.name, caps, dialect, tx: self.tx.clone() })
     }
 
@@ -50,8 +51,17 @@ impl SbConn {
                     match (self.hub.take_xfr_cookie(&cookie, &email), self.member(&email)) {
                         (true, Some(m)) => {
                             let sid = hub::session_id();
-                            self.hub.state().boards.insert(sid.clone(), Board { members: vec![m.clone()], last_activity: Instant::now() });
-                            out.extend(bytes(&ServerCommand::UsrOk { trid, email: m.email.clone(), name: Some(Name::new(m.name.clone())), verified: None, extra: None }));
+                            self.hub
+                                .state()
+                                .boards
+                                .insert(sid.clone(), Board { members: vec![m.clone()], last_activity: Instant::now() });
+                            out.extend(bytes(&ServerCommand::UsrOk {
+                                trid,
+                                email: m.email.clone(),
+                                name: Some(Name::new(m.name.clone())),
+                                verified: None,
+                                extra: None,
+                            }));
                             self.me = Some(m);
                             self.session = Some(sid);
                             Flow::Continue
@@ -83,8 +93,19 @@ impl SbConn {
                     };
                     let total = others.len() as u32;
                     for (i, o) in others.iter().enumerate() {
-                        out.extend(bytes(&ServerCommand::Iro { trid, index: i as u32 + 1, total, email: o.email.clone(), name: Name::new(o.name.clone()), caps: Self::caps_for(m.dialect, o) }));
-                        let joi = ServerCommand::Joi { email: m.email.clone(), name: Name::new(m.name.clone()), caps: Self::caps_for(o.dialect, &m) };
+                        out.extend(bytes(&ServerCommand::Iro {
+                            trid,
+                            index: i as u32 + 1,
+                            total,
+                            email: o.email.clone(),
+                            name: Name::new(o.name.clone()),
+                            caps: Self::caps_for(m.dialect, o),
+                        }));
+                        let joi = ServerCommand::Joi {
+                            email: m.email.clone(),
+                            name: Name::new(m.name.clone()),
+                            caps: Self::caps_for(o.dialect, &m),
+                        };
                         hub::send(&o.tx, Deliver::Bytes(bytes(&joi)));
                     }
                     out.extend(bytes(&ServerCommand::AnsOk { trid }));
@@ -108,7 +129,12 @@ impl SbConn {
                     err(out, ErrorCode::InvalidUsername, trid);
                     return Flow::Continue;
                 };
-                let present = self.hub.state().boards.get(&sid).is_some_and(|b| b.members.iter().any(|m| key(&m.email) == key(&target.email)));
+                let present = self
+                    .hub
+                    .state()
+                    .boards
+                    .get(&sid)
+                    .is_some_and(|b| b.members.iter().any(|m| key(&m.email) == key(&target.email)));
                 if present {
                     err(out, ErrorCode::AlreadyThere, trid);
                     return Flow::Continue;
@@ -146,14 +172,17 @@ impl SbConn {
                 }
                 let others: Vec<Member> = {
                     let mut st = self.hub.state();
-                    let Some(b) = st.boards.get_mut(&sid) else { return Flow::Close };
+                    let Some(b) = st.boards.get_mut(&sid) else {
+                        return Flow::Close;
+                    };
                     // Typing notices do not keep a conversation alive.
                     if ack != AckMode::Unacknowledged {
                         b.last_activity = Instant::now();
                     }
                     b.members.iter().filter(|m| m.conn != self.conn).cloned().collect()
                 };
-                let line = bytes(&ServerCommand::Msg { email: me.email.clone(), name: Name::new(me.name.clone()), payload });
+                let line =
+                    bytes(&ServerCommand::Msg { email: me.email.clone(), name: Name::new(me.name.clone()), payload });
                 for o in &others {
                     hub::send(&o.tx, Deliver::Bytes(line.clone()));
                 }
@@ -186,17 +215,25 @@ impl Handler for SbConn {
             // Escargot drops a switchboard client that sends a bad MSG.
             Err(e) if e.command == "MSG" => Flow::Close,
             Err(e) => {
-                out.extend(bytes(&ServerCommand::Error { code: ErrorCode::InvalidParameter, trid: e.trid, extra: vec![] }));
+                out.extend(bytes(&ServerCommand::Error {
+                    code: ErrorCode::InvalidParameter,
+                    trid: e.trid,
+                    extra: vec![],
+                }));
                 Flow::Continue
             }
         }
     }
 
     fn on_close(&mut self) {
-        let (Some(me), Some(sid)) = (self.me.take(), self.session.take()) else { return };
+        let (Some(me), Some(sid)) = (self.me.take(), self.session.take()) else {
+            return;
+        };
         let others = {
             let mut st = self.hub.state();
-            let Some(b) = st.boards.get_mut(&sid) else { return };
+            let Some(b) = st.boards.get_mut(&sid) else {
+                return;
+            };
             b.members.retain(|m| m.conn != self.conn);
             let others = b.members.clone();
             if others.is_empty() {
@@ -215,7 +252,8 @@ impl Handler for SbConn {
 pub fn reap_idle(hub: &Hub) {
     let idle = hub.timing.sb_idle;
     let mut st = hub.state();
-    let stale: Vec<String> = st.boards.iter().filter(|(_, b)| b.last_activity.elapsed() >= idle).map(|(k, _)| k.clone()).collect();
+    let stale: Vec<String> =
+        st.boards.iter().filter(|(_, b)| b.last_activity.elapsed() >= idle).map(|(k, _)| k.clone()).collect();
     for sid in stale {
         if let Some(b) = st.boards.remove(&sid) {
             tracing::info!(session = %sid, "closing idle switchboard");

@@ -83,17 +83,21 @@ impl Store {
     pub fn user(&self, email: &str) -> Result<Option<User>, StoreError> {
         Ok(self
             .db()
-            .query_row("SELECT email, password, name, blp, gtc, serial, psm FROM users WHERE email = ?1", [email], |r| {
-                Ok(User {
-                    email: r.get(0)?,
-                    password: r.get(1)?,
-                    name: r.get(2)?,
-                    blp: r.get::<_, String>(3)?.parse().unwrap_or_default(),
-                    gtc: r.get::<_, String>(4)?.parse().unwrap_or_default(),
-                    serial: r.get(5)?,
-                    psm: r.get(6)?,
-                })
-            })
+            .query_row(
+                "SELECT email, password, name, blp, gtc, serial, psm FROM users WHERE email = ?1",
+                [email],
+                |r| {
+                    Ok(User {
+                        email: r.get(0)?,
+                        password: r.get(1)?,
+                        name: r.get(2)?,
+                        blp: r.get::<_, String>(3)?.parse().unwrap_or_default(),
+                        gtc: r.get::<_, String>(4)?.parse().unwrap_or_default(),
+                        serial: r.get(5)?,
+                        psm: r.get(6)?,
+                    })
+                },
+            )
             .optional()?)
     }
 
@@ -124,14 +128,20 @@ impl Store {
     pub fn entries(&self, owner: &str) -> Result<Vec<Entry>, StoreError> {
         let db = self.db();
         let mut st = db.prepare_cached("SELECT contact, list, name FROM lists WHERE owner = ?1 ORDER BY rowid")?;
-        let rows = st.query_map([owner], |r| Ok(Entry { contact: r.get(0)?, list: list_of(&r.get::<_, String>(1)?), name: r.get(2)? }))?;
+        let rows = st.query_map([owner], |r| {
+            Ok(Entry { contact: r.get(0)?, list: list_of(&r.get::<_, String>(1)?), name: r.get(2)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn on_list(&self, owner: &str, list: List, contact: &str) -> Result<bool, StoreError> {
         Ok(self
             .db()
-            .query_row("SELECT 1 FROM lists WHERE owner = ?1 AND list = ?2 AND contact = ?3", params![owner, list.code(), contact], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM lists WHERE owner = ?1 AND list = ?2 AND contact = ?3",
+                params![owner, list.code(), contact],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -146,7 +156,10 @@ impl Store {
 
     pub fn remove_entry(&self, owner: &str, list: List, contact: &str) -> Result<(), StoreError> {
         let db = self.db();
-        db.execute("DELETE FROM lists WHERE owner = ?1 AND list = ?2 AND contact = ?3", params![owner, list.code(), contact])?;
+        db.execute(
+            "DELETE FROM lists WHERE owner = ?1 AND list = ?2 AND contact = ?3",
+            params![owner, list.code(), contact],
+        )?;
         if list == List::Forward {
             db.execute("DELETE FROM memberships WHERE owner = ?1 AND contact = ?2", params![owner, contact])?;
         }
@@ -155,7 +168,8 @@ impl Store {
 
     /// Rename a contact everywhere the owner lists them.
     pub fn rename_entry(&self, owner: &str, contact: &str, name: &str) -> Result<(), StoreError> {
-        self.db().execute("UPDATE lists SET name = ?3 WHERE owner = ?1 AND contact = ?2", params![owner, contact, name])?;
+        self.db()
+            .execute("UPDATE lists SET name = ?3 WHERE owner = ?1 AND contact = ?2", params![owner, contact, name])?;
         Ok(())
     }
 
@@ -169,7 +183,8 @@ impl Store {
 
     pub fn add_group(&self, owner: &str, name: &str) -> Result<u32, StoreError> {
         let db = self.db();
-        let id: u32 = db.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM groups WHERE owner = ?1", [owner], |r| r.get(0))?;
+        let id: u32 =
+            db.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM groups WHERE owner = ?1", [owner], |r| r.get(0))?;
         db.execute("INSERT INTO groups (owner, id, name) VALUES (?1, ?2, ?3)", params![owner, id, name])?;
         Ok(id)
     }
@@ -188,7 +203,8 @@ impl Store {
 
     pub fn memberships(&self, owner: &str) -> Result<Vec<(String, u32)>, StoreError> {
         let db = self.db();
-        let mut st = db.prepare_cached("SELECT contact, group_id FROM memberships WHERE owner = ?1 ORDER BY group_id")?;
+        let mut st =
+            db.prepare_cached("SELECT contact, group_id FROM memberships WHERE owner = ?1 ORDER BY group_id")?;
         let rows = st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -33,11 +33,21 @@ async fn befriend(a: &mut Ns, b: &mut Ns) {
 async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
     let (ef, et) = (from.s.email().to_owned(), to.s.email().to_owned());
     let req = from.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } = from.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
+    let NsEvent::SwitchboardReady { addr, cookie, .. } =
+        from.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
+    else {
+        unreachable!()
+    };
     let mut a = Sb::open(&addr, &ef, from.s.dialect(), SbStart::Call { cookie, invitees: vec![et.clone()] }).await;
-    let early = a.s.send_message(MessageBody::text("typed before you joined", TextFormat::default()), AckMode::Acknowledged).unwrap();
+    let early =
+        a.s.send_message(MessageBody::text("typed before you joined", TextFormat::default()), AckMode::Acknowledged)
+            .unwrap();
     a.until(|e| matches!(e, SbEvent::Ringing { email } if *email == et)).await;
-    let NsEvent::Invited { session_id, addr, cookie, email, .. } = to.until(|e| matches!(e, NsEvent::Invited { .. })).await else { unreachable!() };
+    let NsEvent::Invited { session_id, addr, cookie, email, .. } =
+        to.until(|e| matches!(e, NsEvent::Invited { .. })).await
+    else {
+        unreachable!()
+    };
     assert_eq!(email, ef);
     let mut b = Sb::open(&addr, &et, to.s.dialect(), SbStart::Answer { cookie, session_id }).await;
     b.until(|e| matches!(e, SbEvent::Joined { email, .. } if *email == ef)).await;
@@ -48,7 +58,14 @@ async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
     b.s.send_typing();
     b.flush().await;
     a.until(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if *user == et)).await;
-    b.s.send_message(MessageBody::text("hello back ✓", TextFormat { font: "Comic Sans MS".into(), color: 0xff0000, ..TextFormat::default() }), AckMode::NakOnly).unwrap();
+    b.s.send_message(
+        MessageBody::text(
+            "hello back ✓",
+            TextFormat { font: "Comic Sans MS".into(), color: 0xff0000, ..TextFormat::default() },
+        ),
+        AckMode::NakOnly,
+    )
+    .unwrap();
     b.flush().await;
     let got = a.until(|e| said(e, "hello back ✓")).await;
     let SbEvent::Message { body: MessageBody::Text { format: Some(f), .. }, .. } = got else { unreachable!() };
@@ -64,7 +81,9 @@ async fn md5_msnp2_and_msnp7_presence_and_chat() {
     let srv = server().await;
     // Bob comes through the dispatch server and is referred to the NS.
     let mut disp = Ns::connect(srv.dispatch.unwrap(), None, "bob@example.com", "bob-pw", Dialect::MSNP7).await;
-    let NsEvent::Redirect { addr } = disp.until(|e| matches!(e, NsEvent::Redirect { .. })).await else { unreachable!() };
+    let NsEvent::Redirect { addr } = disp.until(|e| matches!(e, NsEvent::Redirect { .. })).await else {
+        unreachable!()
+    };
     assert_eq!(addr, srv.ns.to_string());
     let mut bob = Ns::connect(addr.parse().unwrap(), None, "bob@example.com", "bob-pw", Dialect::MSNP7).await;
     bob.until(|e| matches!(e, NsEvent::OwnStatus(Status::Online))).await;
@@ -146,7 +165,10 @@ async fn three_party_conversation() {
     let (mut sa, mut sb) = chat(&mut a, &mut b).await;
     sa.s.invite("carol@example.com").unwrap();
     sa.until(|e| matches!(e, SbEvent::Ringing { .. })).await;
-    let NsEvent::Invited { session_id, addr, cookie, .. } = c.until(|e| matches!(e, NsEvent::Invited { .. })).await else { unreachable!() };
+    let NsEvent::Invited { session_id, addr, cookie, .. } = c.until(|e| matches!(e, NsEvent::Invited { .. })).await
+    else {
+        unreachable!()
+    };
     let mut sc = Sb::open(&addr, "carol@example.com", Dialect::MSNP5, SbStart::Answer { cookie, session_id }).await;
     sc.until(|e| *e == SbEvent::Ready).await;
     let roster: Vec<String> = sc.s.participants().map(|(e, _)| e.clone()).collect();
@@ -174,8 +196,18 @@ async fn block_and_unblock() {
     a.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
     // A blocked caller cannot ring.
     let req = a.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } = a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
-    let mut sa = Sb::open(&addr, "alice@example.com", Dialect::MSNP8, SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] }).await;
+    let NsEvent::SwitchboardReady { addr, cookie, .. } =
+        a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
+    else {
+        unreachable!()
+    };
+    let mut sa = Sb::open(
+        &addr,
+        "alice@example.com",
+        Dialect::MSNP8,
+        SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] },
+    )
+    .await;
     let ev = sa.until(|e| matches!(e, SbEvent::CallFailed { .. })).await;
     assert_eq!(ev, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnList });
     b.s.unblock("alice@example.com").unwrap();
@@ -264,10 +296,26 @@ async fn calling_someone_offline_is_217() {
     let srv = server().await;
     let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
     let req = a.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } = a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await else { unreachable!() };
-    let mut sa = Sb::open(&addr, "alice@example.com", Dialect::MSNP8, SbStart::Call { cookie: cookie.clone(), invitees: vec!["bob@example.com".into(), "ghost@example.com".into()] }).await;
-    assert_eq!(sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "bob@example.com")).await, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnline });
-    assert_eq!(sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "ghost@example.com")).await, SbEvent::CallFailed { email: "ghost@example.com".into(), code: ErrorCode::InvalidUsername });
+    let NsEvent::SwitchboardReady { addr, cookie, .. } =
+        a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
+    else {
+        unreachable!()
+    };
+    let mut sa = Sb::open(
+        &addr,
+        "alice@example.com",
+        Dialect::MSNP8,
+        SbStart::Call { cookie: cookie.clone(), invitees: vec!["bob@example.com".into(), "ghost@example.com".into()] },
+    )
+    .await;
+    assert_eq!(
+        sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "bob@example.com")).await,
+        SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnline }
+    );
+    assert_eq!(
+        sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "ghost@example.com")).await,
+        SbEvent::CallFailed { email: "ghost@example.com".into(), code: ErrorCode::InvalidUsername }
+    );
     // A used cookie does not open a second switchboard.
     let mut raw = Raw::connect(addr.parse().unwrap()).await;
     assert_eq!(raw.ask(&format!("USR 1 alice@example.com {cookie}")).await, "911 1");
@@ -381,4 +429,28 @@ async fn state_survives_a_restart() {
     assert_eq!(a.s.name().as_str(), "Alice Restarted");
     srv.shutdown().await;
     let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn demo_accounts_sync_in_every_dialect() {
+    let srv = server_with(|c| c.demo = true).await;
+    let users = ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"];
+    for (i, d) in [Dialect::MSNP2, Dialect::MSNP7, Dialect::MSNP9, Dialect::MSNP12].into_iter().enumerate() {
+        let me = users[i];
+        // The test server re-keys accounts to NAME-pw.
+        let pw = format!("{}-pw", me.split('@').next().unwrap());
+        let mut a = Ns::connect(srv.ns, srv.http, me, &pw, d).await;
+        a.until(|e| matches!(e, NsEvent::OwnStatus(_))).await;
+        let fl: Vec<&str> = a.s.contacts().forward().map(|c| c.email.as_str()).collect();
+        let others: Vec<&str> = users.iter().copied().filter(|u| *u != me).collect();
+        assert_eq!(fl, others, "{me} on {d}");
+        assert!(others.iter().all(|o| a.contact(o).unwrap().on(List::Reverse)), "{me} on {d}");
+        if d.has_groups() {
+            assert!(a.s.contacts().groups.iter().any(|g| g.name.as_str() == "Friends"), "{d}");
+            assert!(!a.contact(others[0]).unwrap().groups.is_empty(), "{d}");
+        }
+        a.s.sign_out();
+        a.flush().await;
+    }
+    srv.shutdown().await;
 }

@@ -1,1 +1,223 @@
+//! End-to-end harness: the real devserver and relay in this process, the
+//! built client (`dist/`, from `trunk build --release`) served by the relay,
+//! and headless Chromium driven through chromedriver.
+#![forbid(unsafe_code)]
 
+use devserver::hub::Timing;
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How long any UI expectation may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub fn dist_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    assert!(d.join("index.html").exists(), "no dist/: run `trunk build --release` first (scripts/test.sh does)");
+    d
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// devserver (demo accounts) + relay on ephemeral ports.
+#[derive(Debug)]
+pub struct Stack {
+    pub dev: devserver::Running,
+    pub relay: Option<relay::Relay>,
+    pub relay_addr: SocketAddr,
+}
+
+impl Stack {
+    pub async fn start(timing: Timing) -> Stack {
+        // E2E_LOG=debug prints every line the devserver reads and writes.
+        if let Ok(filter) = std::env::var("E2E_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+        let mut c = devserver::Config::ephemeral();
+        c.dispatch = None;
+        c.demo = true;
+        c.timing = timing;
+        let dev = devserver::start(c).await.expect("devserver starts");
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut s = Stack { dev, relay: None, relay_addr: addr };
+        s.start_relay().await;
+        s
+    }
+
+    fn relay_config(&self) -> relay::Config {
+        let mut rc = relay::Config::new(self.relay_addr, &self.dev.ns.to_string()).unwrap();
+        rc.allow.push(self.dev.sb.to_string().parse().unwrap());
+        rc.static_dir = Some(dist_dir());
+        rc.drain_timeout = Duration::from_secs(2);
+        rc
+    }
+
+    /// Start (or restart) the relay on the same address.
+    pub async fn start_relay(&mut self) {
+        let r = relay::start(self.relay_config()).await.expect("relay starts");
+        self.relay = Some(r);
+    }
+
+    pub async fn stop_relay(&mut self) {
+        if let Some(r) = self.relay.take() {
+            r.shutdown().await;
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.relay_addr)
+    }
+
+    pub fn passport(&self) -> String {
+        format!("http://{}/NotRST.srf", self.dev.http.unwrap())
+    }
+}
+
+/// One chromedriver process; each [`Browser`] is a separate Chromium.
+#[derive(Debug)]
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub async fn start() -> Driver {
+        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (install chromium-driver; scripts/test.sh does)"));
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    pub async fn browser(&self) -> Browser {
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1200,900"]
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let c = ClientBuilder::native().capabilities(caps).connect(&self.url).await.expect("chromium session");
+        Browser { c }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A page, driven by the `data-testid` contract.
+#[derive(Debug)]
+pub struct Browser {
+    pub c: Client,
+}
+
+pub fn tid(id: &str) -> String {
+    format!("[data-testid={id}]")
+}
+
+impl Browser {
+    pub async fn el(&self, css: &str) -> Element {
+        match self.c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                let html = self.c.source().await.unwrap_or_default();
+                panic!("no element {css}: {e}; page:\n{}", &html[..html.len().min(6000)]);
+            }
+        }
+    }
+
+    /// Wait until `css` matches and its text contains `text`.
+    pub async fn until_text(&self, css: &str, text: &str) -> Element {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(els) = self.c.find_all(Locator::Css(css)).await {
+                for e in els {
+                    if e.text().await.is_ok_and(|t| t.contains(text)) {
+                        return e;
+                    }
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                let html = self.c.source().await.unwrap_or_default();
+                panic!("no {css} containing {text:?}; page:\n{}", &html[..html.len().min(4000)]);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn until_gone(&self, css: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.c.find_all(Locator::Css(css)).await.map(|v| !v.is_empty()).unwrap_or(false) {
+            assert!(tokio::time::Instant::now() < deadline, "{css} still present");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn type_into(&self, testid: &str, text: &str) {
+        let e = self.el(&tid(testid)).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn select(&self, testid: &str, value: &str) {
+        self.el(&tid(testid)).await.select_by_value(value).await.unwrap();
+    }
+
+    /// Fill the sign-in form and submit it.
+    pub async fn sign_in(&self, stack: &Stack, email: &str, password: &str, protocol: &str) {
+        self.c.goto(&stack.url()).await.unwrap();
+        self.el(&tid("signin-advanced")).await.click().await.unwrap();
+        self.select("signin-protocol", protocol).await;
+        self.type_into("signin-passport", &stack.passport()).await;
+        self.type_into("signin-email", email).await;
+        self.type_into("signin-password", password).await;
+        self.el(&tid("signin-submit")).await.click().await.unwrap();
+    }
+
+    pub async fn until_online(&self) {
+        self.el("[data-testid=connection-status][data-state=online]").await;
+        self.el(&tid("me-name")).await;
+    }
+
+    /// Double-click a contact to open a conversation.
+    pub async fn open_chat(&self, email: &str) {
+        let css = format!("[data-testid=contact][data-email='{email}']");
+        self.el(&css).await;
+        self.c
+            .execute(
+                "document.querySelector(arguments[0]).dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+        self.el(&format!("[data-testid=conversation][data-with='{email}']")).await;
+    }
+
+    /// Type a message and press Enter.
+    pub async fn say(&self, text: &str) {
+        let e = self.el(&tid("compose-input")).await;
+        e.send_keys(text).await.unwrap();
+        e.send_keys("\u{E007}").await.unwrap();
+    }
+}

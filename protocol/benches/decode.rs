@@ -10,17 +10,33 @@ use std::hint::black_box;
 fn syn_burst(d: Dialect) -> Vec<u8> {
     let mut out = Vec::new();
     let mut push = |c: ServerCommand| encode_server(&c, &mut out);
-    push(ServerCommand::Syn { trid: TrId(5), list_version: "42".into(), ab_version: (d >= Dialect::MSNP10).then(|| "0".into()), counts: Some((1000, 5)) });
+    push(ServerCommand::Syn {
+        trid: TrId(5),
+        list_version: "42".into(),
+        ab_version: (d >= Dialect::MSNP10).then(|| "0".into()),
+        counts: Some((1000, 5)),
+    });
     push(ServerCommand::Gtc { trid: None, serial: None, mode: GtcMode::Ask });
     push(ServerCommand::Blp { trid: None, serial: None, mode: BlpMode::AllowAll });
     for g in 0..5 {
-        push(ServerCommand::Lsg(LsgForm::Numbered { id: g.to_string(), name: Name::new(format!("Group {g}")), flag: "0".into() }));
+        push(ServerCommand::Lsg(LsgForm::Numbered {
+            id: g.to_string(),
+            name: Name::new(format!("Group {g}")),
+            flag: "0".into(),
+        }));
     }
     for i in 0..1000 {
         let email = format!("contact{i}@hotmail.com");
         let name = Name::new(format!("Contact Número {i} ✓"));
         let form = if d >= Dialect::MSNP10 {
-            LstForm::Keyed { email, name: Some(name), guid: Some(format!("6bd3a1c4-0000-4f5a-9d0f-{i:012}")), lists: ListMask(11), network: Some(1), groups: Some(vec!["9fd7b3c5-9b0a-4a8d-8d7a-4d2d2e2b3f01".into()]) }
+            LstForm::Keyed {
+                email,
+                name: Some(name),
+                guid: Some(format!("6bd3a1c4-0000-4f5a-9d0f-{i:012}")),
+                lists: ListMask(11),
+                network: Some(1),
+                groups: Some(vec!["9fd7b3c5-9b0a-4a8d-8d7a-4d2d2e2b3f01".into()]),
+            }
         } else {
             LstForm::Bitmask { email, name, lists: ListMask(11), groups: Some(vec![(i % 5).to_string()]) }
         };
@@ -32,8 +48,18 @@ fn syn_burst(d: Dialect) -> Vec<u8> {
 fn msg_stream() -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..1000 {
-        let body = MessageBody::text(format!("message number {i}: the quick brown fox jumps over the lazy dog"), TextFormat::default());
-        encode_server(&ServerCommand::Msg { email: "bob@hotmail.com".into(), name: Name::new("Bob Smith"), payload: body.to_bytes() }, &mut out);
+        let body = MessageBody::text(
+            format!("message number {i}: the quick brown fox jumps over the lazy dog"),
+            TextFormat::default(),
+        );
+        encode_server(
+            &ServerCommand::Msg {
+                email: "bob@hotmail.com".into(),
+                name: Name::new("Bob Smith"),
+                payload: body.to_bytes(),
+            },
+            &mut out,
+        );
     }
     out
 }
@@ -65,7 +91,9 @@ fn bench(c: &mut Criterion) {
     let msgs = msg_stream();
     g.throughput(Throughput::Bytes(msgs.len() as u64));
     g.bench_function("msg_stream_1000", |b| b.iter(|| decode_all(&msgs, Context::sb(Dialect::MSNP12), false)));
-    g.bench_function("msg_stream_1000_with_bodies", |b| b.iter(|| decode_all(&msgs, Context::sb(Dialect::MSNP12), true)));
+    g.bench_function("msg_stream_1000_with_bodies", |b| {
+        b.iter(|| decode_all(&msgs, Context::sb(Dialect::MSNP12), true))
+    });
     g.finish();
 }
 

@@ -56,7 +56,11 @@ impl Product {
 
 /// The 32-hex-digit `QRY` answer to `CHL 0 challenge` in dialect `d`.
 pub fn challenge_response(d: Dialect, challenge: &str, product: Product) -> String {
-    if d >= Dialect::MSNP11 { qry_v11(challenge, product) } else { md5_hex(&[challenge.as_bytes(), product.key.as_bytes()]) }
+    if d >= Dialect::MSNP11 {
+        qry_v11(challenge, product)
+    } else {
+        md5_hex(&[challenge.as_bytes(), product.key.as_bytes()])
+    }
 }
 
 /// MSNP11+ answer: an MD5 of challenge and key, mixed with a hash of the
@@ -64,7 +68,8 @@ pub fn challenge_response(d: Dialect, challenge: &str, product: Product) -> Stri
 fn qry_v11(challenge: &str, product: Product) -> String {
     const MASK: u64 = 0x7FFF_FFFF;
     let digest = Md5::new().chain_update(challenge).chain_update(product.key).finalize();
-    let w: [u32; 4] = std::array::from_fn(|i| u32::from_le_bytes(digest[i * 4..i * 4 + 4].try_into().expect("4 bytes")));
+    let w: [u32; 4] =
+        std::array::from_fn(|i| u32::from_le_bytes(digest[i * 4..i * 4 + 4].try_into().expect("4 bytes")));
     let m: [u64; 4] = std::array::from_fn(|i| u64::from(w[i]) & MASK);
 
     let mut s = format!("{challenge}{}", product.id).into_bytes();
@@ -83,7 +88,11 @@ fn qry_v11(challenge: &str, product: Product) -> String {
     high = (high + m[1]) % MASK;
     low = (low + m[3]) % MASK;
     let (high, low) = (high as u32, low as u32);
-    [w[0] ^ high, w[1] ^ low, w[2] ^ high, w[3] ^ low].iter().flat_map(|x| x.to_le_bytes()).map(|b| format!("{b:02x}")).collect()
+    [w[0] ^ high, w[1] ^ low, w[2] ^ high, w[3] ^ low]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -107,7 +116,10 @@ mod tests {
             assert_eq!(challenge_response(Dialect::MSNP11, chl, p), want, "{chl}");
         }
         let p13 = Product::by_id("PROD0113H11T8$X_").unwrap();
-        assert_eq!(challenge_response(Dialect::MSNP12, "11533365622852247127", p13), "f086d1ded067186deca8dba2231602cf");
+        assert_eq!(
+            challenge_response(Dialect::MSNP12, "11533365622852247127", p13),
+            "f086d1ded067186deca8dba2231602cf"
+        );
     }
 
     #[test]

@@ -55,7 +55,8 @@ impl MimeMessage {
     }
 
     fn with(content_type: &str, extra: Vec<(String, String)>, body: Vec<u8>) -> Self {
-        let mut headers = vec![("MIME-Version".to_owned(), "1.0".to_owned()), ("Content-Type".to_owned(), content_type.to_owned())];
+        let mut headers =
+            vec![("MIME-Version".to_owned(), "1.0".to_owned()), ("Content-Type".to_owned(), content_type.to_owned())];
         headers.extend(extra);
         MimeMessage { headers, body }
     }
@@ -91,7 +92,14 @@ pub struct TextFormat {
 
 impl Default for TextFormat {
     fn default() -> Self {
-        TextFormat { font: "Microsoft Sans Serif".into(), effects: Effects::default(), color: 0, charset: 0, pitch: 22, right_to_left: false }
+        TextFormat {
+            font: "Microsoft Sans Serif".into(),
+            effects: Effects::default(),
+            color: 0,
+            charset: 0,
+            pitch: 22,
+            right_to_left: false,
+        }
     }
 }
 
@@ -104,7 +112,9 @@ impl TextFormat {
     pub fn parse(s: &str) -> Self {
         let mut f = TextFormat::default();
         for part in s.split(';') {
-            let Some((k, v)) = part.trim().split_once('=') else { continue };
+            let Some((k, v)) = part.trim().split_once('=') else {
+                continue;
+            };
             match k {
                 "FN" => f.font = crate::types::Name::from_wire(v).into_string(),
                 "EF" => {
@@ -247,7 +257,8 @@ impl MessageBody {
 
     pub fn to_mime(&self) -> MimeMessage {
         let kv = |k: &str, v: String| (k.to_owned(), v);
-        let lines = |f: &[(String, String)]| f.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect::<String>().into_bytes();
+        let lines =
+            |f: &[(String, String)]| f.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect::<String>().into_bytes();
         match self {
             MessageBody::Text { text, format } => MimeMessage::with(
                 "text/plain; charset=UTF-8",
@@ -274,7 +285,8 @@ impl MessageBody {
                 MimeMessage::with("text/x-msmsgsprofile; charset=UTF-8", fields.clone(), Vec::new())
             }
             MessageBody::InitialEmail { inbox_unread, folders_unread } => {
-                let f = [kv("Inbox-Unread", inbox_unread.to_string()), kv("Folders-Unread", folders_unread.to_string())];
+                let f =
+                    [kv("Inbox-Unread", inbox_unread.to_string()), kv("Folders-Unread", folders_unread.to_string())];
                 let mut body = lines(&f);
                 body.extend_from_slice(b"\r\n");
                 MimeMessage::with("text/x-msmsgsinitialemailnotification; charset=UTF-8", vec![], body)

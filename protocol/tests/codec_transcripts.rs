@@ -56,7 +56,12 @@ fn every_line_round_trips() {
 /// Lines already in canonical form come back byte for byte.
 #[test]
 fn canonical_lines_encode_identically() {
-    for file in ["escargot-msnp2-two-users.txt", "escargot-msnp8-twn-two-users.txt", "switchboard-walkthrough.txt", "reference-forms.txt"] {
+    for file in [
+        "escargot-msnp2-two-users.txt",
+        "escargot-msnp8-twn-two-users.txt",
+        "switchboard-walkthrough.txt",
+        "reference-forms.txt",
+    ] {
         for s in support::load(file) {
             let ctx = Context { dialect: s.dialect, role: s.role };
             for e in &s.entries {
@@ -112,7 +117,9 @@ fn raw_utf8_names_from_the_msnp9_log_decode() {
     let ctx = Context::ns(s.dialect);
     let mut names = Vec::new();
     for e in s.entries.iter().filter(|e| e.command() == "LST") {
-        if let ServerCommand::Lst(msnp::types::LstForm::Bitmask { name, .. }) = decode_server(&one_frame(e.dir, &e.bytes()), ctx).unwrap() {
+        if let ServerCommand::Lst(msnp::types::LstForm::Bitmask { name, .. }) =
+            decode_server(&one_frame(e.dir, &e.bytes()), ctx).unwrap()
+        {
             names.push(name.into_string());
         }
     }

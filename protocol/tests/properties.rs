@@ -23,7 +23,12 @@ fn frames(dir: Direction, chunks: &[&[u8]]) -> Result<Vec<Frame>, FrameError> {
 /// Tokens a line is made of: commands, numbers, addresses, junk.
 fn token() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec!["VER", "USR", "MSG", "LST", "LSG", "ADD", "ADC", "REM", "NLN", "ILN", "FLN", "CHG", "SYN", "XFR", "RNG", "IRO", "JOI", "UBX", "GTC", "BLP", "PRP", "BPR", "REG", "ADG", "RMG", "CHL", "QRY", "OUT", "911", "OK", "FL", "RL", "NLN", "MD5", "TWN", "S", "I", "N=a@b", "C=x"]).prop_map(String::from),
+        prop::sample::select(vec![
+            "VER", "USR", "MSG", "LST", "LSG", "ADD", "ADC", "REM", "NLN", "ILN", "FLN", "CHG", "SYN", "XFR", "RNG",
+            "IRO", "JOI", "UBX", "GTC", "BLP", "PRP", "BPR", "REG", "ADG", "RMG", "CHL", "QRY", "OUT", "911", "OK",
+            "FL", "RL", "NLN", "MD5", "TWN", "S", "I", "N=a@b", "C=x"
+        ])
+        .prop_map(String::from),
         (0u32..100_000).prop_map(|n| n.to_string()),
         "[a-z]{1,6}@[a-z]{1,5}\\.com",
         "[ -~]{0,12}",

@@ -39,7 +39,12 @@ fn check(expected: &Entry, got: &(ClientCommand, Vec<u8>), m: Match, exact: &[&s
     let got_line = String::from_utf8_lossy(&got.1).into_owned();
     let got_first = got_line.lines().next().unwrap_or("").to_owned();
     let name = |l: &str| l.split(' ').next().unwrap_or("").to_owned();
-    assert_eq!(name(&got_first), name(&expected.line), "{where_}: expected {:?}, session sent {got_first:?}", expected.line);
+    assert_eq!(
+        name(&got_first),
+        name(&expected.line),
+        "{where_}: expected {:?}, session sent {got_first:?}",
+        expected.line
+    );
     if m == Match::NameAndTrid {
         let trid = |l: &str| l.split(' ').nth(1).map(str::to_owned);
         assert_eq!(trid(&got_first), trid(&expected.line), "{where_}: {got_first:?} vs {:?}", expected.line);
@@ -57,7 +62,13 @@ struct NsRun {
 /// `user` performs the action behind a client line and returns true, or
 /// returns false when the line should come from the session by itself later
 /// (a real client may pipeline what we send after a reply).
-fn replay_ns(sec: &Section, cfg: NsConfig, m: Match, exact: &[&str], mut user: impl FnMut(&mut NsSession, &Entry) -> bool) -> NsRun {
+fn replay_ns(
+    sec: &Section,
+    cfg: NsConfig,
+    m: Match,
+    exact: &[&str],
+    mut user: impl FnMut(&mut NsSession, &Entry) -> bool,
+) -> NsRun {
     let t0 = Instant::now();
     let mut s = NsSession::new(cfg);
     let mut produced = VecDeque::new();
@@ -71,9 +82,8 @@ fn replay_ns(sec: &Section, cfg: NsConfig, m: Match, exact: &[&str], mut user: i
         match e.dir {
             Direction::ToClient => s.handle_input(&e.bytes(), now),
             Direction::ToServer => {
-                if produced.is_empty() && waiting.is_empty() && !user(&mut s, e) {
-                    waiting.push_back((e.clone(), where_.clone()));
-                } else if !waiting.is_empty() {
+                // Once something waits, later lines wait behind it, in order.
+                if !waiting.is_empty() || (produced.is_empty() && !user(&mut s, e)) {
                     waiting.push_back((e.clone(), where_.clone()));
                 }
             }
@@ -121,7 +131,9 @@ fn user_actions(s: &mut NsSession, e: &Entry) -> bool {
 
 #[test]
 fn escargot_msnp2_login_sync_presence_lists() {
-    for (who, me, other) in [("A-NS", "alice@example.com", "bob@example.com"), ("B-NS", "bob@example.com", "alice@example.com")] {
+    for (who, me, other) in
+        [("A-NS", "alice@example.com", "bob@example.com"), ("B-NS", "bob@example.com", "alice@example.com")]
+    {
         let sec = support::section("escargot-msnp2-two-users.txt", who);
         let mut cfg = NsConfig::new(me, "password");
         cfg.dialects = vec![Dialect::MSNP2];
@@ -153,7 +165,9 @@ fn escargot_msnp8_twn_login_with_ticket() {
     cfg.dialects = vec![Dialect::MSNP8];
     // CVR, both USRs (including the ticket) and SYN must match byte for byte.
     let run = replay_ns(&sec, cfg, Match::NameAndTrid, &["VER", "CVR", "USR", "SYN", "ADD", "XFR"], user_actions);
-    assert!(run.events.iter().any(|e| matches!(e, NsEvent::NeedTicket { challenge } if challenge == "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")));
+    assert!(run.events.iter().any(
+        |e| matches!(e, NsEvent::NeedTicket { challenge } if challenge == "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")
+    ));
     let bob = run.s.contacts().get("bob@example.com").unwrap();
     assert_eq!(bob.lists, ListMask(3));
     assert_eq!(bob.groups, vec!["0".to_owned()]);
@@ -167,7 +181,8 @@ fn msnp9_log_referral_then_sync_of_42_contacts_and_challenge() {
     let first = support::section("amsn-msnp9-log.txt", "amsn-ns");
     let mut cfg = NsConfig::new("sunyin@hotmail.com", "unused");
     cfg.dialects = vec![Dialect::MSNP9, Dialect::MSNP8];
-    cfg.client = ClientVersion { os_version: "6.0".into(), client_version: "6.0.0602".into(), ..ClientVersion::default() };
+    cfg.client =
+        ClientVersion { os_version: "6.0".into(), client_version: "6.0.0602".into(), ..ClientVersion::default() };
     let run = replay_ns(&first, cfg.clone(), Match::Name, &[], |_, e| panic!("no user action expected: {}", e.line));
     assert!(run.events.contains(&NsEvent::Redirect { addr: "207.46.107.67:1863".into() }));
     assert!(run.s.is_closed());
@@ -220,7 +235,13 @@ struct SbRun {
     events: Vec<SbEvent>,
 }
 
-fn replay_sb(sec: &Section, me: &str, start: SbStart, mut user: impl FnMut(&mut SbSession, &Entry), before: impl FnOnce(&mut SbSession)) -> SbRun {
+fn replay_sb(
+    sec: &Section,
+    me: &str,
+    start: SbStart,
+    mut user: impl FnMut(&mut SbSession, &Entry),
+    before: impl FnOnce(&mut SbSession),
+) -> SbRun {
     let mut s = SbSession::new(me, sec.dialect, start);
     s.start();
     before(&mut s);
@@ -274,7 +295,11 @@ fn escargot_caller_switchboard_queues_until_join() {
         let ev = &run.events;
         assert!(ev.contains(&SbEvent::Ringing { email: "bob@example.com".into() }));
         assert!(ev.contains(&SbEvent::Sent(MessageId(1))), "ACK 3 confirms the queued message");
-        assert!(ev.iter().any(|e| matches!(e, SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "Hi Alice")));
+        assert!(
+            ev.iter().any(
+                |e| matches!(e, SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "Hi Alice")
+            )
+        );
         assert!(ev.contains(&SbEvent::Left { email: "bob@example.com".into(), idle: false }));
         assert_eq!(ev.last(), Some(&SbEvent::Closed));
     }
@@ -299,14 +324,21 @@ fn escargot_answerer_switchboard_ignores_own_join() {
         },
         |_| {},
     );
-    let joined: Vec<_> = run.events.iter().filter_map(|e| if let SbEvent::Joined { email, .. } = e { Some(email.as_str()) } else { None }).collect();
+    let joined: Vec<_> = run
+        .events
+        .iter()
+        .filter_map(|e| if let SbEvent::Joined { email, .. } = e { Some(email.as_str()) } else { None })
+        .collect();
     assert_eq!(joined, ["alice@example.com"], "Escargot's JOI of ourselves is not a participant");
-    assert!(run.events.iter().any(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if user == "alice@example.com")));
+    assert!(run.events.iter().any(
+        |e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if user == "alice@example.com")
+    ));
 }
 
 #[test]
 fn closing_with_unacked_and_queued_messages_reports_them_failed() {
-    let mut s = SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+    let mut s =
+        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
     s.start();
     s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n");
     let sent = s.send_message(arial("one"), AckMode::Acknowledged).unwrap();

@@ -32,7 +32,14 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(config: Config) -> Shared {
-        Shared { config, active: 0.into(), per_ip: Mutex::new(HashMap::new()), tracker: TaskTracker::new(), cancel: CancellationToken::new(), next_id: 1.into() }
+        Shared {
+            config,
+            active: 0.into(),
+            per_ip: Mutex::new(HashMap::new()),
+            tracker: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+            next_id: 1.into(),
+        }
     }
 }
 
@@ -72,15 +79,14 @@ fn take_slot(shared: &Arc<Shared>, ip: IpAddr) -> Option<Slot> {
 /// The client's address: the peer, or the last `X-Forwarded-For` hop when the
 /// peer is a trusted proxy.
 pub fn client_ip(config: &Config, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    if config.trusted_proxies.contains(&peer.ip()) {
-        if let Some(ip) = headers
+    if config.trusted_proxies.contains(&peer.ip())
+        && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
+    {
+        return ip;
     }
     peer.ip()
 }
@@ -113,16 +119,23 @@ fn target_of(config: &Config, query: Option<&str>) -> String {
 
 /// Resolve `host:port`, and check every address against the policy.
 async fn resolve(config: &Config, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refusal> {
-    let literal_allowed: Vec<IpAddr> = config.allow.iter().filter(|p| p.matches(host, port)).filter_map(|p| p.literal_ip()).collect();
-    let addrs: Vec<SocketAddr> = match tokio::time::timeout(config.connect_timeout, tokio::net::lookup_host((host, port))).await {
-        Ok(Ok(a)) => a.collect(),
-        _ => return Err(Refusal::Unresolvable),
-    };
+    let literal_allowed: Vec<IpAddr> =
+        config.allow.iter().filter(|p| p.matches(host, port)).filter_map(|p| p.literal_ip()).collect();
+    let addrs: Vec<SocketAddr> =
+        match tokio::time::timeout(config.connect_timeout, tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(a)) => a.collect(),
+            _ => return Err(Refusal::Unresolvable),
+        };
     // "localhost" counts as an explicit allowance of loopback.
     let named_local = host.eq_ignore_ascii_case("localhost");
     let ok: Vec<SocketAddr> = addrs
         .into_iter()
-        .filter(|a| config.allow_private || !is_internal(a.ip()) || literal_allowed.contains(&a.ip()) || (named_local && a.ip().is_loopback()))
+        .filter(|a| {
+            config.allow_private
+                || !is_internal(a.ip())
+                || literal_allowed.contains(&a.ip())
+                || (named_local && a.ip().is_loopback())
+        })
         .collect();
     if ok.is_empty() { Err(Refusal::InternalAddress) } else { Ok(ok) }
 }
@@ -132,11 +145,16 @@ enum Refusal {
     InternalAddress,
 }
 
-pub async fn ws(State(shared): State<Arc<Shared>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: Request) -> Response {
+pub async fn ws(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+) -> Response {
     let config = &shared.config;
     let ip = client_ip(config, peer, req.headers());
     let headers = req.headers();
-    let is_upgrade = headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_upgrade =
+        headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).cloned().filter(|_| is_upgrade) else {
         return refuse(StatusCode::UPGRADE_REQUIRED, "this endpoint speaks WebSocket");
     };
@@ -145,7 +163,10 @@ pub async fn ws(State(shared): State<Arc<Shared>>, ConnectInfo(peer): ConnectInf
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let target = target_of(config, req.uri().query());
-    let Some((host, port)) = target.rsplit_once(':').and_then(|(h, p)| Some((h.trim_start_matches('[').trim_end_matches(']').to_owned(), p.parse::<u16>().ok()?))) else {
+    let Some((host, port)) = target
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.trim_start_matches('[').trim_end_matches(']').to_owned(), p.parse::<u16>().ok()?)))
+    else {
         return refuse(StatusCode::BAD_REQUEST, "target must be HOST:PORT");
     };
     if !config.allow.iter().any(|p| p.matches(&host, port)) {
@@ -173,7 +194,9 @@ pub async fn ws(State(shared): State<Arc<Shared>>, ConnectInfo(peer): ConnectInf
     shared.tracker.spawn(async move {
         let _slot = slot;
         let span = tracing::info_span!("ws", id, client = %ip, %target);
-        let Ok(upgraded) = on_upgrade.await else { return };
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
         use tracing::Instrument;
         pump::run(ws, resolved.ok(), &task_shared.config, task_shared.cancel.clone()).instrument(span).await;

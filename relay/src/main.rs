@@ -105,7 +105,21 @@ fn load() -> Result<Config, String> {
         macro_rules! take {
             ($($field:ident),*) => { $( if unset(stringify!($field)) { if let Some(v) = f.$field { a.$field = v.into(); } } )* };
         }
-        take!(listen, upstream, allow, allow_private, allow_origin, allow_no_origin, max_connections, max_per_ip, connect_timeout, idle_timeout, max_message, trusted_proxy, drain_timeout);
+        take!(
+            listen,
+            upstream,
+            allow,
+            allow_private,
+            allow_origin,
+            allow_no_origin,
+            max_connections,
+            max_per_ip,
+            connect_timeout,
+            idle_timeout,
+            max_message,
+            trusted_proxy,
+            drain_timeout
+        );
         if unset("static_dir") && f.static_dir.is_some() {
             a.static_dir = f.static_dir;
         }
@@ -133,7 +147,9 @@ fn load() -> Result<Config, String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let config = match load() {
         Ok(c) => c,
         Err(e) => {

@@ -22,8 +22,12 @@ fn close(code: CloseCode, reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.to_owned().into() }))
 }
 
-pub async fn run<S>(mut ws: WebSocketStream<S>, targets: Option<Vec<SocketAddr>>, config: &Config, cancel: CancellationToken)
-where
+pub async fn run<S>(
+    mut ws: WebSocketStream<S>,
+    targets: Option<Vec<SocketAddr>>,
+    config: &Config,
+    cancel: CancellationToken,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let connect = async {

@@ -26,7 +26,11 @@ async fn relay_to(up: SocketAddr, f: impl FnOnce(&mut Config)) -> Relay {
     relay::start(c).await.unwrap()
 }
 
-fn request(relay: &Relay, query: &str, origin: Option<&str>) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+fn request(
+    relay: &Relay,
+    query: &str,
+    origin: Option<&str>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut r = format!("ws://{}/ws{query}", relay.addr).into_client_request().unwrap();
     if let Some(o) = origin {
         r.headers_mut().insert("Origin", o.parse().unwrap());
@@ -134,7 +138,10 @@ async fn names_resolving_to_internal_addresses_are_refused() {
     // explicit "localhost" exception applies, so use the machine's own name.
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_owned();
     let resolves_internal = !host.is_empty()
-        && tokio::net::lookup_host((host.as_str(), port)).await.map(|mut a| a.all(|a| relay::config::is_internal(a.ip()))).unwrap_or(false);
+        && tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map(|mut a| a.all(|a| relay::config::is_internal(a.ip())))
+            .unwrap_or(false);
     if !resolves_internal {
         eprintln!("skipped: this machine's name does not resolve to an internal address");
         return;
@@ -193,7 +200,9 @@ async fn a_thousand_connections_with_abrupt_closes_leak_nothing() {
     // Upstream: echo, and close some connections at random.
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = l.accept().await else { break };
+            let Ok((mut s, _)) = l.accept().await else {
+                break;
+            };
             tokio::spawn(async move {
                 let mut buf = [0u8; 256];
                 while let Ok(n) = s.read(&mut buf).await {

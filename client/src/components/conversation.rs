@@ -18,7 +18,12 @@ fn display_name(state: &AppState, email: &str) -> String {
     if email.eq_ignore_ascii_case(&state.me.email) {
         return state.me.name.clone();
     }
-    state.contacts.iter().find(|c| c.email.eq_ignore_ascii_case(email)).map(|c| c.name.clone()).unwrap_or_else(|| email.to_owned())
+    state
+        .contacts
+        .iter()
+        .find(|c| c.email.eq_ignore_ascii_case(email))
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| email.to_owned())
 }
 
 /// Incoming formatting goes through styles only; text stays text.

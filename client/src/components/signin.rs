@@ -13,7 +13,13 @@ pub struct SignInProps {
     pub on_submit: Callback<Settings>,
 }
 
-fn text_input(value: &str, testid: &'static str, kind: &'static str, placeholder: &'static str, set: Callback<String>) -> Html {
+fn text_input(
+    value: &str,
+    testid: &'static str,
+    kind: &'static str,
+    placeholder: &'static str,
+    set: Callback<String>,
+) -> Html {
     let oninput = Callback::from(move |e: InputEvent| set.emit(e.target_unchecked_into::<HtmlInputElement>().value()));
     html! { <input type={kind} data-testid={testid} value={value.to_owned()} placeholder={placeholder} {oninput} /> }
 }
@@ -58,7 +64,8 @@ pub fn SignIn(props: &SignInProps) -> Html {
         let a = advanced.clone();
         Callback::from(move |_| a.set(!*a))
     };
-    let protocols: Vec<String> = std::iter::once("auto".to_owned()).chain(Dialect::all_newest_first().iter().map(|d| d.to_string())).collect();
+    let protocols: Vec<String> =
+        std::iter::once("auto".to_owned()).chain(Dialect::all_newest_first().iter().map(|d| d.to_string())).collect();
     html! {
         <form class="window signin" {onsubmit}>
             <div class="titlebar">{"Sign in to MSN Messenger"}</div>

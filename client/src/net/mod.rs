@@ -58,8 +58,30 @@ struct Conv {
     last_typing: f64,
 }
 
+/// Deployment defaults, read from `msn-web.json` next to the page.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct Defaults {
+    #[serde(default)]
+    pub passport: String,
+    #[serde(default)]
+    pub relay: String,
+    #[serde(default)]
+    pub server: String,
+}
+
+impl Defaults {
+    /// Fetch `msn-web.json`; none is fine.
+    pub async fn load() -> Defaults {
+        match gloo::net::http::Request::get("msn-web.json").send().await {
+            Ok(r) if r.ok() => r.json().await.unwrap_or_default(),
+            _ => Defaults::default(),
+        }
+    }
+}
+
 struct Inner {
     dispatch: Callback<Action>,
+    defaults: Defaults,
     settings: Settings,
     ns: Option<NsConn>,
     signed_in: bool,
@@ -119,8 +141,13 @@ pub fn login_error_text(code: ErrorCode) -> String {
 
 fn closed_text(c: &Closed, what: &str) -> String {
     match c.code {
-        Some(1011) => format!("The relay could not reach the {what}: {}", if c.reason.is_empty() { "connection failed" } else { &c.reason }),
-        _ if c.before_open => format!("Could not connect to the relay (it refused the connection or is not running). {}", c.reason),
+        Some(1011) => format!(
+            "The relay could not reach the {what}: {}",
+            if c.reason.is_empty() { "connection failed" } else { &c.reason }
+        ),
+        _ if c.before_open => {
+            format!("Could not connect to the relay (it refused the connection or is not running). {}", c.reason)
+        }
         _ => format!("The connection to the {what} was lost."),
     }
 }
@@ -136,6 +163,7 @@ impl Controller {
     pub fn new(dispatch: Callback<Action>) -> Self {
         let c = Controller(Rc::new(RefCell::new(Inner {
             dispatch,
+            defaults: Defaults::default(),
             settings: Settings::default(),
             ns: None,
             signed_in: false,
@@ -173,9 +201,26 @@ impl Controller {
         i.next_id
     }
 
-    /// Start signing in with these settings.
-    pub fn sign_in(&self, settings: Settings) {
+    pub fn set_defaults(&self, d: Defaults) {
+        self.0.borrow_mut().defaults = d;
+    }
+
+    /// Start signing in with these settings; empty fields take the
+    /// deployment defaults.
+    pub fn sign_in(&self, mut settings: Settings) {
         settings.save();
+        {
+            let d = &self.0.borrow().defaults;
+            for (field, default) in [
+                (&mut settings.passport, &d.passport),
+                (&mut settings.relay, &d.relay),
+                (&mut settings.server, &d.server),
+            ] {
+                if field.trim().is_empty() {
+                    field.clone_from(default);
+                }
+            }
+        }
         {
             let mut i = self.0.borrow_mut();
             i.settings = settings;
@@ -223,7 +268,9 @@ impl Controller {
     fn ns_input(&self, socket: u64, bytes: &[u8]) {
         {
             let mut i = self.0.borrow_mut();
-            let Some(ns) = i.ns.as_mut().filter(|n| n.socket == socket) else { return };
+            let Some(ns) = i.ns.as_mut().filter(|n| n.socket == socket) else {
+                return;
+            };
             ns.session.handle_input(bytes, Instant::now());
         }
         self.pump_ns();
@@ -269,9 +316,10 @@ impl Controller {
         let mut contacts_changed = false;
         for e in events {
             match e {
-                NsEvent::ContactUpdated { .. } | NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
-                    contacts_changed = true
-                }
+                NsEvent::ContactUpdated { .. }
+                | NsEvent::ContactRemoved { .. }
+                | NsEvent::GroupsChanged
+                | NsEvent::PrivacyChanged => contacts_changed = true,
                 other => self.ns_event(other),
             }
         }
@@ -304,7 +352,8 @@ impl Controller {
                     blocked: c.on(List::Block),
                 })
                 .collect();
-            let groups = cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
+            let groups =
+                cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
             Action::Contacts { contacts, groups }
         };
         self.dispatch(action);
@@ -314,12 +363,17 @@ impl Controller {
         match e {
             NsEvent::NeedTicket { .. } => {
                 let s = self.0.borrow().settings.clone();
-                let url = if s.passport.trim().is_empty() { "/NotRST.srf".to_owned() } else { s.passport.trim().to_owned() };
+                let url =
+                    if s.passport.trim().is_empty() { "/NotRST.srf".to_owned() } else { s.passport.trim().to_owned() };
                 let me = self.clone();
                 spawn_local(async move {
                     match passport::fetch_ticket(&url, s.email.trim(), &s.password).await {
                         Ok(ticket) => {
-                            let r = me.0.borrow_mut().ns.as_mut().map(|ns| ns.session.provide_ticket(Secret::new(ticket), Instant::now()));
+                            let r =
+                                me.0.borrow_mut()
+                                    .ns
+                                    .as_mut()
+                                    .map(|ns| ns.session.provide_ticket(Secret::new(ticket), Instant::now()));
                             if let Some(Err(e)) = r {
                                 me.dispatch(Action::Failed(e.to_string()));
                             }
@@ -352,7 +406,11 @@ impl Controller {
             NsEvent::LoggedIn { email, name } => {
                 let psm = self.0.borrow().ns.as_ref().is_some_and(|n| n.session.dialect().has_psm());
                 self.0.borrow_mut().signed_in = true;
-                self.dispatch(Action::SignedIn { email: email.to_ascii_lowercase(), name: name.into_string(), supports_psm: psm });
+                self.dispatch(Action::SignedIn {
+                    email: email.to_ascii_lowercase(),
+                    name: name.into_string(),
+                    supports_psm: psm,
+                });
             }
             NsEvent::ContactListSynced => {
                 self.0.borrow_mut().reconnect_attempt = 0;
@@ -377,7 +435,8 @@ impl Controller {
                 use msnp::session::Request;
                 if let Some(Request::Switchboard) = request {
                     // Fail what was waiting for it.
-                    let waiting: Vec<u64> = self.0.borrow().convs.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
+                    let waiting: Vec<u64> =
+                        self.0.borrow().convs.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
                     for conv in waiting {
                         self.fail_outbox(conv);
                     }
@@ -405,14 +464,15 @@ impl Controller {
             SignOutReason::ServerClosed => Some("The server closed the connection."),
             SignOutReason::ProtocolError(_) => Some("The server sent data that could not be read."),
         };
-        let retry = signed_in && !leaving && !matches!(reason, SignOutReason::UserRequested | SignOutReason::SignedInElsewhere);
+        let retry =
+            signed_in && !leaving && !matches!(reason, SignOutReason::UserRequested | SignOutReason::SignedInElsewhere);
         if retry {
             self.schedule_reconnect();
         } else if leaving || !signed_in {
-            if let Some(t) = text {
-                if !leaving {
-                    self.dispatch(Action::Failed(t.into()));
-                }
+            if let Some(t) = text
+                && !leaving
+            {
+                self.dispatch(Action::Failed(t.into()));
             }
             if signed_in {
                 self.dispatch(Action::SignedOut);
@@ -500,7 +560,12 @@ impl Controller {
     }
 
     pub fn block(&self, email: &str, block: bool) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
+        let r = self
+            .0
+            .borrow_mut()
+            .ns
+            .as_mut()
+            .map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
         self.report(r);
     }
 
@@ -532,14 +597,14 @@ impl Controller {
     }
 
     pub fn close_conversation(&self, conv: u64) {
-        if let Some(mut c) = self.0.borrow_mut().convs.remove(&conv) {
-            if let Some(sb) = c.sb.as_mut() {
-                sb.session.leave();
-                if let Some(b) = sb.session.poll_transmit() {
-                    let _ = sb.tx.unbounded_send(b);
-                }
-                sb.tx.close_channel();
+        if let Some(mut c) = self.0.borrow_mut().convs.remove(&conv)
+            && let Some(sb) = c.sb.as_mut()
+        {
+            sb.session.leave();
+            if let Some(b) = sb.session.poll_transmit() {
+                let _ = sb.tx.unbounded_send(b);
             }
+            sb.tx.close_channel();
         }
         self.dispatch(Action::Close(conv));
     }
@@ -562,7 +627,8 @@ impl Controller {
     pub fn nudge(&self, conv: u64) {
         let id = self.next_id();
         let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
-        let message = ChatMessage { id, from: me.clone(), from_name: me, kind: MessageKind::Nudge, delivery: Delivery::Pending };
+        let message =
+            ChatMessage { id, from: me.clone(), from_name: me, kind: MessageKind::Nudge, delivery: Delivery::Pending };
         self.dispatch(Action::Message { conv, message });
         self.send_body(conv, id, MessageBody::Nudge);
     }
@@ -580,7 +646,9 @@ impl Controller {
         self.0.borrow_mut().sent.insert(id, (conv, body.clone()));
         let sent = {
             let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
+            let Some(c) = i.convs.get_mut(&conv) else {
+                return;
+            };
             match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
                 Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
                     Ok(mid) => {
@@ -595,7 +663,9 @@ impl Controller {
         if sent {
             self.pump_sb(conv);
         } else {
-            self.0.borrow_mut().convs.get_mut(&conv).map(|c| c.outbox.push((id, body)));
+            if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
+                c.outbox.push((id, body))
+            }
             self.ensure_switchboard(conv);
         }
     }
@@ -603,7 +673,9 @@ impl Controller {
     fn ensure_switchboard(&self, conv: u64) {
         let r = {
             let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
+            let Some(c) = i.convs.get_mut(&conv) else {
+                return;
+            };
             if c.requested || c.sb.as_ref().is_some_and(|sb| !sb.session.is_closed()) {
                 return;
             }
@@ -627,7 +699,9 @@ impl Controller {
     fn fail_outbox(&self, conv: u64) {
         let failed: Vec<u64> = {
             let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
+            let Some(c) = i.convs.get_mut(&conv) else {
+                return;
+            };
             c.requested = false;
             c.outbox.drain(..).map(|(id, _)| id).collect()
         };
@@ -663,7 +737,9 @@ impl Controller {
         let mut ids = HashMap::new();
         {
             let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
+            let Some(c) = i.convs.get_mut(&conv) else {
+                return;
+            };
             c.requested = false;
             for (id, body) in c.outbox.drain(..) {
                 if let Ok(mid) = session.send_message(body, AckMode::Acknowledged) {
@@ -681,7 +757,9 @@ impl Controller {
     fn sb_input(&self, conv: u64, socket: u64, bytes: &[u8]) {
         {
             let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else { return };
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else {
+                return;
+            };
             sb.session.handle_input(bytes);
         }
         self.pump_sb(conv);
@@ -690,7 +768,9 @@ impl Controller {
     fn sb_closed(&self, conv: u64, socket: u64) {
         {
             let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else { return };
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else {
+                return;
+            };
             sb.session.handle_close();
         }
         self.pump_sb(conv);
@@ -699,7 +779,9 @@ impl Controller {
     fn pump_sb(&self, conv: u64) {
         let (events, ids) = {
             let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()) else { return };
+            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()) else {
+                return;
+            };
             if let Some(b) = sb.session.poll_transmit() {
                 let _ = sb.tx.unbounded_send(b);
             }
@@ -723,10 +805,10 @@ impl Controller {
                 }
                 SbEvent::Closed => {
                     // The next message starts a new switchboard.
-                    if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
-                        if let Some(sb) = c.sb.take() {
-                            sb.tx.close_channel();
-                        }
+                    if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv)
+                        && let Some(sb) = c.sb.take()
+                    {
+                        sb.tx.close_channel();
                     }
                 }
                 _ => {}
@@ -736,7 +818,13 @@ impl Controller {
 
     fn notice(&self, conv: u64, text: String) {
         let id = self.next_id();
-        let message = ChatMessage { id, from: String::new(), from_name: String::new(), kind: MessageKind::Notice(text), delivery: Delivery::Received };
+        let message = ChatMessage {
+            id,
+            from: String::new(),
+            from_name: String::new(),
+            kind: MessageKind::Notice(text),
+            delivery: Delivery::Received,
+        };
         self.dispatch(Action::Message { conv, message });
     }
 
@@ -750,11 +838,16 @@ impl Controller {
                 return;
             }
             // Invitations, winks, P2P: not supported yet; say so rather than drop it.
-            MessageBody::Invite { .. } => MessageKind::Notice(format!("{name} sent an invitation this client cannot accept yet.")),
+            MessageBody::Invite { .. } => {
+                MessageKind::Notice(format!("{name} sent an invitation this client cannot accept yet."))
+            }
             _ => return,
         };
         let id = self.next_id();
-        self.dispatch(Action::Message { conv, message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received } });
+        self.dispatch(Action::Message {
+            conv,
+            message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received },
+        });
     }
 
     /// The user is typing in `conv`: tell the others, at most every few seconds.
@@ -762,11 +855,15 @@ impl Controller {
         let now = now_ms();
         {
             let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
+            let Some(c) = i.convs.get_mut(&conv) else {
+                return;
+            };
             if now - c.last_typing < TYPING_EVERY_MS {
                 return;
             }
-            let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else { return };
+            let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else {
+                return;
+            };
             c.last_typing = now;
             sb.session.send_typing();
         }

@@ -18,7 +18,11 @@ pub struct Closed {
 }
 
 /// Open `url`; `on_data` gets every frame's bytes, `on_close` runs once.
-pub fn open(url: &str, on_data: impl Fn(Vec<u8>) + 'static, on_close: impl FnOnce(Closed) + 'static) -> Result<Writer, String> {
+pub fn open(
+    url: &str,
+    on_data: impl Fn(Vec<u8>) + 'static,
+    on_close: impl FnOnce(Closed) + 'static,
+) -> Result<Writer, String> {
     let ws = WebSocket::open(url).map_err(|e| format!("cannot open {url}: {e}"))?;
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = unbounded::<Vec<u8>>();

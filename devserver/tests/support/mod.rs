@@ -19,7 +19,8 @@ pub async fn server() -> Running {
 
 pub async fn server_with(f: impl FnOnce(&mut Config)) -> Running {
     let mut c = Config::ephemeral();
-    c.users = ["alice", "bob", "carol", "dave"].iter().map(|u| (format!("{u}@example.com"), format!("{u}-pw"))).collect();
+    c.users =
+        ["alice", "bob", "carol", "dave"].iter().map(|u| (format!("{u}@example.com"), format!("{u}-pw"))).collect();
     f(&mut c);
     devserver::start(c).await.expect("server starts")
 }
@@ -27,12 +28,17 @@ pub async fn server_with(f: impl FnOnce(&mut Config)) -> Running {
 /// POST /NotRST.srf with a raw HTTP/1.1 request; returns (status, X-Token).
 pub async fn not_rst(http: SocketAddr, user: &str, pass: &str) -> (u16, Option<String>) {
     let mut s = TcpStream::connect(http).await.unwrap();
-    let req = format!("POST /NotRST.srf HTTP/1.1\r\nHost: {http}\r\nX-User: {user}\r\nX-Password: {pass}\r\nOrigin: http://page.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let req = format!(
+        "POST /NotRST.srf HTTP/1.1\r\nHost: {http}\r\nX-User: {user}\r\nX-Password: {pass}\r\nOrigin: http://page.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).await.unwrap();
     let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let token = resp.lines().find_map(|l| l.strip_prefix("x-token: ").or_else(|| l.strip_prefix("X-Token: "))).map(str::to_owned);
+    let token = resp
+        .lines()
+        .find_map(|l| l.strip_prefix("x-token: ").or_else(|| l.strip_prefix("X-Token: ")))
+        .map(str::to_owned);
     (status, token)
 }
 
@@ -48,7 +54,13 @@ impl Ns {
     pub async fn connect(addr: SocketAddr, http: Option<SocketAddr>, email: &str, password: &str, d: Dialect) -> Ns {
         let mut cfg = NsConfig::new(email, password);
         cfg.dialects = vec![d];
-        let mut ns = Ns { stream: TcpStream::connect(addr).await.unwrap(), s: NsSession::new(cfg), events: vec![], http, password: password.into() };
+        let mut ns = Ns {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            s: NsSession::new(cfg),
+            events: vec![],
+            http,
+            password: password.into(),
+        };
         ns.s.start(Instant::now());
         ns.flush().await;
         ns
@@ -70,7 +82,9 @@ impl Ns {
 
     /// Read until an event matches; panics after `WAIT`.
     pub async fn until(&mut self, pred: impl Fn(&NsEvent) -> bool) -> NsEvent {
-        self.try_until(pred).await.unwrap_or_else(|| panic!("{}: timed out; events so far: {:#?}", self.s.email(), self.events))
+        self.try_until(pred)
+            .await
+            .unwrap_or_else(|| panic!("{}: timed out; events so far: {:#?}", self.s.email(), self.events))
     }
 
     pub async fn try_until(&mut self, pred: impl Fn(&NsEvent) -> bool) -> Option<NsEvent> {
@@ -134,7 +148,8 @@ pub struct Sb {
 
 impl Sb {
     pub async fn open(addr: &str, me: &str, d: Dialect, start: SbStart) -> Sb {
-        let mut sb = Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me, d, start), events: vec![] };
+        let mut sb =
+            Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me, d, start), events: vec![] };
         sb.s.start();
         sb.flush().await;
         sb
@@ -163,7 +178,10 @@ impl Sb {
                     self.s.handle_close();
                     let more: Vec<_> = std::iter::from_fn(|| self.s.poll_event()).collect();
                     self.events.extend(more.iter().cloned());
-                    return more.into_iter().find(|e| pred(e)).unwrap_or_else(|| panic!("switchboard closed; events: {:#?}", self.events));
+                    return more
+                        .into_iter()
+                        .find(|e| pred(e))
+                        .unwrap_or_else(|| panic!("switchboard closed; events: {:#?}", self.events));
                 }
                 Ok(Ok(n)) => self.s.handle_input(&buf[..n]),
             }

@@ -145,14 +145,9 @@ pub fn encode_server(cmd: &ServerCommand, out: &mut Vec<u8>) {
             }
             l.end();
         }
-        S::Add { trid, list, serial, email, name, group } => Line::new(out, "ADD")
-            .arg(trid)
-            .arg(list)
-            .opt(*serial)
-            .arg(email)
-            .arg(wire(name))
-            .opt(group.as_ref())
-            .end(),
+        S::Add { trid, list, serial, email, name, group } => {
+            Line::new(out, "ADD").arg(trid).arg(list).opt(*serial).arg(email).arg(wire(name)).opt(group.as_ref()).end()
+        }
         S::Adc { trid, list, fields } => {
             let mut l = Line::new(out, "ADC");
             l.arg(trid).arg(list);
@@ -217,21 +212,14 @@ pub fn encode_server(cmd: &ServerCommand, out: &mut Vec<u8>) {
         S::Url { trid, rru, url, id } => Line::new(out, "URL").arg(trid).arg(rru).arg(url).opt(id.as_ref()).end(),
         S::CalRinging { trid, session_id } => Line::new(out, "CAL").arg(trid).arg("RINGING").arg(session_id).end(),
         S::Joi { email, name, caps } => Line::new(out, "JOI").arg(email).arg(wire(name)).opt(*caps).end(),
-        S::Iro { trid, index, total, email, name, caps } => Line::new(out, "IRO")
-            .arg(trid)
-            .arg(index)
-            .arg(total)
-            .arg(email)
-            .arg(wire(name))
-            .opt(*caps)
-            .end(),
+        S::Iro { trid, index, total, email, name, caps } => {
+            Line::new(out, "IRO").arg(trid).arg(index).arg(total).arg(email).arg(wire(name)).opt(*caps).end()
+        }
         S::AnsOk { trid } => Line::new(out, "ANS").arg(trid).arg("OK").end(),
         S::Bye { email, reason } => Line::new(out, "BYE").arg(email).opt(reason.as_ref()).end(),
         S::Ack { trid } => Line::new(out, "ACK").arg(trid).end(),
         S::Nak { trid } => Line::new(out, "NAK").arg(trid).end(),
-        S::Error { code, trid, extra } => {
-            Line::new(out, &format!("{:03}", code.code())).opt(*trid).all(extra).end()
-        }
+        S::Error { code, trid, extra } => Line::new(out, &format!("{:03}", code.code())).opt(*trid).all(extra).end(),
         S::Unknown { command, args, payload } => unknown(out, command, args, payload.as_deref()),
     }
 }
@@ -299,13 +287,9 @@ pub fn encode_client(cmd: &ClientCommand, out: &mut Vec<u8>) {
             Line::new(out, "REG").arg(trid).arg(id).arg(wire(name)).opt(flag.as_ref()).end()
         }
         C::Rea { trid, email, name } => Line::new(out, "REA").arg(trid).arg(email).arg(wire(name)).end(),
-        C::Prp { trid, key, value } => {
-            Line::new(out, "PRP").arg(trid).arg(key).opt(value.as_ref().map(wire)).end()
-        }
+        C::Prp { trid, key, value } => Line::new(out, "PRP").arg(trid).arg(key).opt(value.as_ref().map(wire)).end(),
         C::XfrSb { trid } => Line::new(out, "XFR").arg(trid).arg("SB").end(),
-        C::Qry { trid, product_id, response } => {
-            Line::new(out, "QRY").arg(trid).arg(product_id).end_payload(response)
-        }
+        C::Qry { trid, product_id, response } => Line::new(out, "QRY").arg(trid).arg(product_id).end_payload(response),
         C::Png => Line::new(out, "PNG").end(),
         C::Uux { trid, payload } => Line::new(out, "UUX").arg(trid).end_payload(payload),
         C::Url { trid, service, extra } => Line::new(out, "URL").arg(trid).arg(service).all(extra).end(),

@@ -36,7 +36,9 @@ impl Default for Limits {
 pub fn carries_payload(command: &[u8], direction: Direction) -> bool {
     match direction {
         Direction::ToServer => matches!(command, b"MSG" | b"QRY" | b"UUX"),
-        Direction::ToClient => matches!(command, b"MSG" | b"UBX" | b"GCF" | b"NOT" | b"IPG" | b"UUX"),
+        Direction::ToClient => {
+            matches!(command, b"MSG" | b"UBX" | b"GCF" | b"NOT" | b"IPG" | b"UUX")
+        }
     }
 }
 

@@ -94,7 +94,9 @@ impl ContactList {
                 None => return,
             }
         };
-        let Some(c) = self.contacts.get_mut(&k) else { return };
+        let Some(c) = self.contacts.get_mut(&k) else {
+            return;
+        };
         match (list, group) {
             (List::Forward, Some(g)) => c.groups.retain(|x| x != g),
             _ => {

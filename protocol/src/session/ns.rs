@@ -5,9 +5,9 @@
 //! write) and `poll_event` (what the app shows). Actions such as
 //! [`NsSession::set_status`] queue bytes the same way.
 
+use super::SessionError;
 use super::contacts::{ContactList, key};
 use super::trids::TrIds;
-use super::SessionError;
 use crate::auth::{Product, challenge_response, md5_login_response};
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
 use crate::message::MessageBody;
@@ -93,13 +93,20 @@ pub enum NsEvent {
     NoCommonDialect,
     /// The dispatch server sent us elsewhere: open a connection to `addr` and
     /// start a new session with the same config.
-    Redirect { addr: String },
+    Redirect {
+        addr: String,
+    },
     /// TWN: fetch a Passport ticket for this challenge, then call `provide_ticket`.
-    NeedTicket { challenge: String },
+    NeedTicket {
+        challenge: String,
+    },
     /// Authentication failed (911 and friends).
     LoginFailed(ErrorCode),
     /// Signed in; the contact list sync follows.
-    LoggedIn { email: String, name: Name },
+    LoggedIn {
+        email: String,
+        name: Name,
+    },
     /// The contact list is complete.
     ContactListSynced,
     /// My status was confirmed by the server.
@@ -109,18 +116,38 @@ pub enum NsEvent {
     /// My personal message was confirmed.
     OwnPersonalMessage(String),
     /// A contact's presence, name, PSM or lists changed: read it from `contacts()`.
-    ContactUpdated { email: String },
-    ContactRemoved { email: String },
+    ContactUpdated {
+        email: String,
+    },
+    ContactRemoved {
+        email: String,
+    },
     GroupsChanged,
     PrivacyChanged,
     /// Someone put me on their forward list.
-    AddedBy { email: String, name: Name },
+    AddedBy {
+        email: String,
+        name: Name,
+    },
     /// The switchboard I asked for (`request_switchboard`) is ready.
-    SwitchboardReady { request: TrId, addr: String, cookie: String },
+    SwitchboardReady {
+        request: TrId,
+        addr: String,
+        cookie: String,
+    },
     /// Someone invites me to a switchboard.
-    Invited { session_id: String, addr: String, cookie: String, email: String, name: Name },
+    Invited {
+        session_id: String,
+        addr: String,
+        cookie: String,
+        email: String,
+        name: Name,
+    },
     /// A request failed.
-    Error { code: ErrorCode, request: Option<Request> },
+    Error {
+        code: ErrorCode,
+        request: Option<Request>,
+    },
     /// Mail and system notices from the NS.
     Notice(MessageBody),
     /// The session is over; the connection should be closed.
@@ -268,7 +295,11 @@ impl NsSession {
         if self.phase != Phase::AwaitTicket {
             return Err(SessionError::Misuse("no ticket was asked for"));
         }
-        self.request(Request::Login, |trid| ClientCommand::UsrSubsequent { trid, method: AuthMethod::Twn, response: ticket });
+        self.request(Request::Login, |trid| ClientCommand::UsrSubsequent {
+            trid,
+            method: AuthMethod::Twn,
+            response: ticket,
+        });
         self.step(Phase::UsrSubsequent, now);
         Ok(())
     }
@@ -404,8 +435,12 @@ impl NsSession {
         Ok(if self.dialect.uses_adc() {
             let existing_guid = self.contacts.get(email).and_then(|c| c.guid.clone());
             let fields = match (list, group, existing_guid) {
-                (List::Forward, Some(g), Some(guid)) => AdcFields { guid: Some(guid), group: Some(g), ..Default::default() },
-                (List::Forward, _, _) => AdcFields { email: Some(email.into()), name: Some(Name::new(email)), ..Default::default() },
+                (List::Forward, Some(g), Some(guid)) => {
+                    AdcFields { guid: Some(guid), group: Some(g), ..Default::default() }
+                }
+                (List::Forward, _, _) => {
+                    AdcFields { email: Some(email.into()), name: Some(Name::new(email)), ..Default::default() }
+                }
                 _ => AdcFields { email: Some(email.into()), ..Default::default() },
             };
             self.request(req, |trid| ClientCommand::Adc { trid, list, fields })
@@ -496,13 +531,15 @@ impl NsSession {
         match cmd {
             S::Ver { trid, dialects } if self.phase == Phase::Ver => {
                 self.pending.remove(&trid);
-                let chosen = self.config.dialects.iter().copied().find(|d| dialects.iter().any(|s| *s == d.to_string()));
+                let chosen =
+                    self.config.dialects.iter().copied().find(|d| dialects.iter().any(|s| *s == d.to_string()));
                 match chosen {
                     Some(d) => {
                         self.dialect = d;
                         self.events.push_back(NsEvent::DialectChosen(d));
                         if d >= Dialect::MSNP8 {
-                            let version = ClientVersion { email: Some(self.config.email.clone()), ..self.config.client.clone() };
+                            let version =
+                                ClientVersion { email: Some(self.config.email.clone()), ..self.config.client.clone() };
                             self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
                             self.step(Phase::Cvr, now);
                         } else {
@@ -544,7 +581,11 @@ impl NsSession {
                 match method {
                     AuthMethod::Md5 => {
                         let response = Secret::new(md5_login_response(&challenge, self.config.password.expose()));
-                        self.request(Request::Login, |trid| ClientCommand::UsrSubsequent { trid, method: AuthMethod::Md5, response });
+                        self.request(Request::Login, |trid| ClientCommand::UsrSubsequent {
+                            trid,
+                            method: AuthMethod::Md5,
+                            response,
+                        });
                         self.step(Phase::UsrSubsequent, now);
                     }
                     _ => {
@@ -558,8 +599,11 @@ impl NsSession {
                 self.pending.remove(&trid);
                 self.name = name.unwrap_or_else(|| Name::new(email.clone()));
                 self.events.push_back(NsEvent::LoggedIn { email, name: self.name.clone() });
-                let (list_version, ab_version) =
-                    if self.dialect.uses_adc() { ("0".to_owned(), Some("0".to_owned())) } else { ("0".to_owned(), None) };
+                let (list_version, ab_version) = if self.dialect.uses_adc() {
+                    ("0".to_owned(), Some("0".to_owned()))
+                } else {
+                    ("0".to_owned(), None)
+                };
                 self.request(Request::Sync, |trid| ClientCommand::Syn { trid, list_version, ab_version });
                 self.step(Phase::Syncing, now);
             }
@@ -572,7 +616,9 @@ impl NsSession {
                         self.sync.groups = Some(g);
                     }
                     // MSNP2-7: serial 0 means nothing follows.
-                    None if list_version == "0" => self.sync.lists_done = vec![List::Forward, List::Allow, List::Block, List::Reverse],
+                    None if list_version == "0" => {
+                        self.sync.lists_done = vec![List::Forward, List::Allow, List::Block, List::Reverse]
+                    }
                     None => {}
                 }
                 self.check_sync(now);
@@ -735,7 +781,15 @@ impl NsSession {
             S::Msg { payload, .. } => self.events.push_back(NsEvent::Notice(MessageBody::parse(&payload))),
             S::Error { code, trid, .. } => {
                 let request = trid.and_then(|t| self.pending.remove(&t));
-                if matches!(self.phase, Phase::Ver | Phase::Cvr | Phase::Inf | Phase::UsrInitial | Phase::UsrSubsequent | Phase::AwaitTicket) {
+                if matches!(
+                    self.phase,
+                    Phase::Ver
+                        | Phase::Cvr
+                        | Phase::Inf
+                        | Phase::UsrInitial
+                        | Phase::UsrSubsequent
+                        | Phase::AwaitTicket
+                ) {
                     self.events.push_back(NsEvent::LoginFailed(code));
                     self.close(SignOutReason::ServerClosed);
                 } else {
@@ -790,7 +844,14 @@ impl NsSession {
         }
     }
 
-    fn lst_bitmask(&mut self, email: &str, name: Option<&Name>, lists: ListMask, groups: Option<Vec<String>>, guid: Option<String>) {
+    fn lst_bitmask(
+        &mut self,
+        email: &str,
+        name: Option<&Name>,
+        lists: ListMask,
+        groups: Option<Vec<String>>,
+        guid: Option<String>,
+    ) {
         let c = self.contacts.entry(email, name);
         c.lists = lists;
         c.groups = groups.unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The client side of one switchboard (conversation) connection.
 
-use super::trids::TrIds;
 use super::SessionError;
+use super::trids::TrIds;
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
 use crate::message::MessageBody;
 use crate::types::*;
@@ -26,13 +26,28 @@ pub enum SbEvent {
     /// Authenticated; for `Answer`, with the roster already known.
     Ready,
     /// `CAL t RINGING`: the invitation is on its way.
-    Ringing { email: String },
+    Ringing {
+        email: String,
+    },
     /// A `CAL` failed (217 offline, 216 blocked, ...).
-    CallFailed { email: String, code: ErrorCode },
-    Joined { email: String, name: Name },
+    CallFailed {
+        email: String,
+        code: ErrorCode,
+    },
+    Joined {
+        email: String,
+        name: Name,
+    },
     /// `idle` when the server dropped them for inactivity.
-    Left { email: String, idle: bool },
-    Message { email: String, name: Name, body: MessageBody },
+    Left {
+        email: String,
+        idle: bool,
+    },
+    Message {
+        email: String,
+        name: Name,
+        body: MessageBody,
+    },
     /// The server passed the message on (`ACK`, or handed to someone with
     /// mode `N`/`U`).
     Sent(MessageId),

@@ -196,108 +196,388 @@ pub enum RegLayout {
 #[non_exhaustive]
 pub enum ServerCommand {
     /// `VER t d1 d2...`; `VER t 0` when no common dialect.
-    Ver { trid: TrId, dialects: Vec<String> },
-    Cvr { trid: TrId, recommended: String, recommended_again: String, minimum: String, download_url: String, info_url: String },
-    Inf { trid: TrId, methods: Vec<String> },
+    Ver {
+        trid: TrId,
+        dialects: Vec<String>,
+    },
+    Cvr {
+        trid: TrId,
+        recommended: String,
+        recommended_again: String,
+        minimum: String,
+        download_url: String,
+        info_url: String,
+    },
+    Inf {
+        trid: TrId,
+        methods: Vec<String>,
+    },
     /// `USR t MD5 S salt` / `USR t TWN S policy`.
-    UsrChallenge { trid: TrId, method: AuthMethod, challenge: String },
+    UsrChallenge {
+        trid: TrId,
+        method: AuthMethod,
+        challenge: String,
+    },
     /// `USR t OK email [name] [verified] [kid]`: which fields appear depends on
     /// dialect and on NS vs SB (see [`crate::codec::Context`]).
-    UsrOk { trid: TrId, email: String, name: Option<Name>, verified: Option<String>, extra: Option<String> },
+    UsrOk {
+        trid: TrId,
+        email: String,
+        name: Option<Name>,
+        verified: Option<String>,
+        extra: Option<String>,
+    },
     /// `XFR t NS host:port [0 current]`: reconnect there.
-    XfrNs { trid: TrId, addr: String, extra: Vec<String> },
+    XfrNs {
+        trid: TrId,
+        addr: String,
+        extra: Vec<String>,
+    },
     /// `XFR t SB host:port CKI cookie [...]`.
-    XfrSb { trid: TrId, addr: String, auth: String, cookie: String, extra: Vec<String> },
+    XfrSb {
+        trid: TrId,
+        addr: String,
+        auth: String,
+        cookie: String,
+        extra: Vec<String>,
+    },
     /// MSNP2-9 `SYN t ser [ncontacts ngroups]`; MSNP10+ `SYN t ts1 ts2 [n g]`.
-    Syn { trid: TrId, list_version: String, ab_version: Option<String>, counts: Option<(u32, u32)> },
-    Gtc { trid: Option<TrId>, serial: Option<u32>, mode: GtcMode },
-    Blp { trid: Option<TrId>, serial: Option<u32>, mode: BlpMode },
-    Prp { trid: Option<TrId>, serial: Option<u32>, key: String, value: Option<Name> },
-    Bpr { serial: Option<u32>, email: Option<String>, key: String, value: Option<Name> },
+    Syn {
+        trid: TrId,
+        list_version: String,
+        ab_version: Option<String>,
+        counts: Option<(u32, u32)>,
+    },
+    Gtc {
+        trid: Option<TrId>,
+        serial: Option<u32>,
+        mode: GtcMode,
+    },
+    Blp {
+        trid: Option<TrId>,
+        serial: Option<u32>,
+        mode: BlpMode,
+    },
+    Prp {
+        trid: Option<TrId>,
+        serial: Option<u32>,
+        key: String,
+        value: Option<Name>,
+    },
+    Bpr {
+        serial: Option<u32>,
+        email: Option<String>,
+        key: String,
+        value: Option<Name>,
+    },
     Lsg(LsgForm),
     Lst(LstForm),
     /// `ADD t list [ser] email name [gid]` (Escargot omits the serial on `ADD 0 RL`).
-    Add { trid: TrId, list: List, serial: Option<u32>, email: String, name: Name, group: Option<String> },
-    Adc { trid: TrId, list: List, fields: AdcFields },
+    Add {
+        trid: TrId,
+        list: List,
+        serial: Option<u32>,
+        email: String,
+        name: Name,
+        group: Option<String>,
+    },
+    Adc {
+        trid: TrId,
+        list: List,
+        fields: AdcFields,
+    },
     /// `REM t list [ser] email-or-guid [group]`.
-    Rem { trid: TrId, list: List, serial: Option<u32>, target: String, group: Option<String> },
+    Rem {
+        trid: TrId,
+        list: List,
+        serial: Option<u32>,
+        target: String,
+        group: Option<String>,
+    },
     /// MSNP7-9 `ADG t ser name gid 0`; MSNP10+ `ADG t name guid [0]`.
-    Adg { trid: TrId, serial: Option<u32>, name: Name, id: String, flag: Option<String> },
-    Rmg { trid: TrId, serial: Option<u32>, id: String },
-    Reg { trid: TrId, serial: Option<u32>, id: String, name: Name, flag: Option<String>, layout: RegLayout },
-    Rea { trid: TrId, serial: Option<u32>, email: String, name: Name },
+    Adg {
+        trid: TrId,
+        serial: Option<u32>,
+        name: Name,
+        id: String,
+        flag: Option<String>,
+    },
+    Rmg {
+        trid: TrId,
+        serial: Option<u32>,
+        id: String,
+    },
+    Reg {
+        trid: TrId,
+        serial: Option<u32>,
+        id: String,
+        name: Name,
+        flag: Option<String>,
+        layout: RegLayout,
+    },
+    Rea {
+        trid: TrId,
+        serial: Option<u32>,
+        email: String,
+        name: Name,
+    },
     /// Echo of my own status change.
-    Chg { trid: TrId, status: Status, caps: Option<Capabilities>, msnobj: Option<Name> },
+    Chg {
+        trid: TrId,
+        status: Status,
+        caps: Option<Capabilities>,
+        msnobj: Option<Name>,
+    },
     /// Initial presence of a contact, answering my first `CHG` or an `ADD`.
-    Iln { trid: TrId, presence: Presence },
+    Iln {
+        trid: TrId,
+        presence: Presence,
+    },
     Nln(Presence),
-    Fln { email: String, network: Option<String> },
+    Fln {
+        email: String,
+        network: Option<String>,
+    },
     /// Invitation to a switchboard.
-    Rng { session_id: String, addr: String, auth: String, cookie: String, email: String, name: Name, extra: Vec<String> },
-    Chl { trid: TrId, challenge: String },
-    Qry { trid: TrId },
-    Qng { next_ping: Option<u32> },
-    Out { reason: Option<OutReason> },
+    Rng {
+        session_id: String,
+        addr: String,
+        auth: String,
+        cookie: String,
+        email: String,
+        name: Name,
+        extra: Vec<String>,
+    },
+    Chl {
+        trid: TrId,
+        challenge: String,
+    },
+    Qry {
+        trid: TrId,
+    },
+    Qng {
+        next_ping: Option<u32>,
+    },
+    Out {
+        reason: Option<OutReason>,
+    },
     /// A message: from a contact on a switchboard, or `Hotmail Hotmail` on the NS.
-    Msg { email: String, name: Name, payload: Vec<u8> },
-    Ubx { email: String, network: Option<String>, payload: Vec<u8> },
+    Msg {
+        email: String,
+        name: Name,
+        payload: Vec<u8>,
+    },
+    Ubx {
+        email: String,
+        network: Option<String>,
+        payload: Vec<u8>,
+    },
     /// `UUX t 0`: acknowledges my personal message.
-    Uux { trid: TrId, payload: Vec<u8> },
-    Gcf { trid: TrId, filename: String, payload: Vec<u8> },
-    Not { payload: Vec<u8> },
-    Ipg { payload: Vec<u8> },
-    Url { trid: TrId, rru: String, url: String, id: Option<String> },
+    Uux {
+        trid: TrId,
+        payload: Vec<u8>,
+    },
+    Gcf {
+        trid: TrId,
+        filename: String,
+        payload: Vec<u8>,
+    },
+    Not {
+        payload: Vec<u8>,
+    },
+    Ipg {
+        payload: Vec<u8>,
+    },
+    Url {
+        trid: TrId,
+        rru: String,
+        url: String,
+        id: Option<String>,
+    },
     /// `CAL t RINGING session`.
-    CalRinging { trid: TrId, session_id: String },
-    Joi { email: String, name: Name, caps: Option<Capabilities> },
-    Iro { trid: TrId, index: u32, total: u32, email: String, name: Name, caps: Option<Capabilities> },
-    AnsOk { trid: TrId },
+    CalRinging {
+        trid: TrId,
+        session_id: String,
+    },
+    Joi {
+        email: String,
+        name: Name,
+        caps: Option<Capabilities>,
+    },
+    Iro {
+        trid: TrId,
+        index: u32,
+        total: u32,
+        email: String,
+        name: Name,
+        caps: Option<Capabilities>,
+    },
+    AnsOk {
+        trid: TrId,
+    },
     /// Someone left; `reason` `1` means dropped for idleness.
-    Bye { email: String, reason: Option<String> },
-    Ack { trid: TrId },
-    Nak { trid: TrId },
+    Bye {
+        email: String,
+        reason: Option<String>,
+    },
+    Ack {
+        trid: TrId,
+    },
+    Nak {
+        trid: TrId,
+    },
     /// `NNN t [...]`.
-    Error { code: ErrorCode, trid: Option<TrId>, extra: Vec<String> },
+    Error {
+        code: ErrorCode,
+        trid: Option<TrId>,
+        extra: Vec<String>,
+    },
     /// Anything else, kept whole so that it is never lost.
-    Unknown { command: String, args: Vec<String>, payload: Option<Vec<u8>> },
+    Unknown {
+        command: String,
+        args: Vec<String>,
+        payload: Option<Vec<u8>>,
+    },
 }
 
 /// Commands a client sends (notification and switchboard).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientCommand {
-    Ver { trid: TrId, dialects: Vec<String> },
-    Cvr { trid: TrId, version: ClientVersion },
-    Inf { trid: TrId },
+    Ver {
+        trid: TrId,
+        dialects: Vec<String>,
+    },
+    Cvr {
+        trid: TrId,
+        version: ClientVersion,
+    },
+    Inf {
+        trid: TrId,
+    },
     /// `USR t MD5|TWN I email`.
-    UsrInitial { trid: TrId, method: AuthMethod, email: String },
+    UsrInitial {
+        trid: TrId,
+        method: AuthMethod,
+        email: String,
+    },
     /// `USR t MD5|TWN S response`: the MD5 hash or the Passport ticket.
-    UsrSubsequent { trid: TrId, method: AuthMethod, response: Secret },
+    UsrSubsequent {
+        trid: TrId,
+        method: AuthMethod,
+        response: Secret,
+    },
     /// Switchboard `USR t email cookie`.
-    SbUsr { trid: TrId, email: String, cookie: String },
-    Syn { trid: TrId, list_version: String, ab_version: Option<String> },
-    Chg { trid: TrId, status: Status, caps: Option<Capabilities>, msnobj: Option<Name> },
-    Gtc { trid: TrId, mode: GtcMode },
-    Blp { trid: TrId, mode: BlpMode },
-    Add { trid: TrId, list: List, email: String, name: Name, group: Option<String> },
-    Adc { trid: TrId, list: List, fields: AdcFields },
-    Rem { trid: TrId, list: List, target: String, group: Option<String> },
-    Adg { trid: TrId, name: Name, flag: Option<String> },
-    Rmg { trid: TrId, id: String },
-    Reg { trid: TrId, id: String, name: Name, flag: Option<String> },
-    Rea { trid: TrId, email: String, name: Name },
-    Prp { trid: TrId, key: String, value: Option<Name> },
-    XfrSb { trid: TrId },
-    Qry { trid: TrId, product_id: String, response: Vec<u8> },
+    SbUsr {
+        trid: TrId,
+        email: String,
+        cookie: String,
+    },
+    Syn {
+        trid: TrId,
+        list_version: String,
+        ab_version: Option<String>,
+    },
+    Chg {
+        trid: TrId,
+        status: Status,
+        caps: Option<Capabilities>,
+        msnobj: Option<Name>,
+    },
+    Gtc {
+        trid: TrId,
+        mode: GtcMode,
+    },
+    Blp {
+        trid: TrId,
+        mode: BlpMode,
+    },
+    Add {
+        trid: TrId,
+        list: List,
+        email: String,
+        name: Name,
+        group: Option<String>,
+    },
+    Adc {
+        trid: TrId,
+        list: List,
+        fields: AdcFields,
+    },
+    Rem {
+        trid: TrId,
+        list: List,
+        target: String,
+        group: Option<String>,
+    },
+    Adg {
+        trid: TrId,
+        name: Name,
+        flag: Option<String>,
+    },
+    Rmg {
+        trid: TrId,
+        id: String,
+    },
+    Reg {
+        trid: TrId,
+        id: String,
+        name: Name,
+        flag: Option<String>,
+    },
+    Rea {
+        trid: TrId,
+        email: String,
+        name: Name,
+    },
+    Prp {
+        trid: TrId,
+        key: String,
+        value: Option<Name>,
+    },
+    XfrSb {
+        trid: TrId,
+    },
+    Qry {
+        trid: TrId,
+        product_id: String,
+        response: Vec<u8>,
+    },
     Png,
-    Uux { trid: TrId, payload: Vec<u8> },
-    Url { trid: TrId, service: String, extra: Vec<String> },
-    Gcf { trid: TrId, filename: String },
+    Uux {
+        trid: TrId,
+        payload: Vec<u8>,
+    },
+    Url {
+        trid: TrId,
+        service: String,
+        extra: Vec<String>,
+    },
+    Gcf {
+        trid: TrId,
+        filename: String,
+    },
     Out,
-    Cal { trid: TrId, email: String },
-    Ans { trid: TrId, email: String, cookie: String, session_id: String },
-    Msg { trid: TrId, ack: AckMode, payload: Vec<u8> },
-    Unknown { command: String, args: Vec<String>, payload: Option<Vec<u8>> },
+    Cal {
+        trid: TrId,
+        email: String,
+    },
+    Ans {
+        trid: TrId,
+        email: String,
+        cookie: String,
+        session_id: String,
+    },
+    Msg {
+        trid: TrId,
+        ack: AckMode,
+        payload: Vec<u8>,
+    },
+    Unknown {
+        command: String,
+        args: Vec<String>,
+        payload: Option<Vec<u8>>,
+    },
 }
 
 impl ClientCommand {
@@ -305,11 +585,31 @@ impl ClientCommand {
     pub fn trid(&self) -> Option<TrId> {
         use ClientCommand::*;
         match self {
-            Ver { trid, .. } | Cvr { trid, .. } | Inf { trid } | UsrInitial { trid, .. } | UsrSubsequent { trid, .. }
-            | SbUsr { trid, .. } | Syn { trid, .. } | Chg { trid, .. } | Gtc { trid, .. } | Blp { trid, .. }
-            | Add { trid, .. } | Adc { trid, .. } | Rem { trid, .. } | Adg { trid, .. } | Rmg { trid, .. }
-            | Reg { trid, .. } | Rea { trid, .. } | Prp { trid, .. } | XfrSb { trid } | Qry { trid, .. }
-            | Uux { trid, .. } | Url { trid, .. } | Gcf { trid, .. } | Cal { trid, .. } | Ans { trid, .. }
+            Ver { trid, .. }
+            | Cvr { trid, .. }
+            | Inf { trid }
+            | UsrInitial { trid, .. }
+            | UsrSubsequent { trid, .. }
+            | SbUsr { trid, .. }
+            | Syn { trid, .. }
+            | Chg { trid, .. }
+            | Gtc { trid, .. }
+            | Blp { trid, .. }
+            | Add { trid, .. }
+            | Adc { trid, .. }
+            | Rem { trid, .. }
+            | Adg { trid, .. }
+            | Rmg { trid, .. }
+            | Reg { trid, .. }
+            | Rea { trid, .. }
+            | Prp { trid, .. }
+            | XfrSb { trid }
+            | Qry { trid, .. }
+            | Uux { trid, .. }
+            | Url { trid, .. }
+            | Gcf { trid, .. }
+            | Cal { trid, .. }
+            | Ans { trid, .. }
             | Msg { trid, .. } => Some(*trid),
             Png | Out | Unknown { .. } => None,
         }

@@ -10,7 +10,10 @@ mod secret;
 mod status;
 mod trid;
 
-pub use command::{AckMode, AdcFields, AuthMethod, ClientCommand, ClientVersion, LsgForm, LstForm, LstItem, OutReason, Presence, RegLayout, ServerCommand};
+pub use command::{
+    AckMode, AdcFields, AuthMethod, ClientCommand, ClientVersion, LsgForm, LstForm, LstItem, OutReason, Presence,
+    RegLayout, ServerCommand,
+};
 pub use dialect::{Dialect, UnknownDialect};
 pub use error_code::ErrorCode;
 pub use lists::{BlpMode, GtcMode, List, ListMask};

@@ -1,0 +1,106 @@
+//! Reducer and view-helper tests, run in headless Chromium with
+//! wasm-bindgen-test (`cargo test -p client --target wasm32-unknown-unknown`).
+
+use client::state::*;
+use client::view::{sections, typing_text};
+use msnp::types::Status;
+use std::rc::Rc;
+use wasm_bindgen_test::*;
+use yew::Reducible;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn reduce(s: AppState, actions: Vec<Action>) -> AppState {
+    actions.into_iter().fold(Rc::new(s), |s, a| s.reduce(a)).as_ref().clone()
+}
+
+fn text(id: u64, from: &str, t: &str, delivery: Delivery) -> ChatMessage {
+    ChatMessage {
+        id,
+        from: from.into(),
+        from_name: from.into(),
+        kind: MessageKind::Text { text: t.into(), format: None },
+        delivery,
+    }
+}
+
+#[wasm_bindgen_test]
+fn sign_in_then_failure_keeps_the_message() {
+    let s = reduce(
+        AppState::default(),
+        vec![
+            Action::Connecting { reconnecting: false },
+            Action::Failed("Wrong e-mail address or password (911).".into()),
+        ],
+    );
+    assert_eq!(s.conn, ConnState::Offline);
+    assert_eq!(s.error.as_deref(), Some("Wrong e-mail address or password (911)."));
+    let s = reduce(s, vec![Action::Connecting { reconnecting: false }]);
+    assert_eq!(s.error, None, "a new attempt clears the old error");
+}
+
+#[wasm_bindgen_test]
+fn messages_get_delivery_states_and_unread_marks() {
+    let s = reduce(
+        AppState::default(),
+        vec![
+            Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: true },
+            Action::Open { id: 2, with: vec!["carol@x.com".into()], focus: false },
+            Action::Message { conv: 1, message: text(10, "me@x.com", "hi", Delivery::Pending) },
+            Action::Delivery { conv: 1, id: 10, delivery: Delivery::Failed },
+            Action::Message { conv: 2, message: text(11, "carol@x.com", "yo", Delivery::Received) },
+        ],
+    );
+    assert_eq!(s.active, Some(1), "an invitation does not steal focus");
+    assert_eq!(s.conversation(1).unwrap().messages[0].delivery, Delivery::Failed);
+    assert!(s.conversation(2).unwrap().unread);
+    let s = reduce(s, vec![Action::Focus(2)]);
+    assert!(!s.conversation(2).unwrap().unread);
+}
+
+#[wasm_bindgen_test]
+fn typing_indicators_lapse_and_end_with_a_message() {
+    let s = reduce(
+        AppState::default(),
+        vec![
+            Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: true },
+            Action::Typing { conv: 1, email: "bob@x.com".into(), until: 100.0 },
+        ],
+    );
+    assert_eq!(s.conversation(1).unwrap().typing.len(), 1);
+    assert_eq!(reduce(s.clone(), vec![Action::Tick { now: 50.0 }]).conversation(1).unwrap().typing.len(), 1);
+    assert!(reduce(s.clone(), vec![Action::Tick { now: 150.0 }]).conversation(1).unwrap().typing.is_empty());
+    let s = reduce(s, vec![Action::Message { conv: 1, message: text(1, "bob@x.com", "done", Delivery::Received) }]);
+    assert!(s.conversation(1).unwrap().typing.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn sign_out_clears_everything_but_the_error() {
+    let s = reduce(
+        AppState::default(),
+        vec![
+            Action::SignedIn { email: "a@x.com".into(), name: "A".into(), supports_psm: true },
+            Action::Failed("The server is shutting down.".into()),
+            Action::SignedOut,
+        ],
+    );
+    assert!(!s.signed_in);
+    assert!(s.contacts.is_empty());
+    assert_eq!(s.error.as_deref(), Some("The server is shutting down."));
+}
+
+#[wasm_bindgen_test]
+fn view_helpers() {
+    let c = |e: &str, st| ContactView {
+        email: e.into(),
+        name: e.into(),
+        status: st,
+        psm: String::new(),
+        groups: vec![],
+        blocked: false,
+    };
+    let cs = [c("b@x", Status::Offline), c("a@x", Status::Busy)];
+    let s = sections(&cs, &[]);
+    assert_eq!((s[0].name.as_str(), s[0].online), ("Online", 1));
+    assert_eq!(typing_text(&["Bob".into(), "Carol".into()]).unwrap(), "Bob, Carol are typing...");
+}

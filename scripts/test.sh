@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, wasm builds, unit, property,
+# transcript, TCP integration, relay loopback, browser unit tests and the
+# end-to-end tests in headless Chromium. Installs what it needs first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export WANT_BROWSER=1
+. scripts/tools.sh
+export TRUNK_SKIP_VERSION_CHECK=true
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/.cargo/webdriver.json"
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+
+step() { echo; echo "==> $*"; }
+
+step "fetch"
+cargo fetch --locked -q
+step "fmt"
+cargo fmt --all --check
+step "clippy (native crates)"
+cargo clippy -q -p msnp -p devserver -p relay -p e2e --all-targets -- -D warnings
+step "clippy (client, wasm32)"
+cargo clippy -q -p client --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "check protocol and client for wasm32"
+cargo check -q -p msnp -p client --target wasm32-unknown-unknown
+step "trunk build --release"
+trunk build --release 2>&1 | tail -n 2
+wasm=$(ls dist/*.wasm); js=$(ls dist/*.js)
+grep -q "$(basename "$js")" dist/index.html || { echo "dist/index.html does not load the app"; exit 1; }
+[ "$(stat -c %s "$wasm")" -gt 100000 ] || { echo "wasm suspiciously small"; exit 1; }
+echo "wasm+js gzip: $(cat "$wasm" "$js" | gzip -9 | wc -c) bytes"
+step "native tests (protocol, devserver, relay, end-to-end in Chromium)"
+cargo test --workspace --exclude client 2>&1 | tee -a "$LOG"
+step "client unit tests in Chromium (wasm-bindgen-test)"
+cargo test -p client --target wasm32-unknown-unknown 2>&1 | tee -a "$LOG"
+
+read -r passed failed < <(grep -E '^test result:' "$LOG" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+echo
+echo "all: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
