@@ -114,7 +114,8 @@ impl Driver {
             }
         });
         let caps = caps.as_object().unwrap().clone();
-        let c = ClientBuilder::native().capabilities(caps).connect(&self.url).await.expect("chromium session");
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let c = ClientBuilder::new(connector).capabilities(caps).connect(&self.url).await.expect("chromium session");
         Browser { c }
     }
 }
