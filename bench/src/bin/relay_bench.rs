@@ -1,9 +1,9 @@
-//! Relay benchmark: in one run, the same Rust load generator measures
-//!   - echo throughput, 4 connections of 1 KiB frames,
-//!   - ping-pong latency p50/p99 with 64-byte frames,
-//!   - resident memory per idle connection with N (10,000) held open,
-//! against our relay, websocat and websockify (when installed) and a direct
-//! WebSocket echo server with no relay hop (the ceiling), then prints ratios.
+//! Relay benchmark. In one run, the same Rust load generator measures echo
+//! throughput (4 connections of 1 KiB frames), ping-pong latency p50/p99
+//! (64-byte frames) and resident memory per idle connection (N = 10,000 held
+//! open) against our relay, websocat and websockify (when installed) and a
+//! direct WebSocket echo server with no relay hop (the ceiling), then prints
+//! ratios.
 //!
 //!   cargo build --release -p relay -p bench && ./target/release/relay_bench [--idle N] [--secs S]
 //!
@@ -13,7 +13,6 @@ use bench::*;
 use futures_util::{SinkExt, StreamExt};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
