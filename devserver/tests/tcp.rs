@@ -454,3 +454,73 @@ async fn demo_accounts_sync_in_every_dialect() {
     }
     srv.shutdown().await;
 }
+
+/// Raw HTTP GET with headers; returns the whole response.
+async fn http_get(addr: std::net::SocketAddr, path: &str, headers: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).await.unwrap();
+    r
+}
+
+#[tokio::test]
+async fn passport_1_4_flow_gives_a_ticket_the_ns_accepts() {
+    let srv = server().await;
+    let http = srv.http.unwrap();
+    let nexus = http_get(http, "/rdr/pprdr.asp", "").await;
+    let urls = nexus.lines().find_map(|l| l.strip_prefix("passporturls: ")).expect("PassportURLs header");
+    let dalogin = urls.split(',').find_map(|kv| kv.strip_prefix("DALogin=")).unwrap();
+    let path = &dalogin[dalogin.find('/').unwrap()..];
+    assert_eq!(path, "/login2.srf");
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP9 CVR0").await;
+    r.ask("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com").await;
+    let chal = r.ask("USR 3 TWN I alice@example.com").await;
+    let policy = chal.rsplit(' ').next().unwrap();
+    let auth = |pw: &str| format!("Authorization: Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in=alice%40example.com,pwd={pw},{policy}\r\n");
+    let bad = http_get(http, path, &auth("nope")).await;
+    assert!(bad.starts_with("HTTP/1.1 401") && bad.contains("da-status=failed"), "{bad}");
+    let ok = http_get(http, path, &auth("alice-pw")).await;
+    let info = ok.lines().find_map(|l| l.strip_prefix("authentication-info: ")).expect("Authentication-Info");
+    let ticket = info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).unwrap();
+    assert!(ticket.starts_with("t="));
+    assert!(r.ask(&format!("USR 4 TWN S {ticket}")).await.starts_with("USR 4 OK alice@example.com alice@example.com 1 0"));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn ticket_endpoint_answers_cors_preflight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = server().await;
+    let mut s = tokio::net::TcpStream::connect(srv.http.unwrap()).await.unwrap();
+    s.write_all(b"OPTIONS /NotRST.srf HTTP/1.1\r\nHost: x\r\nOrigin: http://page.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-user, x-password\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).await.unwrap();
+    assert!(r.starts_with("HTTP/1.1 204"), "{r}");
+    assert!(r.contains("access-control-allow-origin: http://page.example"));
+    assert!(r.to_ascii_lowercase().contains("access-control-allow-headers: x-user, x-password"));
+    assert!(r.contains("access-control-expose-headers: X-Token"));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_says_out_ssd() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let stop = tokio::spawn(srv.shutdown());
+    a.until(|e| *e == NsEvent::SignedOut(SignOutReason::ServerShutdown)).await;
+    stop.await.unwrap();
+}
+
+#[tokio::test]
+async fn silent_clients_are_timed_out() {
+    let srv = server_with(|c| c.timing.ns_idle = std::time::Duration::from_secs(1)).await;
+    let mut r = Raw::connect(srv.ns).await;
+    r.ask("VER 1 MSNP8 CVR0").await;
+    let t = std::time::Instant::now();
+    assert!(r.closed().await);
+    assert!(t.elapsed() < std::time::Duration::from_secs(4));
+    srv.shutdown().await;
+}
