@@ -17,7 +17,18 @@ pub fn App() -> Html {
     {
         let ctrl = ctrl.clone();
         use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move { ctrl.set_defaults(crate::net::Defaults::load().await) });
+            let c = ctrl.clone();
+            wasm_bindgen_futures::spawn_local(async move { c.set_defaults(crate::net::Defaults::load().await) });
+            // Any input counts as presence (auto-idle after a few minutes without).
+            let win = gloo::utils::window();
+            let listeners: Vec<gloo::events::EventListener> = ["keydown", "pointerdown", "pointermove"]
+                .into_iter()
+                .map(|ev| {
+                    let c = ctrl.clone();
+                    gloo::events::EventListener::new(&win, ev, move |_| c.user_active())
+                })
+                .collect();
+            move || drop(listeners)
         });
     }
     let initial = use_memo((), |_| Settings::load());

@@ -24,6 +24,12 @@ pub struct Settings {
     pub status: String,
     pub remember: bool,
     pub remember_password: bool,
+    /// Font family of my messages (empty: the default).
+    #[serde(default)]
+    pub font: String,
+    /// Colour of my messages, 0xRRGGBB.
+    #[serde(default)]
+    pub color: u32,
 }
 
 impl Settings {

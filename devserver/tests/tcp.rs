@@ -459,7 +459,9 @@ async fn demo_accounts_sync_in_every_dialect() {
 async fn http_get(addr: std::net::SocketAddr, path: &str, headers: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut r = String::new();
     s.read_to_string(&mut r).await.unwrap();
     r
@@ -479,14 +481,20 @@ async fn passport_1_4_flow_gives_a_ticket_the_ns_accepts() {
     r.ask("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com").await;
     let chal = r.ask("USR 3 TWN I alice@example.com").await;
     let policy = chal.rsplit(' ').next().unwrap();
-    let auth = |pw: &str| format!("Authorization: Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in=alice%40example.com,pwd={pw},{policy}\r\n");
+    let auth = |pw: &str| {
+        format!(
+            "Authorization: Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in=alice%40example.com,pwd={pw},{policy}\r\n"
+        )
+    };
     let bad = http_get(http, path, &auth("nope")).await;
     assert!(bad.starts_with("HTTP/1.1 401") && bad.contains("da-status=failed"), "{bad}");
     let ok = http_get(http, path, &auth("alice-pw")).await;
     let info = ok.lines().find_map(|l| l.strip_prefix("authentication-info: ")).expect("Authentication-Info");
     let ticket = info.split("from-PP='").nth(1).and_then(|t| t.split('\'').next()).unwrap();
     assert!(ticket.starts_with("t="));
-    assert!(r.ask(&format!("USR 4 TWN S {ticket}")).await.starts_with("USR 4 OK alice@example.com alice@example.com 1 0"));
+    assert!(
+        r.ask(&format!("USR 4 TWN S {ticket}")).await.starts_with("USR 4 OK alice@example.com alice@example.com 1 0")
+    );
     srv.shutdown().await;
 }
 

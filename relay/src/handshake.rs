@@ -155,10 +155,11 @@ pub async fn ws(
     let headers = req.headers();
     let is_upgrade =
         headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).cloned().filter(|_| is_upgrade) else {
-        return refuse(StatusCode::UPGRADE_REQUIRED, "this endpoint speaks WebSocket");
-    };
-    if !origin_allowed(config, headers) {
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned().filter(|_| is_upgrade);
+    // A plain GET is a probe: browsers cannot read the status of a refused
+    // WebSocket handshake, so the client asks again and gets the same answer.
+    // Probes without an Origin header (same-origin GETs) skip that check.
+    if (key.is_some() || headers.contains_key(header::ORIGIN)) && !origin_allowed(config, headers) {
         tracing::warn!(%ip, origin = ?headers.get(header::ORIGIN), "refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
@@ -176,6 +177,9 @@ pub async fn ws(
     let Some(slot) = take_slot(&shared, ip) else {
         tracing::warn!(%ip, "refused: connection limit");
         return refuse(StatusCode::TOO_MANY_REQUESTS, "too many connections");
+    };
+    let Some(key) = key else {
+        return refuse(StatusCode::UPGRADE_REQUIRED, "this endpoint speaks WebSocket");
     };
     let resolved = resolve(config, &host, port).await;
     if let Err(Refusal::InternalAddress) = resolved {

@@ -286,6 +286,9 @@ async fn serves_health_and_static_files() {
     let index = get("/").await;
     assert!(index.starts_with("HTTP/1.1 200") && index.contains("msn-web"), "{index}");
     assert!(get("/ws").await.starts_with("HTTP/1.1 426"), "plain GET /ws is told to upgrade");
+    // A probe learns why a WebSocket would be refused.
+    let probe = get("/ws?target=example.com:80").await;
+    assert!(probe.starts_with("HTTP/1.1 403") && probe.contains("target not allowed"), "{probe}");
     relay.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,19 @@ use msnp::message::TextFormat;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+/// Fonts offered for my messages (the receiver needs them installed).
+const FONTS: &[&str] = &[
+    "Segoe UI",
+    "Arial",
+    "Comic Sans MS",
+    "Courier New",
+    "Georgia",
+    "Tahoma",
+    "Times New Roman",
+    "Trebuchet MS",
+    "Verdana",
+];
+
 #[derive(Properties, PartialEq)]
 pub struct ConversationsProps {
     pub state: UseReducerHandle<AppState>,
@@ -106,7 +119,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         Callback::from(move |_: ()| {
             let text = (*draft).clone();
             if !text.trim().is_empty() {
-                ctrl.send_text(id, &text, TextFormat { font: "Segoe UI".into(), ..TextFormat::default() });
+                ctrl.send_text(id, &text);
                 draft.set(String::new());
             }
         })
@@ -130,6 +143,24 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     let nudge = {
         let (ctrl, id) = (props.ctrl.clone(), c.id);
         Callback::from(move |_| ctrl.nudge(id))
+    };
+    let fmt = use_state(|| props.ctrl.text_format());
+    let on_font = {
+        let (ctrl, fmt) = (props.ctrl.clone(), fmt.clone());
+        Callback::from(move |e: Event| {
+            let font = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            ctrl.set_text_format(&font, fmt.color);
+            fmt.set(ctrl.text_format());
+        })
+    };
+    let on_color = {
+        let (ctrl, fmt) = (props.ctrl.clone(), fmt.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            let color = u32::from_str_radix(v.trim_start_matches('#'), 16).unwrap_or(0);
+            ctrl.set_text_format(&fmt.font, color);
+            fmt.set(ctrl.text_format());
+        })
     };
     let typing_names: Vec<String> = c.typing.iter().map(|(e, _)| display_name(state, e)).collect();
     html! {
@@ -163,8 +194,14 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             </div>
             <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
             <div class="compose">
-                <div class="compose-tools"><button data-testid="nudge" title="Send a nudge" onclick={nudge}>{"Nudge"}</button></div>
-                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" />
+                <div class="compose-tools">
+                    <button data-testid="nudge" title="Send a nudge" onclick={nudge}>{"Nudge"}</button>
+                    <select data-testid="compose-font" aria-label="Font" onchange={on_font}>
+                        { for FONTS.iter().map(|f| html! { <option value={*f} selected={fmt.font == *f}>{*f}</option> }) }
+                    </select>
+                    <input type="color" data-testid="compose-color" aria-label="Text colour" value={fmt.css_color()} onchange={on_color} />
+                </div>
+                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some((*fmt).clone()))} />
                 <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>

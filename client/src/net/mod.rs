@@ -83,6 +83,8 @@ struct Inner {
     dispatch: Callback<Action>,
     defaults: Defaults,
     settings: Settings,
+    /// The URL of the current NS socket, for explaining a refusal.
+    ns_url: String,
     ns: Option<NsConn>,
     signed_in: bool,
     /// Set when the user signs out, so a closed socket is not "lost".
@@ -95,7 +97,14 @@ struct Inner {
     next_id: u64,
     _ticker: Option<Interval>,
     _retry: Option<Timeout>,
+    /// Last keyboard or pointer input (ms), for auto-idle.
+    last_input: f64,
+    /// We set Idle ourselves and will set Online again on input.
+    auto_idle: bool,
 }
+
+/// Minutes without input before the status turns Idle.
+const AUTO_IDLE_MINUTES: f64 = 5.0;
 
 /// Cheap to clone; shared with components through a context.
 #[derive(Clone)]
@@ -152,6 +161,20 @@ fn closed_text(c: &Closed, what: &str) -> String {
     }
 }
 
+/// GET the relay URL over HTTP: the relay answers with the status it would
+/// have refused the WebSocket with.
+async fn probe_refusal(ws_url: &str) -> String {
+    let http = ws_url.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
+    match gloo::net::http::Request::get(&http).send().await {
+        Ok(r) if r.status() == 426 => "Could not connect through the relay.".into(),
+        Ok(r) => {
+            let why = r.text().await.unwrap_or_default();
+            format!("The relay refused the connection (HTTP {}: {}).", r.status(), why.trim())
+        }
+        Err(_) => format!("Could not reach the relay at {ws_url} (is it running?)."),
+    }
+}
+
 fn dialects(protocol: &str) -> Vec<Dialect> {
     match protocol.parse::<Dialect>() {
         Ok(d) => vec![d],
@@ -165,6 +188,7 @@ impl Controller {
             dispatch,
             defaults: Defaults::default(),
             settings: Settings::default(),
+            ns_url: String::new(),
             ns: None,
             signed_in: false,
             leaving: false,
@@ -175,6 +199,8 @@ impl Controller {
             next_id: 0,
             _ticker: None,
             _retry: None,
+            last_input: now_ms(),
+            auto_idle: false,
         })));
         let weak = Rc::downgrade(&c.0);
         let ticker = Interval::new(1000, move || {
@@ -239,6 +265,7 @@ impl Controller {
         cfg.dialects = dialects(&s.protocol);
         cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
         let url = relay_url(&s.relay, target.as_deref());
+        self.0.borrow_mut().ns_url = url.clone();
         let socket = self.next_id();
         let (w1, w2) = (self.weak(), self.weak());
         let tx = socket::open(
@@ -293,7 +320,14 @@ impl Controller {
             let signed_in = self.0.borrow().signed_in;
             if !signed_in {
                 self.0.borrow_mut().ns = None;
-                self.dispatch(Action::Failed(closed_text(&closed, "server")));
+                if closed.before_open {
+                    // Ask the relay why: a refused handshake's status is hidden from pages.
+                    let url = self.0.borrow().ns_url.clone();
+                    let me = self.clone();
+                    spawn_local(async move { me.dispatch(Action::Failed(probe_refusal(&url).await)) });
+                } else {
+                    self.dispatch(Action::Failed(closed_text(&closed, "server")));
+                }
                 return;
             }
         }
@@ -416,6 +450,12 @@ impl Controller {
                 self.0.borrow_mut().reconnect_attempt = 0;
                 self.dispatch(Action::Online);
                 self.publish_contacts();
+                // Messages typed while offline or reconnecting go out now.
+                let waiting: Vec<u64> =
+                    self.0.borrow().convs.iter().filter(|(_, c)| !c.outbox.is_empty()).map(|(id, _)| *id).collect();
+                for conv in waiting {
+                    self.ensure_switchboard(conv);
+                }
             }
             NsEvent::OwnStatus(st) => self.dispatch(Action::Me { name: None, status: Some(st), psm: None }),
             NsEvent::OwnName(n) => self.dispatch(Action::Me { name: Some(n.into_string()), status: None, psm: None }),
@@ -492,6 +532,11 @@ impl Controller {
             let mut i = self.0.borrow_mut();
             i.reconnect_attempt += 1;
             i.signed_in = true;
+            // Switchboard requests died with the old connection.
+            i.sb_requests.clear();
+            for c in i.convs.values_mut() {
+                c.requested = false;
+            }
             i.reconnect_attempt
         };
         self.dispatch(Action::Connecting { reconnecting: true });
@@ -527,7 +572,52 @@ impl Controller {
         self.pump_ns();
     }
 
+    /// The user typed or moved the pointer.
+    pub fn user_active(&self) {
+        let back = {
+            let mut i = self.0.borrow_mut();
+            i.last_input = now_ms();
+            std::mem::take(&mut i.auto_idle)
+        };
+        if back {
+            self.set_status(Status::Online);
+        }
+    }
+
+    fn check_idle(&self) {
+        let go_idle = {
+            let i = self.0.borrow();
+            let online = i.ns.as_ref().is_some_and(|n| n.session.is_online() && n.session.status() == Status::Online);
+            online && !i.auto_idle && now_ms() - i.last_input > AUTO_IDLE_MINUTES * 60_000.0
+        };
+        if go_idle {
+            self.set_status(Status::Idle);
+            self.0.borrow_mut().auto_idle = true;
+        }
+    }
+
+    /// The font and colour my messages are sent with.
+    pub fn text_format(&self) -> TextFormat {
+        let s = &self.0.borrow().settings;
+        TextFormat {
+            font: if s.font.is_empty() { "Segoe UI".into() } else { s.font.clone() },
+            color: s.color,
+            ..TextFormat::default()
+        }
+    }
+
+    pub fn set_text_format(&self, font: &str, color: u32) {
+        let s = {
+            let mut i = self.0.borrow_mut();
+            i.settings.font = font.to_owned();
+            i.settings.color = color;
+            i.settings.clone()
+        };
+        s.save();
+    }
+
     fn tick(&self) {
+        self.check_idle();
         {
             let mut i = self.0.borrow_mut();
             if let Some(ns) = i.ns.as_mut() {
@@ -541,7 +631,12 @@ impl Controller {
     pub fn set_status(&self, st: Status) {
         let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_status(st));
         self.report(r);
-        self.0.borrow_mut().settings.status = st.code().into();
+        let mut i = self.0.borrow_mut();
+        i.settings.status = st.code().into();
+        // A status the user picked is theirs, not ours to undo on input.
+        if st != Status::Idle {
+            i.auto_idle = false;
+        }
     }
 
     pub fn set_name(&self, name: &str) {
@@ -609,7 +704,8 @@ impl Controller {
         self.dispatch(Action::Close(conv));
     }
 
-    pub fn send_text(&self, conv: u64, text: &str, format: TextFormat) {
+    pub fn send_text(&self, conv: u64, text: &str) {
+        let format = self.text_format();
         let id = self.next_id();
         let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
         let body = MessageBody::text(text, format.clone());
