@@ -35,8 +35,17 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
   (cd "$ROOT/tools" && npm ci --no-audit --no-fund)
 fi
 
-if [ "${WANT_BROWSER:-0}" = 1 ] && ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
-  say "installing Debian chromium and chromium-driver"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+# Browser and deployment tests: Chromium + chromedriver, and nginx + openssl
+# for the TLS reverse-proxy test.
+if [ "${WANT_BROWSER:-0}" = 1 ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
 fi

@@ -32,3 +32,15 @@ pub async fn wait_port(port: u16) -> bool {
     }
     false
 }
+
+/// Raise the open-file limit (soft and, as root, hard) for this process and
+/// the servers it starts, which inherit it.
+pub fn raise_fd_limit(want: u64) {
+    use rlimit::Resource;
+    if let Ok((soft, hard)) = Resource::NOFILE.get() {
+        let target = want.max(soft);
+        if rlimit::setrlimit(Resource::NOFILE, target, target.max(hard)).is_err() {
+            let _ = rlimit::increase_nofile_limit(want);
+        }
+    }
+}

@@ -48,6 +48,14 @@ impl Stack {
         s
     }
 
+    /// A relay for this stack on its own port (for scale-out setups).
+    pub async fn extra_relay(&self, f: impl FnOnce(&mut relay::Config)) -> relay::Relay {
+        let mut rc = self.relay_config();
+        rc.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        f(&mut rc);
+        relay::start(rc).await.expect("relay starts")
+    }
+
     fn relay_config(&self) -> relay::Config {
         let mut rc = relay::Config::new(self.relay_addr, &self.dev.ns.to_string()).unwrap();
         rc.allow.push(self.dev.sb.to_string().parse().unwrap());
@@ -105,12 +113,27 @@ impl Driver {
     }
 
     pub async fn browser(&self) -> Browser {
+        self.browser_with(&[]).await
+    }
+
+    pub async fn browser_with(&self, extra: &[&str]) -> Browser {
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1200,900",
+        ];
+        args.extend_from_slice(extra);
         let caps = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--disable-dev-shm-usage", "--window-size=1200,900"]
+                "args": args
             }
         });
         let caps = caps.as_object().unwrap().clone();
@@ -187,10 +210,17 @@ impl Browser {
 
     /// Fill the sign-in form and submit it.
     pub async fn sign_in(&self, stack: &Stack, email: &str, password: &str, protocol: &str) {
-        self.c.goto(&stack.url()).await.unwrap();
+        self.sign_in_at(&stack.url(), Some(&stack.passport()), email, password, protocol).await;
+    }
+
+    /// Sign in on the page at `url`; `passport` `None` keeps the page's default.
+    pub async fn sign_in_at(&self, url: &str, passport: Option<&str>, email: &str, password: &str, protocol: &str) {
+        self.c.goto(url).await.unwrap();
         self.el(&tid("signin-advanced")).await.click().await.unwrap();
         self.select("signin-protocol", protocol).await;
-        self.type_into("signin-passport", &stack.passport()).await;
+        if let Some(p) = passport {
+            self.type_into("signin-passport", p).await;
+        }
         self.type_into("signin-email", email).await;
         self.type_into("signin-password", password).await;
         self.el(&tid("signin-submit")).await.click().await.unwrap();

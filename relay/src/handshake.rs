@@ -191,7 +191,8 @@ pub async fn ws(
     let ws_config = WebSocketConfig::default()
         .read_buffer_size(pump::BUFFER)
         .write_buffer_size(0)
-        .max_write_buffer_size(pump::BUFFER * 4)
+        // Must hold one whole batched message, or sends fail.
+        .max_write_buffer_size(pump::BATCH * 2)
         .max_message_size(Some(config.max_message))
         .max_frame_size(Some(config.max_message));
     let task_shared = shared.clone();

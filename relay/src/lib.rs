@@ -50,8 +50,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 pub async fn start(config: Config) -> std::io::Result<Relay> {
+    use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // Small MSN lines must not wait for Nagle: no delay toward the browser
+    // (the pump sets it toward the server).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let shared = Arc::new(Shared::new(config));
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let cancel = shared.cancel.clone();

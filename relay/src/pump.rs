@@ -3,7 +3,7 @@
 //! stops reading the other, so no buffer grows past `BUFFER`.
 
 use crate::config::Config;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -14,9 +14,12 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_util::sync::CancellationToken;
 
-/// Read size each way. Nothing is held while a connection is idle: the
-/// upstream buffer is allocated only when bytes are ready.
+/// WebSocket read buffer, allocated for the life of a connection: small, so
+/// that idle connections stay cheap.
 pub const BUFFER: usize = 4096;
+/// Most bytes gathered into one write either way. Allocated only while data
+/// flows, so it costs idle connections nothing.
+pub const BATCH: usize = 16 * 1024;
 
 fn close(code: CloseCode, reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.to_owned().into() }))
@@ -63,13 +66,25 @@ pub async fn run<S>(
             m = ws.next() => {
                 idle_deadline = Instant::now() + config.idle_timeout;
                 match m {
-                    Some(Ok(Message::Binary(b))) => {
-                        up += b.len() as u64;
-                        if let Err(e) = wr.write_all(&b).await { break format!("upstream write: {e}"); }
-                    }
-                    Some(Ok(Message::Text(t))) => {
-                        up += t.len() as u64;
-                        if let Err(e) = wr.write_all(t.as_bytes()).await { break format!("upstream write: {e}"); }
+                    Some(Ok(first @ (Message::Binary(_) | Message::Text(_)))) => {
+                        // Gather frames that are already here into one write.
+                        let mut batch = first.into_data().to_vec();
+                        let mut ended = None;
+                        while batch.len() < BATCH {
+                            match ws.next().now_or_never() {
+                                Some(Some(Ok(m @ (Message::Binary(_) | Message::Text(_))))) => batch.extend_from_slice(&m.into_data()),
+                                Some(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
+                                None => break,
+                                Some(other) => { ended = Some(other); break; }
+                            }
+                        }
+                        up += batch.len() as u64;
+                        if let Err(e) = wr.write_all(&batch).await { break format!("upstream write: {e}"); }
+                        match ended {
+                            None => {}
+                            Some(Some(Err(e))) => break format!("client error: {e}"),
+                            Some(_) => break "client closed".into(),
+                        }
                     }
                     Some(Ok(Message::Ping(_))) => { let _ = ws.flush().await; }
                     Some(Ok(Message::Pong(_) | Message::Frame(_))) => {}
@@ -82,8 +97,18 @@ pub async fn run<S>(
             }
             r = rd.readable() => {
                 if let Err(e) = r { break format!("upstream read: {e}"); }
-                let mut buf = Vec::with_capacity(BUFFER);
-                match rd.try_read_buf(&mut buf) {
+                let mut buf = Vec::with_capacity(BATCH);
+                let mut r = rd.try_read_buf(&mut buf);
+                // A read that filled the buffer may have left more behind:
+                // take it too, up to one batch. A short read drained the socket.
+                while matches!(r, Ok(n) if n > 0) && buf.len() == buf.capacity() && buf.len() < BATCH {
+                    match rd.try_read_buf(&mut buf) {
+                        Ok(n) if n > 0 => {}
+                        _ => break,
+                    }
+                }
+                if let Ok(n) = &mut r { if *n > 0 { *n = buf.len(); } }
+                match r {
                     Ok(0) => {
                         let _ = ws.send(close(CloseCode::Normal, "server closed the connection")).await;
                         break "upstream closed".into();

@@ -292,3 +292,32 @@ async fn serves_health_and_static_files() {
     relay.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn pipelined_frames_are_batched_and_all_arrive() {
+    let (l, up) = upstream().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let (mut r, mut w) = s.split();
+        let _ = tokio::io::copy(&mut r, &mut w).await;
+    });
+    let relay = relay_to(up, |_| {}).await;
+    let mut ws = open(&relay).await;
+    let mut sent = Vec::new();
+    for round in 0..20u8 {
+        for i in 0..64u8 {
+            let frame = vec![round.wrapping_mul(64).wrapping_add(i); 1024];
+            sent.extend_from_slice(&frame);
+            ws.send(Message::Binary(frame.into())).await.unwrap();
+        }
+    }
+    let mut got = Vec::new();
+    while got.len() < sent.len() {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("echo in time") {
+            Some(Ok(Message::Binary(b))) => got.extend_from_slice(&b),
+            other => panic!("{other:?} after {} of {} bytes", got.len(), sent.len()),
+        }
+    }
+    assert_eq!(got, sent);
+    relay.shutdown().await;
+}

@@ -69,7 +69,7 @@ async fn main() {
     let clients = arg("--clients", 2000);
     let pairs = arg("--pairs", 20);
     let secs = arg("--secs", 5) as u64;
-    let _ = rlimit::increase_nofile_limit(4 * clients as u64 + 1024);
+    raise_fd_limit(4 * clients as u64 + 1024);
     let bin = std::env::current_exe().unwrap().parent().unwrap().join("devserver");
     let (ns, sb, http) = (free_port(), free_port(), free_port());
     let total = clients.max(2 * pairs);

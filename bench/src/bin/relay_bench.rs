@@ -75,20 +75,24 @@ async fn throughput(port: u16, secs: u64) -> f64 {
         tasks.push(tokio::spawn(async move {
             let (mut tx, mut rx) = ws.split();
             let frame = vec![0xA5u8; 1024];
-            // Keep a bounded window in flight so neither side buffers without limit.
-            let window = 64usize;
+            // Keep a bounded window in flight so neither side buffers without
+            // limit. Count bytes: a relay may re-chunk the stream.
+            let window = 64 * 1024;
             let (mut sent, mut got) = (0usize, 0usize);
             while Instant::now() < deadline {
                 while sent - got < window {
                     tx.send(Message::Binary(frame.clone().into())).await.unwrap();
-                    sent += 1;
+                    sent += frame.len();
                 }
                 match rx.next().await {
-                    Some(Ok(Message::Binary(b))) => got += b.len().div_ceil(1024).max(1),
-                    _ => break,
+                    Some(Ok(Message::Binary(b))) => got += b.len(),
+                    other => {
+                        eprintln!("throughput connection ended: {other:?}");
+                        break;
+                    }
                 }
             }
-            got * 1024
+            got
         }));
     }
     let mut bytes = 0;
@@ -128,10 +132,15 @@ async fn idle_memory(server: &Server, n: usize) -> Option<f64> {
     let before = rss_kib(pid)?;
     let mut held = Vec::with_capacity(n);
     for _ in 0..n {
-        match tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/ws", server.port)).await {
-            Ok((ws, _)) => held.push(ws),
-            Err(e) => {
+        let url = format!("ws://127.0.0.1:{}/ws", server.port);
+        match tokio::time::timeout(Duration::from_secs(5), tokio_tungstenite::connect_async(url)).await {
+            Ok(Ok((ws, _))) => held.push(ws),
+            Ok(Err(e)) => {
                 eprintln!("{}: stopped at {} connections: {e}", server.name, held.len());
+                break;
+            }
+            Err(_) => {
+                eprintln!("{}: stopped at {} connections: connect timed out", server.name, held.len());
                 break;
             }
         }
@@ -157,7 +166,7 @@ async fn main() {
         .unwrap_or(10_000);
     let secs: u64 =
         args.iter().position(|a| a == "--secs").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(5);
-    let _ = rlimit::increase_nofile_limit(4 * idle_n as u64 + 1024);
+    raise_fd_limit(4 * idle_n as u64 + 1024);
     let me = std::env::current_exe().unwrap();
     let bin_dir = me.parent().unwrap().to_path_buf();
 
