@@ -156,9 +156,10 @@ pub async fn ws(
     let is_upgrade =
         headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned().filter(|_| is_upgrade);
-    // A plain GET is a probe: browsers cannot read the status of a refused
-    // WebSocket handshake, so the client asks again and gets the same answer.
-    // Probes without an Origin header (same-origin GETs) skip that check.
+    // A plain request is a probe: browsers cannot read the status of a
+    // refused WebSocket handshake, so the client asks again (with POST, which
+    // carries Origin) and gets the same answer. Probes without an Origin
+    // header skip that check; nothing is opened for them.
     if (key.is_some() || headers.contains_key(header::ORIGIN)) && !origin_allowed(config, headers) {
         tracing::warn!(%ip, origin = ?headers.get(header::ORIGIN), "refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");

@@ -42,7 +42,8 @@ impl Relay {
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    let mut r = Router::new().route("/ws", get(handshake::ws)).route("/healthz", get(|| async { "ok\n" }));
+    let mut r =
+        Router::new().route("/ws", get(handshake::ws).post(handshake::ws)).route("/healthz", get(|| async { "ok\n" }));
     if let Some(dir) = &shared.config.static_dir {
         r = r.fallback_service(tower_http::services::ServeDir::new(dir));
     }

@@ -98,17 +98,8 @@ pub async fn run<S>(
             r = rd.readable() => {
                 if let Err(e) = r { break format!("upstream read: {e}"); }
                 let mut buf = Vec::with_capacity(BATCH);
-                let mut r = rd.try_read_buf(&mut buf);
-                // A read that filled the buffer may have left more behind:
-                // take it too, up to one batch. A short read drained the socket.
-                while matches!(r, Ok(n) if n > 0) && buf.len() == buf.capacity() && buf.len() < BATCH {
-                    match rd.try_read_buf(&mut buf) {
-                        Ok(n) if n > 0 => {}
-                        _ => break,
-                    }
-                }
-                if let Ok(n) = &mut r { if *n > 0 { *n = buf.len(); } }
-                match r {
+                // One read takes whatever is waiting, up to a batch.
+                match rd.try_read_buf(&mut buf) {
                     Ok(0) => {
                         let _ = ws.send(close(CloseCode::Normal, "server closed the connection")).await;
                         break "upstream closed".into();

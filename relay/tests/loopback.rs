@@ -289,6 +289,11 @@ async fn serves_health_and_static_files() {
     // A probe learns why a WebSocket would be refused.
     let probe = get("/ws?target=example.com:80").await;
     assert!(probe.starts_with("HTTP/1.1 403") && probe.contains("target not allowed"), "{probe}");
+    let mut s = TcpStream::connect(relay.addr).await.unwrap();
+    s.write_all(b"POST /ws HTTP/1.1\r\nHost: x\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).await.unwrap();
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("origin not allowed"), "{r}");
     relay.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -165,7 +165,8 @@ fn closed_text(c: &Closed, what: &str) -> String {
 /// have refused the WebSocket with.
 async fn probe_refusal(ws_url: &str) -> String {
     let http = ws_url.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
-    match gloo::net::http::Request::get(&http).send().await {
+    // POST, because browsers send Origin on it even to the same origin.
+    match gloo::net::http::Request::post(&http).send().await {
         Ok(r) if r.status() == 426 => "Could not connect through the relay.".into(),
         Ok(r) => {
             let why = r.text().await.unwrap_or_default();
