@@ -2,12 +2,12 @@
 //! a protocol handler, write what it answers, deliver what other connections
 //! send it, and close on idleness, on request, or on bad input.
 
-use crate::hub::{Deliver, OUTBOX_DEPTH, Outbox};
+use crate::hub::{Deliver, Inbox};
 use msnp::codec::{Direction, Frame, Framer, Limits};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 /// Whether to keep the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +33,10 @@ pub trait Handler: Send {
 /// on a switchboard plus room for NS XML.
 pub const LIMITS: Limits = Limits { max_line: 4096, max_payload: 8192 };
 
-pub fn outbox() -> (Outbox, mpsc::Receiver<Deliver>) {
-    mpsc::channel(OUTBOX_DEPTH)
-}
-
 pub async fn run(
     mut stream: TcpStream,
     handler: &mut dyn Handler,
-    mut rx: mpsc::Receiver<Deliver>,
+    mut inbox: Inbox,
     idle: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -77,7 +73,11 @@ pub async fn run(
                     }
                 }
             },
-            d = rx.recv() => match d {
+            _ = inbox.kill.notified() => {
+                tracing::info!("closing: not reading fast enough");
+                flow = Flow::Close;
+            }
+            d = inbox.rx.recv() => match d {
                 Some(Deliver::Bytes(b)) => out.extend_from_slice(&b),
                 Some(Deliver::Close(b)) => { out.extend_from_slice(&b); flow = Flow::Close; }
                 None => break,

@@ -5,9 +5,11 @@ use crate::store::{Store, StoreError};
 use msnp::types::{BlpMode, Capabilities, Dialect, List, Name, Status};
 use rand::Rng;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// What a connection task is told to do by others.
 #[derive(Debug)]
@@ -18,14 +20,51 @@ pub enum Deliver {
     Close(Vec<u8>),
 }
 
-/// A bounded queue to a connection. A peer that does not read is dropped
-/// rather than allowed to make the server buffer without bound.
-pub type Outbox = mpsc::Sender<Deliver>;
+/// A bounded queue to a connection. A peer that does not read is
+/// disconnected rather than allowed to make the server buffer without bound,
+/// and nothing queued for it is lost silently: `send` says it failed.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Deliver>,
+    kill: Arc<Notify>,
+    /// Set once the connection fell behind: from then on nothing more is
+    /// accepted for it, so no message is acknowledged and then dropped.
+    behind: Arc<AtomicBool>,
+}
+
+/// The receiving end, owned by the connection's task.
+#[derive(Debug)]
+pub struct Inbox {
+    pub rx: mpsc::Receiver<Deliver>,
+    /// Woken when the connection fell too far behind and must close.
+    pub kill: Arc<Notify>,
+}
+
 pub const OUTBOX_DEPTH: usize = 512;
 
-/// Queue for a connection; false when it is gone or not reading.
-pub fn send(tx: &Outbox, d: Deliver) -> bool {
-    tx.try_send(d).is_ok()
+pub fn outbox() -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+    let kill = Arc::new(Notify::new());
+    (Outbox { tx, kill: kill.clone(), behind: Arc::new(AtomicBool::new(false)) }, Inbox { rx, kill })
+}
+
+impl Outbox {
+    /// Queue for the connection; false when it is gone or too far behind
+    /// (it is then told to close).
+    pub fn send(&self, d: Deliver) -> bool {
+        if self.behind.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.tx.try_send(d) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.behind.store(true, Ordering::Relaxed);
+                self.kill.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
 }
 
 /// A signed-in notification connection.

@@ -153,7 +153,7 @@ async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, kind: Kind, shutdown:
                 let hub = hub.clone();
                 let sd = shutdown.clone();
                 conns.spawn(async move {
-                    let (tx, rx) = conn::outbox();
+                    let (tx, rx) = hub::outbox();
                     let (mut handler, idle): (Box<dyn conn::Handler>, _) = match kind {
                         Kind::Dispatch => (Box::new(ns::NsConn::new(hub.clone(), tx, true)), std::time::Duration::from_secs(60)),
                         Kind::Ns => (Box::new(ns::NsConn::new(hub.clone(), tx, false)), hub.timing.ns_idle),

@@ -445,10 +445,7 @@ impl NsConn {
         );
         if let Some(old) = old {
             // The same account signed in elsewhere: the old session ends.
-            hub::send(
-                &old.tx,
-                Deliver::Close(bytes(&ServerCommand::Out { reason: Some(OutReason::SignedInElsewhere) })),
-            );
+            old.tx.send(Deliver::Close(bytes(&ServerCommand::Out { reason: Some(OutReason::SignedInElsewhere) })));
         }
         tracing::info!(%email, dialect = %d, "signed in");
         let name = Name::new(user.name.clone());
@@ -845,10 +842,12 @@ impl NsConn {
                 let their_ser = store.bump_serial(&target.email)?;
                 let peer = self.hub.state().online.get(&key(&target.email)).cloned();
                 if let Some(p) = peer {
-                    hub::send(
-                        &p.tx,
-                        Deliver::Bytes(bytes(&forms::reverse_add(p.dialect, their_ser, &me_user.email, &me_user.name))),
-                    );
+                    p.tx.send(Deliver::Bytes(bytes(&forms::reverse_add(
+                        p.dialect,
+                        their_ser,
+                        &me_user.email,
+                        &me_user.name,
+                    ))));
                 }
             }
             // Draft 7.8: if the new contact is online I learn it at once.
@@ -957,7 +956,7 @@ impl NsConn {
                 let their_ser = store.bump_serial(&email)?;
                 let peer = self.hub.state().online.get(&key(&email)).cloned();
                 if let Some(p) = peer {
-                    hub::send(&p.tx, Deliver::Bytes(bytes(&forms::reverse_remove(p.dialect, their_ser, me))));
+                    p.tx.send(Deliver::Bytes(bytes(&forms::reverse_remove(p.dialect, their_ser, me))));
                 }
             }
         } else {
@@ -1054,7 +1053,7 @@ pub fn presence_for(hub: &Hub, me: &str, watcher: &str) -> Result<(), StoreError
         return Ok(());
     }
     let line = presence_line(hub, me, &w, watcher)?;
-    hub::send(&w.tx, Deliver::Bytes(line));
+    w.tx.send(Deliver::Bytes(line));
     Ok(())
 }
 

@@ -106,7 +106,7 @@ impl SbConn {
                             name: Name::new(m.name.clone()),
                             caps: Self::caps_for(o.dialect, &m),
                         };
-                        hub::send(&o.tx, Deliver::Bytes(bytes(&joi)));
+                        o.tx.send(Deliver::Bytes(bytes(&joi)));
                     }
                     out.extend(bytes(&ServerCommand::AnsOk { trid }));
                     self.me = Some(m);
@@ -159,7 +159,7 @@ impl SbConn {
                     name: Name::new(me.name.clone()),
                     extra: vec![],
                 };
-                if !hub::send(&peer.tx, Deliver::Bytes(bytes(&rng))) {
+                if !peer.tx.send(Deliver::Bytes(bytes(&rng))) {
                     // The callee's notification connection cannot take it.
                     err(out, ErrorCode::SwitchboardFailed, trid);
                     return Flow::Continue;
@@ -183,10 +183,13 @@ impl SbConn {
                 };
                 let line =
                     bytes(&ServerCommand::Msg { email: me.email.clone(), name: Name::new(me.name.clone()), payload });
+                // Delivered only if everyone got it; a member too far behind is
+                // disconnected and the sender told (NAK), never silently.
+                let mut all = !others.is_empty();
                 for o in &others {
-                    hub::send(&o.tx, Deliver::Bytes(line.clone()));
+                    all &= o.tx.send(Deliver::Bytes(line.clone()));
                 }
-                match (ack, others.is_empty()) {
+                match (ack, !all) {
                     (AckMode::Unacknowledged, _) => {}
                     (_, true) => out.extend(bytes(&ServerCommand::Nak { trid })),
                     (AckMode::Acknowledged | AckMode::Data, false) => out.extend(bytes(&ServerCommand::Ack { trid })),
@@ -243,7 +246,7 @@ impl Handler for SbConn {
         };
         let bye = bytes(&ServerCommand::Bye { email: me.email, reason: None });
         for o in others {
-            hub::send(&o.tx, Deliver::Bytes(bye.clone()));
+            o.tx.send(Deliver::Bytes(bye.clone()));
         }
     }
 }
@@ -258,7 +261,7 @@ pub fn reap_idle(hub: &Hub) {
         if let Some(b) = st.boards.remove(&sid) {
             tracing::info!(session = %sid, "closing idle switchboard");
             for m in b.members {
-                hub::send(&m.tx, Deliver::Close(Vec::new()));
+                m.tx.send(Deliver::Close(Vec::new()));
             }
         }
     }

@@ -532,3 +532,55 @@ async fn silent_clients_are_timed_out() {
     assert!(t.elapsed() < std::time::Duration::from_secs(4));
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_switchboard_member_who_stops_reading_is_dropped_and_the_sender_told() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP8).await;
+    befriend(&mut a, &mut b).await;
+    let (mut sa, sb) = chat(&mut a, &mut b).await;
+    // Bob's client freezes: it never reads its switchboard again.
+    let _frozen = sb;
+    let body = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n".to_owned() + &"x".repeat(1200);
+    let (r, mut w) = sa.stream.into_split();
+    let writer = tokio::spawn(async move {
+        for i in 0..20_000u32 {
+            let line = format!("MSG {} A {}\r\n{body}", 100 + i, body.len());
+            if w.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        w
+    });
+    let mut r = BufReader::new(r);
+    let mut naks = 0;
+    let mut acks = 0;
+    let mut line = String::new();
+    while naks == 0 {
+        line.clear();
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), r.read_line(&mut line))
+            .await
+            .expect("answers keep coming")
+            .unwrap();
+        assert!(n > 0, "alice's switchboard stays open");
+        if line.starts_with("NAK") {
+            naks += 1;
+        } else if line.starts_with("ACK") {
+            acks += 1;
+        }
+    }
+    assert!(acks > 0, "messages went through while bob kept up");
+    // Everything after the drop is refused, and bob is gone from the conversation.
+    let mut saw_bye = false;
+    while !saw_bye {
+        line.clear();
+        r.read_line(&mut line).await.unwrap();
+        assert!(!line.starts_with("ACK"), "nothing is acknowledged once bob is dropped: {line}");
+        saw_bye |= line.starts_with("BYE bob@example.com");
+    }
+    writer.abort();
+    sa.events.clear();
+    srv.shutdown().await;
+}

@@ -26,19 +26,24 @@ impl Conn {
         self.w.write_all(l.as_bytes()).await.unwrap();
     }
     async fn until(&mut self, prefix: &str) -> String {
+        self.until_any(&[prefix]).await.unwrap_or_else(|| panic!("closed waiting for {prefix}"))
+    }
+
+    /// The next line starting with one of `prefixes` (payloads are read
+    /// past, never mistaken for lines); None when the connection closed.
+    async fn until_any(&mut self, prefixes: &[&str]) -> Option<String> {
         loop {
             let mut l = String::new();
-            if self.r.read_line(&mut l).await.unwrap() == 0 {
-                panic!("closed waiting for {prefix}");
+            if self.r.read_line(&mut l).await.ok()? == 0 {
+                return None;
             }
-            if l.starts_with(prefix) {
-                return l.trim_end().to_owned();
-            }
-            // Skip payloads of lines we do not want.
             if l.starts_with("MSG ") {
-                let n: usize = l.trim_end().rsplit(' ').next().unwrap().parse().unwrap();
+                let n: usize = l.trim_end().rsplit(' ').next()?.parse().ok()?;
                 let mut b = vec![0; n];
-                self.r.read_exact(&mut b).await.unwrap();
+                self.r.read_exact(&mut b).await.ok()?;
+            }
+            if prefixes.iter().any(|p| l.starts_with(p)) {
+                return Some(l.trim_end().to_owned());
             }
         }
     }
@@ -149,32 +154,39 @@ async fn main() {
             // The receiver drains in the background.
             let recv = tokio::spawn(async move {
                 let mut n = 0u64;
-                while let Ok(Ok(l)) =
-                    tokio::time::timeout(Duration::from_secs(2), sbc.until("MSG")).await.map(Ok::<_, ()>)
-                {
-                    let _ = l;
+                while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(2), sbc.until_any(&["MSG "])).await {
                     n += 1;
                 }
                 n
             });
-            let (mut sent, mut acked) = (0u64, 0u64);
+            let (mut sent, mut answered, mut nak) = (0u64, 0u64, 0u64);
             while Instant::now() < deadline {
-                while sent - acked < 32 {
+                while sent - answered < 32 {
                     sa.send(&line).await;
                     sent += 1;
                 }
-                sa.until("ACK").await;
-                acked += 1;
+                match sa.until_any(&["ACK", "NAK"]).await {
+                    Some(l) if l.starts_with("NAK") => nak += 1,
+                    Some(_) => {}
+                    None => break,
+                }
+                answered += 1;
             }
-            let _ = recv.await;
-            acked
+            (answered - nak, nak, recv.await.unwrap_or(0))
         });
     }
-    let mut acked = 0;
+    let (mut acked, mut naks, mut delivered) = (0, 0, 0);
     while let Some(r) = tasks.join_next().await {
-        acked += r.unwrap();
+        let (a, n, d) = r.unwrap();
+        acked += a;
+        naks += n;
+        delivered += d;
     }
-    println!("switchboard: {pairs} conversations relayed {:.0} acknowledged messages/s", acked as f64 / secs as f64);
+    println!(
+        "switchboard: {pairs} conversations, {:.0} messages/s acknowledged, {:.0}/s delivered, {naks} NAKed",
+        acked as f64 / secs as f64,
+        delivered as f64 / secs as f64
+    );
     let _ = child.kill();
     let _ = child.wait();
 }
