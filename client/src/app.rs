@@ -62,7 +62,7 @@ pub fn App() -> Html {
                         if let Some(err) = &state.error {
                             <div class="error" role="alert">{err.clone()}</div>
                         }
-                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} ctrl={ctrl.clone()} />
+                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} ctrl={ctrl.clone()} synced_at={state.synced_at} />
                     </div>
                     <Conversations state={state.clone()} ctrl={ctrl.clone()} />
                 </div>

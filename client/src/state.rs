@@ -114,6 +114,8 @@ pub struct AppState {
     pub groups: Vec<GroupView>,
     pub conversations: Vec<Conversation>,
     pub active: Option<u64>,
+    /// When the contact list finished syncing (ms), to measure drawing it.
+    pub synced_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +134,10 @@ pub enum Action {
     Contacts {
         contacts: Vec<ContactView>,
         groups: Vec<GroupView>,
+    },
+    /// The server finished sending the list (its last LST), at this time (ms).
+    ListComplete {
+        at: f64,
     },
     Me {
         name: Option<String>,
@@ -211,6 +217,7 @@ impl Reducible for AppState {
                 s.contacts = contacts;
                 s.groups = groups;
             }
+            Action::ListComplete { at } => s.synced_at = Some(at),
             Action::Me { name, status, psm } => {
                 if let Some(n) = name {
                     s.me.name = n;

@@ -33,12 +33,20 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(timing: Timing) -> Stack {
+        Stack::start_with(timing, false).await
+    }
+
+    /// With `dispatch`, the relay's default upstream is a dispatch server that
+    /// refers clients to the NS (`XFR NS`), as in the 1999 draft.
+    pub async fn start_with(timing: Timing, dispatch: bool) -> Stack {
         // E2E_LOG=debug prints every line the devserver reads and writes.
         if let Ok(filter) = std::env::var("E2E_LOG") {
             let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         }
         let mut c = devserver::Config::ephemeral();
-        c.dispatch = None;
+        if !dispatch {
+            c.dispatch = None;
+        }
         c.demo = true;
         c.timing = timing;
         let dev = devserver::start(c).await.expect("devserver starts");
@@ -57,7 +65,9 @@ impl Stack {
     }
 
     fn relay_config(&self) -> relay::Config {
-        let mut rc = relay::Config::new(self.relay_addr, &self.dev.ns.to_string()).unwrap();
+        let upstream = self.dev.dispatch.unwrap_or(self.dev.ns);
+        let mut rc = relay::Config::new(self.relay_addr, &upstream.to_string()).unwrap();
+        rc.allow.push(self.dev.ns.to_string().parse().unwrap());
         rc.allow.push(self.dev.sb.to_string().parse().unwrap());
         rc.static_dir = Some(dist_dir());
         rc.drain_timeout = Duration::from_secs(2);

@@ -13,11 +13,26 @@ pub struct ContactListProps {
     pub contacts: Vec<ContactView>,
     pub groups: Vec<GroupView>,
     pub ctrl: Controller,
+    /// When the list finished syncing; the drawn list records how long it took.
+    pub synced_at: Option<f64>,
 }
 
 #[component]
 pub fn ContactList(props: &ContactListProps) -> Html {
     let collapsed = use_state(HashSet::<String>::new);
+    // `data-draw-ms` on the list: time from the last LST to the list on
+    // screen (after the browser laid it out), for performance checks.
+    let root = use_node_ref();
+    {
+        let root = root.clone();
+        let n = props.contacts.len();
+        use_effect_with((n, props.synced_at), move |(_, synced)| {
+            if let (Some(t0), Some(el)) = (*synced, root.cast::<web_sys::HtmlElement>()) {
+                let _ = el.offset_height(); // force layout of what was just drawn
+                let _ = el.set_attribute("data-draw-ms", &format!("{:.1}", crate::net::perf_now() - t0));
+            }
+        });
+    }
     let add_open = use_state(|| false);
     let open = |email: &str| {
         let ctrl = props.ctrl.clone();
@@ -49,7 +64,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         })
     };
     html! {
-        <div class="contacts">
+        <div class="contacts" ref={root}>
             <div class="toolbar">
                 <button class="link" onclick={ let a = add_open.clone(); Callback::from(move |_| a.set(!*a)) }>{"+ Add a contact"}</button>
                 if *add_open {

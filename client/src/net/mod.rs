@@ -28,6 +28,11 @@ fn js_sys_now() -> f64 {
     web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
 
+/// A monotonic clock in ms (`performance.now()`), for timings.
+pub fn perf_now() -> f64 {
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
 /// Typing notices go out at most this often while the user types.
 const TYPING_EVERY_MS: f64 = 4000.0;
 /// A contact's typing indicator lapses after this long without a notice.
@@ -449,6 +454,7 @@ impl Controller {
             }
             NsEvent::ContactListSynced => {
                 self.0.borrow_mut().reconnect_attempt = 0;
+                self.dispatch(Action::ListComplete { at: perf_now() });
                 self.dispatch(Action::Online);
                 self.publish_contacts();
                 // Messages typed while offline or reconnecting go out now.

@@ -1,0 +1,61 @@
+//! Referrals, personal messages and a large contact list, in Chromium.
+
+use devserver::hub::Timing;
+use e2e::*;
+use msnp::types::List;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_follows_the_dispatch_referral_and_shows_personal_messages() {
+    let stack = Stack::start_with(Timing::default(), true).await;
+    let driver = Driver::start().await;
+    let carol = driver.browser().await;
+    let dave = driver.browser().await;
+    // Both start at the dispatch server, which sends them on with XFR NS.
+    carol.sign_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    carol.until_online().await;
+    dave.sign_in(&stack, "dave@example.com", "dave", "auto").await;
+    dave.until_online().await;
+    carol.type_into("me-psm", "gone fishing").await;
+    carol.el(&tid("me-psm")).await.send_keys("\u{E007}").await.unwrap();
+    dave.until_text("[data-testid=contact][data-email='carol@example.com']", "gone fishing").await;
+    // Enter on a focused contact opens the conversation too.
+    dave.c
+        .execute("document.querySelector(\"[data-testid=contact][data-email='carol@example.com']\").focus()", vec![])
+        .await
+        .unwrap();
+    dave.el("[data-testid=contact][data-email='carol@example.com']").await.send_keys("\u{E007}").await.unwrap();
+    dave.el("[data-testid=conversation][data-with='carol@example.com']").await;
+    carol.c.close().await.unwrap();
+    dave.c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_contacts_are_drawn() {
+    let stack = Stack::start(Timing::default()).await;
+    let store = &stack.dev.hub.store;
+    for i in 0..1000 {
+        let email = format!("contact{i:04}@example.com");
+        store.upsert_user(&email, "pw", Some(&format!("Contact Número {i} ✓"))).unwrap();
+        store.add_entry("alice@example.com", List::Forward, &email, &format!("Contact Número {i} ✓")).unwrap();
+        store.add_entry(&email, List::Reverse, "alice@example.com", "Alice").unwrap();
+    }
+    store.bump_serial("alice@example.com").unwrap();
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    let list = alice.el(".contacts[data-draw-ms]").await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let n = alice.c.find_all(fantoccini::Locator::Css("[data-testid=contact]")).await.unwrap().len();
+        if n == 1003 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{n} contacts drawn");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ms: f64 = list.attr("data-draw-ms").await.unwrap().unwrap().parse().unwrap();
+    println!("last LST to a drawn list of 1,000 contacts: {ms:.1} ms");
+    assert!(ms > 0.0);
+    alice.c.close().await.unwrap();
+}
