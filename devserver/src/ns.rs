@@ -175,27 +175,30 @@ impl NsConn {
             }
             C::Rem { trid, list, target, group } => self.rem(&me, trid, list, &target, group.as_deref(), out)?,
             C::Blp { trid, mode } => {
-                let u = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                if u.blp == mode {
-                    err(out, ErrorCode::AlreadyInMode, trid);
-                } else {
-                    store.set_blp(&me, mode)?;
-                    let ser = store.bump_serial(&me)?;
-                    let serial = (!d.uses_adc()).then_some(ser);
-                    self.send(out, ServerCommand::Blp { trid: Some(trid), serial, mode });
+                let current = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.blp;
+                let changed = self.set_mode(
+                    &me,
+                    trid,
+                    current == mode,
+                    || store.set_blp(&me, mode),
+                    |trid, serial| ServerCommand::Blp { trid, serial, mode },
+                    out,
+                )?;
+                if changed {
+                    // Who may see me has changed.
                     self.broadcast_presence(&me)?;
                 }
             }
             C::Gtc { trid, mode } => {
-                let u = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                if u.gtc == mode {
-                    err(out, ErrorCode::AlreadyInMode, trid);
-                } else {
-                    store.set_gtc(&me, mode)?;
-                    let ser = store.bump_serial(&me)?;
-                    let serial = (!d.uses_adc()).then_some(ser);
-                    self.send(out, ServerCommand::Gtc { trid: Some(trid), serial, mode });
-                }
+                let current = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.gtc;
+                self.set_mode(
+                    &me,
+                    trid,
+                    current == mode,
+                    || store.set_gtc(&me, mode),
+                    |trid, serial| ServerCommand::Gtc { trid, serial, mode },
+                    out,
+                )?;
             }
             C::Rea { trid, email, name } => {
                 if d.uses_adc() {
@@ -1005,6 +1008,27 @@ impl NsConn {
         let (serial, flag) = if d.uses_adc() { (None, None) } else { (Some(ser), Some("0".into())) };
         self.send(out, ServerCommand::Adg { trid, serial, name: Name::new(name), id: id_ref, flag });
         Ok(())
+    }
+
+    /// `BLP` and `GTC` follow one rule: 218 when unchanged, else store it,
+    /// bump the serial and echo it (with the serial before MSNP10).
+    fn set_mode(
+        &self,
+        me: &str,
+        trid: TrId,
+        unchanged: bool,
+        store: impl FnOnce() -> Result<(), StoreError>,
+        reply: impl FnOnce(Option<TrId>, Option<u32>) -> ServerCommand,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        if unchanged {
+            err(out, ErrorCode::AlreadyInMode, trid);
+            return Ok(false);
+        }
+        store()?;
+        let ser = self.hub.store.bump_serial(me)?;
+        self.send(out, reply(Some(trid), (!self.d().uses_adc()).then_some(ser)));
+        Ok(true)
     }
 
     fn contact_by_guid(&self, me: &str, guid: &str) -> Result<Option<String>, StoreError> {

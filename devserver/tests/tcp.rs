@@ -28,17 +28,25 @@ async fn befriend(a: &mut Ns, b: &mut Ns) {
     b.until_contact(&ea, |c| c.status == Status::Online && c.on(List::Allow) && c.on(List::Reverse)).await;
 }
 
+/// Ask the NS for a switchboard and open it, inviting `invitees`; also
+/// returns its address and the (now used) cookie.
+async fn switchboard(ns: &mut Ns, invitees: &[&str]) -> (Sb, String, String) {
+    let req = ns.s.request_switchboard().unwrap();
+    let NsEvent::SwitchboardReady { addr, cookie, .. } =
+        ns.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
+    else {
+        unreachable!()
+    };
+    let invitees = invitees.iter().map(|s| (*s).to_owned()).collect();
+    let start = SbStart::Call { cookie: cookie.clone(), invitees };
+    (Sb::open(&addr, ns.s.email(), ns.s.dialect(), start).await, addr, cookie)
+}
+
 /// `from` starts a conversation with `to` and they exchange a message each
 /// way, with typing and a nudge. The first message is typed before `to` joins.
 async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
     let (ef, et) = (from.s.email().to_owned(), to.s.email().to_owned());
-    let req = from.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } =
-        from.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
-    else {
-        unreachable!()
-    };
-    let mut a = Sb::open(&addr, &ef, from.s.dialect(), SbStart::Call { cookie, invitees: vec![et.clone()] }).await;
+    let (mut a, _, _) = switchboard(from, &[&et]).await;
     let early =
         a.s.send_message(MessageBody::text("typed before you joined", TextFormat::default()), AckMode::Acknowledged)
             .unwrap();
@@ -195,19 +203,7 @@ async fn block_and_unblock() {
     b.flush().await;
     a.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
     // A blocked caller cannot ring.
-    let req = a.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } =
-        a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
-    else {
-        unreachable!()
-    };
-    let mut sa = Sb::open(
-        &addr,
-        "alice@example.com",
-        Dialect::MSNP8,
-        SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] },
-    )
-    .await;
+    let (mut sa, _, _) = switchboard(&mut a, &["bob@example.com"]).await;
     let ev = sa.until(|e| matches!(e, SbEvent::CallFailed { .. })).await;
     assert_eq!(ev, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnList });
     b.s.unblock("alice@example.com").unwrap();
@@ -295,19 +291,7 @@ async fn errors_from_the_draft() {
 async fn calling_someone_offline_is_217() {
     let srv = server().await;
     let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
-    let req = a.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } =
-        a.until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req)).await
-    else {
-        unreachable!()
-    };
-    let mut sa = Sb::open(
-        &addr,
-        "alice@example.com",
-        Dialect::MSNP8,
-        SbStart::Call { cookie: cookie.clone(), invitees: vec!["bob@example.com".into(), "ghost@example.com".into()] },
-    )
-    .await;
+    let (mut sa, addr, cookie) = switchboard(&mut a, &["bob@example.com", "ghost@example.com"]).await;
     assert_eq!(
         sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "bob@example.com")).await,
         SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnline }
