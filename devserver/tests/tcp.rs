@@ -568,3 +568,46 @@ async fn a_switchboard_member_who_stops_reading_is_dropped_and_the_sender_told()
     sa.events.clear();
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn calling_someone_whose_connection_is_stuck_is_280() {
+    use msnp::types::List;
+    let srv = server().await;
+    let store = &srv.hub.store;
+    store.add_entry("bob@example.com", List::Forward, "alice@example.com", "alice").unwrap();
+    store.add_entry("alice@example.com", List::Reverse, "bob@example.com", "bob").unwrap();
+    // Bob signs in, goes online, then his client hangs and never reads again.
+    let mut bob = Raw::connect(srv.ns).await;
+    bob.ask("VER 1 MSNP11 CVR0").await;
+    bob.ask("USR 2 TWN I bob@example.com").await;
+    let (_, t) = not_rst(srv.http.unwrap(), "bob@example.com", "bob-pw").await;
+    bob.send(&format!("USR 3 TWN S {}", t.unwrap())).await;
+    bob.expect("USR 3 OK").await;
+    bob.send("CHG 4 NLN 0").await;
+    bob.expect("CHG 4").await;
+    // Alice changes her personal message until bob's queue is full.
+    let mut alice = Raw::connect(srv.ns).await;
+    alice.ask("VER 1 MSNP11 CVR0").await;
+    alice.ask("USR 2 TWN I alice@example.com").await;
+    let (_, t) = not_rst(srv.http.unwrap(), "alice@example.com", "alice-pw").await;
+    alice.send(&format!("USR 3 TWN S {}", t.unwrap())).await;
+    alice.expect("USR 3 OK").await;
+    alice.send("CHG 4 NLN 0").await;
+    alice.expect("CHG 4").await;
+    let psm = "z".repeat(7000);
+    let mut burst = String::new();
+    for i in 0..1500 {
+        let body = format!("<Data><PSM>{psm}{i}</PSM><CurrentMedia></CurrentMedia></Data>");
+        burst.push_str(&format!("UUX {} {}\r\n{body}", 10 + i, body.len()));
+    }
+    alice.send(&burst).await;
+    alice.expect("UUX 1509 0").await;
+    // Alice starts a conversation: bob is online but cannot be rung.
+    alice.send("XFR 2000 SB").await;
+    let xfr = alice.expect("XFR 2000 SB").await;
+    let f: Vec<&str> = xfr.split(' ').collect();
+    let mut sb = Raw::connect(f[3].parse().unwrap()).await;
+    assert!(sb.ask(&format!("USR 1 alice@example.com {}", f[5])).await.starts_with("USR 1 OK"));
+    assert_eq!(sb.ask("CAL 2 bob@example.com").await, "280 2");
+    srv.shutdown().await;
+}
