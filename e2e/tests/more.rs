@@ -59,3 +59,47 @@ async fn a_thousand_contacts_are_drawn() {
     assert!(ms > 0.0);
     alice.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writing_after_the_other_closed_the_window_rings_them_again() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let bob = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP9").await;
+    alice.until_online().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP11").await;
+    bob.until_online().await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("first").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "first").await;
+    // Bob closes his window: he leaves the switchboard.
+    bob.el("[data-testid=conversation][data-with='alice@example.com']").await;
+    bob.c.execute("document.querySelector('.tab .close').click()", vec![]).await.unwrap();
+    bob.until_gone("[data-testid=conversation]").await;
+    alice.until_text(".notice", "has left the conversation").await;
+    // Shift+Enter makes a new line; Enter sends.
+    let input = alice.el(&tid("compose-input")).await;
+    input.send_keys("second").await.unwrap();
+    alice
+        .c
+        .execute("document.querySelector('[data-testid=compose-input]').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', shiftKey: true, bubbles: true}))", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        alice
+            .c
+            .find_all(fantoccini::Locator::Css("[data-testid=message][data-from='alice@example.com']"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "Shift+Enter does not send"
+    );
+    input.send_keys("\u{E007}").await.unwrap();
+    // Alice's next message rings bob again, and he gets it.
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "second").await;
+    alice.el("[data-testid=message][data-state=sent]:last-of-type").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

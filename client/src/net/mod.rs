@@ -752,10 +752,17 @@ impl Controller {
             let Some(c) = i.convs.get_mut(&conv) else {
                 return;
             };
+            let with = c.with.clone();
             match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
                 Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
                     Ok(mid) => {
                         sb.ids.insert(mid, id);
+                        // Everyone left: ring them again; the message waits for them.
+                        if sb.session.is_ready() && sb.session.participants().next().is_none() {
+                            for e in &with {
+                                let _ = sb.session.invite(e);
+                            }
+                        }
                         true
                     }
                     Err(_) => false,
@@ -903,6 +910,11 @@ impl Controller {
                         self.dispatch(Action::Delivery { conv, id: *id, delivery: Delivery::Failed });
                     }
                 }
+                SbEvent::Left { email, idle } => {
+                    let name = self.display_name(&email);
+                    let why = if idle { " (idle)" } else { "" };
+                    self.notice(conv, format!("{name} has left the conversation{why}."));
+                }
                 SbEvent::CallFailed { email, code } => {
                     self.notice(conv, format!("{email} could not be invited: {code}."));
                 }
@@ -917,6 +929,15 @@ impl Controller {
                 _ => {}
             }
         }
+    }
+
+    /// A contact's friendly name, or the address.
+    fn display_name(&self, email: &str) -> String {
+        let i = self.0.borrow();
+        i.ns.as_ref()
+            .and_then(|n| n.session.contacts().get(email))
+            .map(|c| c.name.as_str().to_owned())
+            .unwrap_or_else(|| email.to_owned())
     }
 
     fn notice(&self, conv: u64, text: String) {
