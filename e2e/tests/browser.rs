@@ -135,3 +135,27 @@ async fn relay_refusal_and_unreachable_server_are_told_plainly() {
     b.el("[data-testid=connection-status][data-state=offline]").await;
     b.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_told_plainly() {
+    let stack = Stack::start(Timing::default()).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    // A second relay that allows the dead address and our page's origin.
+    let r2 = stack
+        .extra_relay(|c| {
+            c.allow.push(closed.to_string().parse().unwrap());
+            c.allow_origins = vec![format!("http://{}", stack.relay_addr)];
+        })
+        .await;
+    let driver = Driver::start().await;
+    let b = driver.browser().await;
+    b.c.goto(&stack.url()).await.unwrap();
+    b.el(&tid("signin-advanced")).await.click().await.unwrap();
+    b.type_into("signin-relay", &format!("ws://{}/ws", r2.addr)).await;
+    b.type_into("signin-server", &closed.to_string()).await;
+    b.type_into("signin-email", "alice@example.com").await;
+    b.type_into("signin-password", "alice").await;
+    b.el(&tid("signin-submit")).await.click().await.unwrap();
+    b.until_text(&tid("signin-error"), "could not reach the server").await;
+    b.c.close().await.unwrap();
+}
