@@ -103,3 +103,24 @@ async fn writing_after_the_other_closed_the_window_rings_them_again() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_an_offline_contact_goes_out_when_they_sign_in() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    alice.el("[data-testid=contact][data-email='bob@example.com'][data-status=FLN]").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("see this when you are back").await;
+    alice.until_text(".notice", "will be sent when").await;
+    alice.el("[data-testid=message][data-state=pending]").await;
+    let bob = driver.browser().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP8").await;
+    bob.until_online().await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "see this when you are back").await;
+    alice.el("[data-testid=message][data-state=sent]").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

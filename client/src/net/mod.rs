@@ -61,6 +61,9 @@ struct Conv {
     outbox: Vec<(u64, MessageBody)>,
     requested: bool,
     last_typing: f64,
+    /// The others were offline when called: what failed goes back to the
+    /// outbox, to be sent when one of them comes online.
+    await_online: bool,
 }
 
 /// Deployment defaults, read from `msn-web.json` next to the page.
@@ -356,10 +359,13 @@ impl Controller {
         let mut contacts_changed = false;
         for e in events {
             match e {
-                NsEvent::ContactUpdated { .. }
-                | NsEvent::ContactRemoved { .. }
-                | NsEvent::GroupsChanged
-                | NsEvent::PrivacyChanged => contacts_changed = true,
+                NsEvent::ContactUpdated { email } => {
+                    contacts_changed = true;
+                    self.contact_maybe_back(&email);
+                }
+                NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
+                    contacts_changed = true
+                }
                 other => self.ns_event(other),
             }
         }
@@ -906,8 +912,20 @@ impl Controller {
                     }
                 }
                 SbEvent::Failed(mid) => {
-                    if let Some(id) = ids.get(&mid) {
-                        self.dispatch(Action::Delivery { conv, id: *id, delivery: Delivery::Failed });
+                    let Some(id) = ids.get(&mid).copied() else { continue };
+                    let requeued = {
+                        let mut i = self.0.borrow_mut();
+                        let body = i.sent.get(&id).map(|(_, b)| b.clone());
+                        match (i.convs.get_mut(&conv), body) {
+                            (Some(c), Some(b)) if c.await_online => {
+                                c.outbox.push((id, b));
+                                true
+                            }
+                            _ => false,
+                        }
+                    };
+                    if !requeued {
+                        self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed });
                     }
                 }
                 SbEvent::Left { email, idle } => {
@@ -916,7 +934,33 @@ impl Controller {
                     self.notice(conv, format!("{name} has left the conversation{why}."));
                 }
                 SbEvent::CallFailed { email, code } => {
-                    self.notice(conv, format!("{email} could not be invited: {code}."));
+                    let name = self.display_name(&email);
+                    let alone = {
+                        let mut i = self.0.borrow_mut();
+                        let c = i.convs.get_mut(&conv);
+                        let alone = c
+                            .as_ref()
+                            .and_then(|c| c.sb.as_ref())
+                            .is_some_and(|sb| sb.session.participants().next().is_none());
+                        if let (Some(c), true, ErrorCode::NotOnline) = (c, alone, code) {
+                            c.await_online = true;
+                            if let Some(sb) = c.sb.as_mut() {
+                                // Nobody to talk to: close it; its messages return to the outbox.
+                                sb.session.leave();
+                            }
+                        }
+                        alone
+                    };
+                    if alone && code == ErrorCode::NotOnline {
+                        self.notice(
+                            conv,
+                            format!("{name} is not online. Your messages will be sent when {name} comes online."),
+                        );
+                        // Closing queued the rest of the events; handle them now.
+                        self.pump_sb(conv);
+                    } else {
+                        self.notice(conv, format!("{name} could not be invited: {code}."));
+                    }
                 }
                 SbEvent::Closed => {
                     // The next message starts a new switchboard.
@@ -928,6 +972,32 @@ impl Controller {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Someone's presence changed: if they are online now, send what was
+    /// waiting for them.
+    fn contact_maybe_back(&self, email: &str) {
+        let online = {
+            let i = self.0.borrow();
+            i.ns.as_ref().and_then(|n| n.session.contacts().get(email)).is_some_and(|c| c.status.is_visible())
+        };
+        if !online {
+            return;
+        }
+        let waiting: Vec<u64> = {
+            let mut i = self.0.borrow_mut();
+            i.convs
+                .iter_mut()
+                .filter(|(_, c)| c.await_online && c.with.iter().any(|w| w.eq_ignore_ascii_case(email)))
+                .map(|(id, c)| {
+                    c.await_online = false;
+                    *id
+                })
+                .collect()
+        };
+        for conv in waiting {
+            self.ensure_switchboard(conv);
         }
     }
 
