@@ -56,6 +56,12 @@ fn err(out: &mut Vec<u8>, code: ErrorCode, trid: TrId) {
     out.extend(bytes(&ServerCommand::Error { code, trid: Some(trid), extra: vec![] }));
 }
 
+/// Answer with an error and carry on (for handlers that return a result).
+fn refuse(out: &mut Vec<u8>, code: ErrorCode, trid: TrId) -> Result<(), StoreError> {
+    err(out, code, trid);
+    Ok(())
+}
+
 impl NsConn {
     pub fn new(hub: Arc<Hub>, tx: Outbox, dispatch: bool) -> Self {
         let conn = hub.next_conn();
@@ -727,22 +733,13 @@ impl NsConn {
         let store = &self.hub.store;
         let unknown_user = if d.uses_adc() { ErrorCode::InvalidUsername } else { ErrorCode::InvalidUser };
         if matches!(list, List::Reverse | List::Pending) {
-            return {
-                err(out, ErrorCode::InvalidParameter, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::InvalidParameter, trid);
         }
         if !valid_email(email) {
-            return {
-                err(out, ErrorCode::InvalidParameter, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::InvalidParameter, trid);
         }
         let Some(target) = store.user(email)? else {
-            return {
-                err(out, unknown_user, trid);
-                Ok(())
-            };
+            return refuse(out, unknown_user, trid);
         };
         let opposite = match list {
             List::Allow => Some(List::Block),
@@ -752,10 +749,7 @@ impl NsConn {
         if let Some(o) = opposite
             && store.on_list(me, o, email)?
         {
-            return {
-                err(out, ErrorCode::AlreadyInOppositeList, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::AlreadyInOppositeList, trid);
         }
         let already = store.on_list(me, list, email)?;
         if already {
@@ -763,16 +757,10 @@ impl NsConn {
             match (list, group) {
                 (List::Forward, Some(g)) if g != 0 => {
                     if !store.groups(me)?.iter().any(|(id, _)| *id == g) {
-                        return {
-                            err(out, ErrorCode::InvalidGroup, trid);
-                            Ok(())
-                        };
+                        return refuse(out, ErrorCode::InvalidGroup, trid);
                     }
                     if store.memberships(me)?.iter().any(|(c, id)| key(c) == key(email) && *id == g) {
-                        return {
-                            err(out, ErrorCode::AlreadyThere, trid);
-                            Ok(())
-                        };
+                        return refuse(out, ErrorCode::AlreadyThere, trid);
                     }
                     store.set_membership(me, email, g, true)?;
                     let ser = store.bump_serial(me)?;
@@ -790,26 +778,17 @@ impl NsConn {
                     return Ok(());
                 }
                 _ => {
-                    return {
-                        err(out, ErrorCode::AlreadyThere, trid);
-                        Ok(())
-                    };
+                    return refuse(out, ErrorCode::AlreadyThere, trid);
                 }
             }
         }
         if list == List::Forward && store.entries(me)?.iter().filter(|e| e.list == List::Forward).count() >= MAX_LIST {
-            return {
-                err(out, ErrorCode::ListFull, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::ListFull, trid);
         }
         if let Some(g) = group.filter(|g| *g != 0)
             && !store.groups(me)?.iter().any(|(id, _)| *id == g)
         {
-            return {
-                err(out, ErrorCode::InvalidGroup, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::InvalidGroup, trid);
         }
         let shown_name = if list == List::Forward { target.name.clone() } else { name.to_owned() };
         store.add_entry(me, list, &target.email, &shown_name)?;
@@ -892,67 +871,41 @@ impl NsConn {
         let email = if d.uses_adc() && list == List::Forward {
             match self.contact_by_guid(me, target)? {
                 Some(e) => e,
-                None => {
-                    return {
-                        err(out, ErrorCode::NotOnList, trid);
-                        Ok(())
-                    };
-                }
+                None => return refuse(out, ErrorCode::NotOnList, trid),
             }
         } else {
             target.to_owned()
         };
         if matches!(list, List::Reverse | List::Pending) {
-            return {
-                err(out, ErrorCode::InvalidParameter, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::InvalidParameter, trid);
         }
         if !store.on_list(me, list, &email)? {
-            return {
-                err(out, ErrorCode::NotOnList, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::NotOnList, trid);
         }
-        if let (List::Forward, Some(g)) = (list, group) {
-            let Some(gid) = self.group_by_ref(me, g)? else {
-                return {
-                    err(out, ErrorCode::InvalidGroup, trid);
-                    Ok(())
+        // With a group (FL only), only that membership goes; otherwise the entry.
+        let from_group = match (list, group) {
+            (List::Forward, Some(g)) => {
+                let Some(gid) = self.group_by_ref(me, g)? else {
+                    return refuse(out, ErrorCode::InvalidGroup, trid);
                 };
-            };
-            if !store.memberships(me)?.iter().any(|(c, id)| key(c) == key(&email) && *id == gid) {
-                return {
-                    err(out, ErrorCode::UserNotInGroup, trid);
-                    Ok(())
-                };
+                if !store.memberships(me)?.iter().any(|(c, id)| key(c) == key(&email) && *id == gid) {
+                    return refuse(out, ErrorCode::UserNotInGroup, trid);
+                }
+                store.set_membership(me, &email, gid, false)?;
+                Some(g.to_owned())
             }
-            store.set_membership(me, &email, gid, false)?;
-            let ser = store.bump_serial(me)?;
-            self.send(
-                out,
-                ServerCommand::Rem {
-                    trid,
-                    list,
-                    serial: (!d.uses_adc()).then_some(ser),
-                    target: target.to_owned(),
-                    group: Some(g.to_owned()),
-                },
-            );
+            _ => {
+                store.remove_entry(me, list, &email)?;
+                None
+            }
+        };
+        let ser = store.bump_serial(me)?;
+        let whole_entry = from_group.is_none();
+        let serial = (!d.uses_adc()).then_some(ser);
+        self.send(out, ServerCommand::Rem { trid, list, serial, target: target.to_owned(), group: from_group });
+        if !whole_entry {
             return Ok(());
         }
-        store.remove_entry(me, list, &email)?;
-        let ser = store.bump_serial(me)?;
-        self.send(
-            out,
-            ServerCommand::Rem {
-                trid,
-                list,
-                serial: (!d.uses_adc()).then_some(ser),
-                target: target.to_owned(),
-                group: None,
-            },
-        );
         if list == List::Forward {
             if store.on_list(&email, List::Reverse, me)? {
                 store.remove_entry(&email, List::Reverse, me)?;
@@ -972,35 +925,20 @@ impl NsConn {
         let d = self.d();
         let store = &self.hub.store;
         if !d.has_groups() {
-            return {
-                err(out, ErrorCode::CommandDisabled, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::CommandDisabled, trid);
         }
         let groups = store.groups(me)?;
         if name.trim().is_empty() {
-            return {
-                err(out, ErrorCode::InvalidParameter, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::InvalidParameter, trid);
         }
         if Name::new(name).to_wire().len() > MAX_GROUP_NAME {
-            return {
-                err(out, ErrorCode::GroupNameTooLong, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::GroupNameTooLong, trid);
         }
         if groups.iter().any(|(_, n)| n == name) || name == "Other Contacts" {
-            return {
-                err(out, ErrorCode::GroupNameExists, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::GroupNameExists, trid);
         }
         if groups.len() >= MAX_GROUPS {
-            return {
-                err(out, ErrorCode::TooManyGroups, trid);
-                Ok(())
-            };
+            return refuse(out, ErrorCode::TooManyGroups, trid);
         }
         let id = store.add_group(me, name)?;
         let ser = store.bump_serial(me)?;

@@ -611,3 +611,36 @@ async fn calling_someone_whose_connection_is_stuck_is_280() {
     assert_eq!(sb.ask("CAL 2 bob@example.com").await, "280 2");
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn removing_from_a_group_and_from_the_list() {
+    for d in [Dialect::MSNP7, Dialect::MSNP12] {
+        let srv = server().await;
+        let mut a = Ns::login(&srv, "alice@example.com", d).await;
+        let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP9).await;
+        befriend(&mut a, &mut b).await;
+        a.s.add_group("Pals").unwrap();
+        a.flush().await;
+        a.until(|e| *e == NsEvent::GroupsChanged).await;
+        let gid = a.s.contacts().groups.iter().find(|g| g.name.as_str() == "Pals").unwrap().id.clone();
+        a.s.add_to_list(List::Forward, "bob@example.com", Some(&gid)).unwrap();
+        a.flush().await;
+        a.until_contact("bob@example.com", |c| c.groups.contains(&gid)).await;
+        // Out of the group only: still a contact.
+        a.s.remove_from_list(List::Forward, "bob@example.com", Some(&gid)).unwrap();
+        a.flush().await;
+        a.until_contact("bob@example.com", |c| !c.groups.contains(&gid)).await;
+        assert!(a.contact("bob@example.com").unwrap().on(List::Forward), "{d}");
+        // Off the forward list: bob learns he is off alice's list (REM 0 RL).
+        a.s.remove_from_list(List::Forward, "bob@example.com", None).unwrap();
+        a.flush().await;
+        a.until_contact("bob@example.com", |c| !c.on(List::Forward)).await;
+        loop {
+            b.until(|e| matches!(e, NsEvent::ContactUpdated { email } | NsEvent::ContactRemoved { email } if email == "alice@example.com")).await;
+            if b.contact("alice@example.com").is_none_or(|c| !c.on(List::Reverse)) {
+                break;
+            }
+        }
+        srv.shutdown().await;
+    }
+}
