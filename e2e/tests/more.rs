@@ -124,3 +124,31 @@ async fn a_message_to_an_offline_contact_goes_out_when_they_sign_in() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_input_turns_the_status_idle_and_input_brings_it_back() {
+    let stack = Stack::start(Timing::default()).await;
+    // This deployment goes idle after 3 seconds (msn-web.json in the served folder).
+    let dir = std::env::temp_dir().join(format!("msn-idle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in std::fs::read_dir(dist_dir()).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("msn-web.json"), r#"{"idle_minutes": 0.05}"#).unwrap();
+    let r = stack.extra_relay(|c| c.static_dir = Some(dir.clone())).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = (driver.browser().await, driver.browser().await);
+    alice
+        .sign_in_at(&format!("http://{}/", r.addr), Some(&stack.passport()), "alice@example.com", "alice", "MSNP12")
+        .await;
+    alice.until_online().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    bob.el("[data-testid=contact][data-email='alice@example.com'][data-status=IDL]").await;
+    alice.el(&tid("me-psm")).await.send_keys("x").await.unwrap();
+    bob.el("[data-testid=contact][data-email='alice@example.com'][data-status=NLN]").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -399,3 +399,16 @@ fn login_step_times_out_when_server_stays_silent() {
     s.handle_timeout(deadline);
     assert!(s.is_closed());
 }
+
+#[test]
+fn no_common_dialect_is_reported() {
+    let mut cfg = NsConfig::new("a@x.com", "p");
+    cfg.dialects = vec![Dialect::MSNP2];
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(b"VER 1 0\r\n", t);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(ev.contains(&NsEvent::NoCommonDialect));
+    assert!(s.is_closed());
+}

@@ -75,6 +75,9 @@ pub struct Defaults {
     pub relay: String,
     #[serde(default)]
     pub server: String,
+    /// Minutes without input before the status turns Idle (default 5).
+    #[serde(default)]
+    pub idle_minutes: Option<f64>,
 }
 
 impl Defaults {
@@ -111,7 +114,8 @@ struct Inner {
     auto_idle: bool,
 }
 
-/// Minutes without input before the status turns Idle.
+/// Minutes without input before the status turns Idle, unless the
+/// deployment's `msn-web.json` says otherwise.
 const AUTO_IDLE_MINUTES: f64 = 5.0;
 
 /// Cheap to clone; shared with components through a context.
@@ -601,7 +605,8 @@ impl Controller {
         let go_idle = {
             let i = self.0.borrow();
             let online = i.ns.as_ref().is_some_and(|n| n.session.is_online() && n.session.status() == Status::Online);
-            online && !i.auto_idle && now_ms() - i.last_input > AUTO_IDLE_MINUTES * 60_000.0
+            let minutes = i.defaults.idle_minutes.unwrap_or(AUTO_IDLE_MINUTES);
+            online && !i.auto_idle && now_ms() - i.last_input > minutes * 60_000.0
         };
         if go_idle {
             self.set_status(Status::Idle);
