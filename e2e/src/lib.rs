@@ -58,10 +58,19 @@ impl Stack {
 
     /// A relay for this stack on its own port (for scale-out setups).
     pub async fn extra_relay(&self, f: impl FnOnce(&mut relay::Config)) -> relay::Relay {
+        self.extra_relay_tls(None, f).await
+    }
+
+    /// The same, optionally serving TLS itself.
+    pub async fn extra_relay_tls(
+        &self,
+        tls: Option<relay::tls::Acceptor>,
+        f: impl FnOnce(&mut relay::Config),
+    ) -> relay::Relay {
         let mut rc = self.relay_config();
         rc.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         f(&mut rc);
-        relay::start(rc).await.expect("relay starts")
+        relay::start_with_tls(rc, tls).await.expect("relay starts")
     }
 
     fn relay_config(&self) -> relay::Config {

@@ -17,6 +17,39 @@ impl Drop for Nginx {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1 in `dir`.
+fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success(), "openssl made a certificate");
+    (cert, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_serves_tls_itself() {
+    let stack = Stack::start(Timing::default()).await;
+    let dir = std::env::temp_dir().join(format!("msn-relay-tls-{}", std::process::id()));
+    let (cert, key) = certificate(&dir);
+    let relay = stack.extra_relay_tls(Some(relay::tls::acceptor(&cert, &key).unwrap()), |_| {}).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser_with(&["--ignore-certificate-errors"]).await;
+    alice.sign_in_at(&format!("https://{}/", relay.addr), None, "alice@example.com", "alice", "MSNP7").await;
+    alice.until_online().await;
+    alice.el("[data-testid=contact][data-email='bob@example.com']").await;
+    alice.c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_through_nginx_to_two_relays() {
     let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]

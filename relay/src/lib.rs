@@ -7,6 +7,7 @@
 pub mod config;
 pub mod handshake;
 pub mod pump;
+pub mod tls;
 
 pub use config::{Config, TargetPattern};
 
@@ -50,20 +51,37 @@ pub fn router(shared: Arc<Shared>) -> Router {
     r.with_state(shared)
 }
 
+/// Start serving `config`; with `tls` (see [`tls::acceptor`]) the relay
+/// speaks HTTPS/WSS itself.
 pub async fn start(config: Config) -> std::io::Result<Relay> {
+    start_with_tls(config, None).await
+}
+
+pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::io::Result<Relay> {
     use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    // Small MSN lines must not wait for Nagle: no delay toward the browser
-    // (the pump sets it toward the server).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     let shared = Arc::new(Shared::new(config));
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let cancel = shared.cancel.clone();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
-    });
+    let server = match tls {
+        None => {
+            // Small MSN lines must not wait for Nagle: no delay toward the
+            // browser (the pump sets it toward the server).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
+            })
+        }
+        Some(acceptor) => {
+            // Wrapped in tap_io (a no-op) so axum supplies ConnectInfo<SocketAddr>.
+            let listener = tls::TlsListener::new(listener, acceptor, cancel.clone())?.tap_io(|_| {});
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
+            })
+        }
+    };
     Ok(Relay { addr, shared, server })
 }

@@ -44,7 +44,7 @@ struct Args {
     /// Serve the built client (dist/) from this folder on the same origin.
     #[arg(long = "static", env = "RELAY_STATIC")]
     static_dir: Option<PathBuf>,
-    /// TLS certificate (PEM). Not built in yet: terminate TLS in nginx (see deploy/).
+    /// TLS certificate chain (PEM): serve HTTPS/WSS directly (or terminate TLS in nginx, see deploy/).
     #[arg(long, env = "RELAY_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// TLS private key (PEM).
@@ -94,7 +94,7 @@ struct FileConfig {
     drain_timeout: Option<u64>,
 }
 
-fn load() -> Result<Config, String> {
+fn load() -> Result<(Config, Option<(PathBuf, PathBuf)>), String> {
     let matches = Args::command().get_matches();
     let mut a = Args::from_arg_matches(&matches).map_err(|e| e.to_string())?;
     if let Some(path) = &a.config {
@@ -124,9 +124,6 @@ fn load() -> Result<Config, String> {
             a.static_dir = f.static_dir;
         }
     }
-    if a.tls_cert.is_some() {
-        return Err("built-in TLS is not available yet: run behind nginx (deploy/nginx.conf) for TLS".into());
-    }
     let mut c = Config::new(a.listen, &a.upstream).map_err(|e| e.to_string())?;
     for p in &a.allow {
         c.allow.push(p.parse::<TargetPattern>().map_err(|e| e.to_string())?);
@@ -142,7 +139,7 @@ fn load() -> Result<Config, String> {
     c.max_message = a.max_message;
     c.trusted_proxies = a.trusted_proxy;
     c.drain_timeout = Duration::from_secs(a.drain_timeout);
-    Ok(c)
+    Ok((c, a.tls_cert.zip(a.tls_key)))
 }
 
 #[tokio::main]
@@ -150,24 +147,35 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = match load() {
+    let (config, tls_files) = match load() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("relay: {e}");
             return std::process::ExitCode::from(2);
         }
     };
+    let tls = match &tls_files {
+        Some((cert, key)) => match relay::tls::acceptor(cert, key) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("relay: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let scheme = if tls.is_some() { ("wss", "https") } else { ("ws", "http") };
     let statics = config.static_dir.clone();
-    let relay = match relay::start(config).await {
+    let relay = match relay::start_with_tls(config, tls).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("relay: cannot listen: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("relay listening on ws://{}/ws", relay.addr);
+    println!("relay listening on {}://{}/ws", scheme.0, relay.addr);
     if statics.is_some() {
-        println!("app: http://{}/", relay.addr);
+        println!("app: {}://{}/", scheme.1, relay.addr);
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
     tokio::select! {

@@ -103,6 +103,20 @@ fn bad_config_is_a_clear_error() {
 }
 
 #[test]
+fn a_missing_certificate_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nonexistent/cert.pem"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn help_names_the_stable_flags() {
     let out = Command::new(env!("CARGO_BIN_EXE_relay")).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
