@@ -244,8 +244,18 @@ impl Hub {
     }
 }
 
+/// `n` random decimal digits, the first not zero.
+pub fn digits(n: usize) -> String {
+    let mut r = rand::rng();
+    (0..n).map(|i| char::from(b'0' + if i == 0 { r.random_range(1..10) } else { r.random_range(0..10) })).collect()
+}
+
 /// Numbers for `CHL`: 20 decimal digits.
 pub fn challenge() -> String {
-    let mut r = rand::rng();
-    (0..20).map(|i| char::from(b'0' + if i == 0 { r.random_range(1..10) } else { r.random_range(0..10) })).collect()
+    digits(20)
+}
+
+/// Seconds since 1970, as MSN puts in salts, policies and profiles.
+pub fn unix_time() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

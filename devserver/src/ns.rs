@@ -389,19 +389,8 @@ impl NsConn {
                 }
                 let challenge = match method {
                     AuthMethod::Md5 => {
-                        let salt = format!(
-                            "{}.{}",
-                            std::time::SystemTime::now()
-                                .duration_since(std::time::UNIX_EPOCH)
-                                .map(|d| d.as_secs())
-                                .unwrap_or(0),
-                            hub::token(9)
-                                .chars()
-                                .filter(char::is_ascii_digit)
-                                .chain("123456789".chars())
-                                .take(9)
-                                .collect::<String>()
-                        );
+                        // Fresh per login, in the shape MSN used: seconds.digits.
+                        let salt = format!("{}.{}", hub::unix_time(), hub::digits(9));
                         self.auth = Auth::Md5 { email, salt: salt.clone() };
                         salt
                     }
@@ -409,10 +398,7 @@ impl NsConn {
                         self.auth = Auth::Twn { email };
                         format!(
                             "lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct={},kpp=1,kv=5,ver=2.1.0173.1,tpf={}",
-                            std::time::SystemTime::now()
-                                .duration_since(std::time::UNIX_EPOCH)
-                                .map(|d| d.as_secs())
-                                .unwrap_or(0),
+                            hub::unix_time(),
                             hub::token(32)
                         )
                     }
@@ -472,8 +458,7 @@ impl NsConn {
             );
         }
         if d >= Dialect::MSNP8 {
-            let now =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let now = hub::unix_time();
             let profile = MessageBody::Profile {
                 fields: [
                     ("LoginTime", now.to_string()),

@@ -5,10 +5,6 @@ use devserver::hub::Timing;
 use e2e::*;
 use std::process::{Command, Stdio};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 struct Nginx(std::process::Child);
 impl Drop for Nginx {
     fn drop(&mut self) {
@@ -63,18 +59,7 @@ async fn tls_through_nginx_to_two_relays() {
 
     let dir = std::env::temp_dir().join(format!("msn-nginx-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(ok.success(), "openssl made a certificate");
+    let (cert, key) = certificate(&dir);
     let port = free_port();
     let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf"))
         .unwrap()

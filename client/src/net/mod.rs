@@ -21,10 +21,6 @@ use yew::Callback;
 
 /// Milliseconds since the epoch, for typing-indicator expiry.
 pub fn now_ms() -> f64 {
-    js_sys_now()
-}
-
-fn js_sys_now() -> f64 {
     web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
 
