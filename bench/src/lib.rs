@@ -5,8 +5,39 @@ use std::time::Duration;
 
 /// Resident memory of a process, in KiB (from /proc).
 pub fn rss_kib(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    kib_field(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?, "VmRSS:")
+}
+
+/// The value of a `Name:   1234 kB` line in a /proc file.
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Proportional set size of a process and all its descendants, in KiB: pages
+/// shared between a forking server's processes are counted once overall.
+pub fn tree_pss_kib(root: u32) -> Option<u64> {
+    let mut children: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // The parent pid is the second field after the parenthesised name.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
+        if let Some(ppid) = ppid {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut total = 0;
+    let mut todo = vec![root];
+    while let Some(pid) = todo.pop() {
+        let pss = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok();
+        match pss.and_then(|s| kib_field(&s, "Pss:")) {
+            Some(kib) => total += kib,
+            None if pid == root => return None,
+            None => {}
+        }
+        todo.extend(children.get(&pid).into_iter().flatten());
+    }
+    Some(total)
 }
 
 /// p-th percentile (0..=100) of sorted samples.

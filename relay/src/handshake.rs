@@ -1,6 +1,7 @@
 //! `GET /ws[?target=HOST:PORT]`: every check happens here, before the
 //! upgrade, so a refusal is a plain HTTP status a person can read in logs.
 
+use crate::burst::BurstReader;
 use crate::config::{Config, is_internal};
 use crate::pump;
 use axum::body::Body;
@@ -193,7 +194,7 @@ pub async fn ws(
         .read_buffer_size(pump::BUFFER)
         .write_buffer_size(0)
         // Must hold one whole batched message, or sends fail.
-        .max_write_buffer_size(pump::BATCH * 2)
+        .max_write_buffer_size(pump::DOWN_BATCH * 2)
         .max_message_size(Some(config.max_message))
         .max_frame_size(Some(config.max_message));
     let task_shared = shared.clone();
@@ -203,7 +204,9 @@ pub async fn ws(
         let Ok(upgraded) = on_upgrade.await else {
             return;
         };
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+        let ws =
+            WebSocketStream::from_raw_socket(BurstReader::new(TokioIo::new(upgraded)), Role::Server, Some(ws_config))
+                .await;
         use tracing::Instrument;
         pump::run(ws, resolved.ok(), &task_shared.config, task_shared.cancel.clone()).instrument(span).await;
     });

@@ -4,6 +4,7 @@
 //! per client and in total, and every buffer is bounded.
 #![forbid(unsafe_code)]
 
+pub mod burst;
 pub mod config;
 pub mod handshake;
 pub mod pump;

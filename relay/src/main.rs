@@ -59,7 +59,9 @@ struct Args {
     /// Seconds to wait for the upstream TCP connection.
     #[arg(long, default_value_t = 10, env = "RELAY_CONNECT_TIMEOUT")]
     connect_timeout: u64,
-    /// Seconds without traffic either way before a connection is closed.
+    /// Seconds without a frame from the browser or bytes from the server
+    /// before a connection is closed. Browsers answer the relay's pings, so
+    /// in practice this ends connections whose browser has vanished.
     #[arg(long, default_value_t = 300, env = "RELAY_IDLE_TIMEOUT")]
     idle_timeout: u64,
     /// Largest WebSocket message accepted, in bytes.

@@ -17,9 +17,13 @@ use tokio_util::sync::CancellationToken;
 /// WebSocket read buffer, allocated for the life of a connection: small, so
 /// that idle connections stay cheap.
 pub const BUFFER: usize = 4096;
-/// Most bytes gathered into one write either way. Allocated only while data
-/// flows, so it costs idle connections nothing.
-pub const BATCH: usize = 16 * 1024;
+/// Most bytes gathered from WebSocket frames into one TCP write. Allocated
+/// per write, so it costs idle connections nothing.
+pub const UP_BATCH: usize = 64 * 1024;
+/// Most bytes read from TCP into one WebSocket frame. Smaller than
+/// `UP_BATCH`: tungstenite keeps its write buffer's capacity after a frame,
+/// so this bounds what a connection holds once traffic has passed.
+pub const DOWN_BATCH: usize = 16 * 1024;
 
 fn close(code: CloseCode, reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.to_owned().into() }))
@@ -59,27 +63,36 @@ pub async fn run<S>(
     let _ = tcp.set_nodelay(true);
     let (rd, mut wr) = tcp.into_split();
     let (mut up, mut down) = (0u64, 0u64);
-    let mut idle_deadline = Instant::now() + config.idle_timeout;
+    // The idle timer is re-armed only when it fires, from the time of the
+    // last traffic: no timer work per message.
+    let mut last_traffic = Instant::now();
+    let idle = tokio::time::sleep(config.idle_timeout);
+    tokio::pin!(idle);
     let mut ping = tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
     let reason: String = loop {
         tokio::select! {
             m = ws.next() => {
-                idle_deadline = Instant::now() + config.idle_timeout;
+                last_traffic = Instant::now();
                 match m {
                     Some(Ok(first @ (Message::Binary(_) | Message::Text(_)))) => {
-                        // Gather frames that are already here into one write.
-                        let mut batch = first.into_data().to_vec();
+                        // Gather frames that are already here into one write;
+                        // a lone frame is written as it is.
+                        let first = first.into_data();
+                        let mut batch: Option<Vec<u8>> = None;
                         let mut ended = None;
-                        while batch.len() < BATCH {
+                        while batch.as_ref().map_or(first.len(), Vec::len) < UP_BATCH {
                             match ws.next().now_or_never() {
-                                Some(Some(Ok(m @ (Message::Binary(_) | Message::Text(_))))) => batch.extend_from_slice(&m.into_data()),
+                                Some(Some(Ok(m @ (Message::Binary(_) | Message::Text(_))))) => {
+                                    batch.get_or_insert_with(|| first.to_vec()).extend_from_slice(&m.into_data())
+                                }
                                 Some(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
                                 None => break,
                                 Some(other) => { ended = Some(other); break; }
                             }
                         }
-                        up += batch.len() as u64;
-                        if let Err(e) = wr.write_all(&batch).await { break format!("upstream write: {e}"); }
+                        let bytes = batch.as_deref().unwrap_or(&first);
+                        up += bytes.len() as u64;
+                        if let Err(e) = wr.write_all(bytes).await { break format!("upstream write: {e}"); }
                         match ended {
                             None => {}
                             Some(Some(Err(e))) => break format!("client error: {e}"),
@@ -97,7 +110,7 @@ pub async fn run<S>(
             }
             r = rd.readable() => {
                 if let Err(e) = r { break format!("upstream read: {e}"); }
-                let mut buf = Vec::with_capacity(BATCH);
+                let mut buf = Vec::with_capacity(DOWN_BATCH);
                 // One read takes whatever is waiting, up to a batch.
                 match rd.try_read_buf(&mut buf) {
                     Ok(0) => {
@@ -106,7 +119,7 @@ pub async fn run<S>(
                     }
                     Ok(n) => {
                         down += n as u64;
-                        idle_deadline = Instant::now() + config.idle_timeout;
+                        last_traffic = Instant::now();
                         if let Err(e) = ws.send(Message::Binary(buf.into())).await { break format!("client write: {e}"); }
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -119,7 +132,12 @@ pub async fn run<S>(
             _ = ping.tick() => {
                 if ws.send(Message::Ping(Vec::new().into())).await.is_err() { break "client gone".into(); }
             }
-            _ = tokio::time::sleep_until(idle_deadline) => {
+            _ = &mut idle => {
+                let deadline = last_traffic + config.idle_timeout;
+                if deadline > Instant::now() {
+                    idle.as_mut().reset(deadline);
+                    continue;
+                }
                 let _ = ws.send(close(CloseCode::Normal, "idle")).await;
                 break "idle".into();
             }

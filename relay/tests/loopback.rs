@@ -168,6 +168,34 @@ async fn upstream_connect_failure_closes_with_1011() {
 }
 
 #[tokio::test]
+async fn traffic_postpones_the_idle_timeout_and_silence_ends_the_connection() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.idle_timeout = Duration::from_millis(600)).await;
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    let started = tokio::time::Instant::now();
+    // Talk for three timeouts' worth: the connection must stay up.
+    let mut buf = [0u8; 4];
+    for _ in 0..9 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ws.send(Message::Binary(b"PNG\n".to_vec().into())).await.unwrap();
+        peer.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"PNG\n");
+    }
+    assert!(started.elapsed() > Duration::from_millis(1_800));
+    // Then fall silent: the relay closes within about one timeout.
+    let quiet = tokio::time::Instant::now();
+    match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("idle close") {
+        Some(Ok(Message::Close(Some(f)))) => assert_eq!(f.reason, "idle"),
+        other => panic!("{other:?}"),
+    }
+    let waited = quiet.elapsed();
+    assert!(waited >= Duration::from_millis(550) && waited < Duration::from_millis(2_000), "{waited:?}");
+    assert_eq!(peer.read(&mut buf).await.unwrap(), 0, "upstream closed too");
+    relay.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     let (l, up) = upstream().await;
     let relay = relay_to(up, |_| {}).await;

@@ -5,27 +5,58 @@
 //! direct WebSocket echo server with no relay hop (the ceiling), then prints
 //! ratios.
 //!
-//!   cargo build --release -p relay -p bench && ./target/release/relay_bench [--idle N] [--secs S]
+//!   cargo build --release -p relay -p bench && ./target/release/relay_bench [--idle N] [--secs S] [--only NAME,NAME]
 //!
-//! Every server runs as its own process so that its memory can be read.
+//! Every server runs as its own processes so that its memory can be read.
+//! A process can hold only as many connections as its open-file limit allows
+//! (a relay needs two descriptors each), so for the idle test a server may
+//! run as several identical processes, as it would be scaled out behind a
+//! load balancer; the connections are spread over them and their memory is
+//! summed. websockify forks a process per connection, so it is measured with
+//! fewer connections (`--idle-forking N`) and its children's memory counted
+//! as proportional set size.
 
 use bench::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
+/// A server under test: one or more identical processes.
 struct Server {
     name: &'static str,
-    child: Child,
-    port: u16,
+    procs: Vec<Child>,
+    ports: Vec<u16>,
+    /// Forks a process per connection.
+    forks: bool,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for c in &mut self.procs {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Server {
+    /// Start `instances` processes, each from `command(port)`.
+    fn start(name: &'static str, instances: usize, forks: bool, command: impl Fn(u16) -> Command) -> Option<Server> {
+        let mut server = Server { name, procs: Vec::new(), ports: Vec::new(), forks };
+        for _ in 0..instances {
+            let port = free_port();
+            let child = command(port).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+            server.procs.push(child);
+            server.ports.push(port);
+        }
+        Some(server)
+    }
+
+    /// KiB of memory held by all its processes and their children.
+    fn memory_kib(&self) -> Option<u64> {
+        self.procs.iter().map(|c| tree_pss_kib(c.id())).sum()
     }
 }
 
@@ -37,28 +68,37 @@ async fn serve(kind: &str, port: u16) {
         let _ = s.set_nodelay(true);
         if kind == "--tcp-echo" {
             tokio::spawn(async move {
-                let (mut r, mut w) = s.split();
-                let _ = tokio::io::copy(&mut r, &mut w).await;
+                // A large buffer keeps the shared upstream cheap for every relay.
+                let (r, mut w) = s.split();
+                let mut r = tokio::io::BufReader::with_capacity(64 * 1024, r);
+                let _ = tokio::io::copy_buf(&mut r, &mut w).await;
             });
         } else {
             tokio::spawn(async move {
+                // Echo every frame that is already here, then write them at
+                // once, as the relay batches: a fair ceiling.
                 let cfg = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
                     .read_buffer_size(4096)
-                    .write_buffer_size(0);
+                    .write_buffer_size(64 * 1024);
                 let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(s, Some(cfg)).await else { return };
-                while let Some(Ok(m)) = ws.next().await {
-                    if m.is_binary() && ws.send(m).await.is_err() {
-                        break;
+                while let Some(Ok(mut m)) = ws.next().await {
+                    loop {
+                        if m.is_binary() && ws.feed(m).await.is_err() {
+                            return;
+                        }
+                        match ws.next().now_or_never() {
+                            Some(Some(Ok(next))) => m = next,
+                            Some(_) => return,
+                            None => break,
+                        }
+                    }
+                    if ws.flush().await.is_err() {
+                        return;
                     }
                 }
             });
         }
     }
-}
-
-fn spawn(name: &'static str, cmd: &mut Command, port: u16) -> Option<Server> {
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
-    Some(Server { name, child, port })
 }
 
 async fn connect(port: u16) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
@@ -80,9 +120,14 @@ async fn throughput(port: u16, secs: u64) -> f64 {
             let window = 64 * 1024;
             let (mut sent, mut got) = (0usize, 0usize);
             while Instant::now() < deadline {
-                while sent - got < window {
-                    tx.send(Message::Binary(frame.clone().into())).await.unwrap();
-                    sent += frame.len();
+                // Queue frames up to the window, then write them at once: the
+                // generator must not be what limits the measurement.
+                if sent - got < window {
+                    while sent - got < window {
+                        tx.feed(Message::Binary(frame.clone().into())).await.unwrap();
+                        sent += frame.len();
+                    }
+                    tx.flush().await.unwrap();
                 }
                 match rx.next().await {
                     Some(Ok(Message::Binary(b))) => got += b.len(),
@@ -125,14 +170,15 @@ async fn latency(port: u16, n: usize) -> (Duration, Duration) {
     (percentile(&samples, 50.0), percentile(&samples, 99.0))
 }
 
-/// KiB of server RSS per idle connection, with `n` held open.
-async fn idle_memory(server: &Server, n: usize) -> Option<f64> {
-    let pid = server.child.id();
+/// KiB of server memory per idle connection, with `n` held open, spread
+/// over the server's processes; and how many were held.
+async fn idle_memory(server: &Server, n: usize) -> Option<(f64, usize)> {
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rss_kib(pid)?;
+    let before = server.memory_kib()?;
     let mut held = Vec::with_capacity(n);
-    for _ in 0..n {
-        let url = format!("ws://127.0.0.1:{}/ws", server.port);
+    for i in 0..n {
+        let port = server.ports[i % server.ports.len()];
+        let url = format!("ws://127.0.0.1:{port}/ws");
         match tokio::time::timeout(Duration::from_secs(5), tokio_tungstenite::connect_async(url)).await {
             Ok(Ok((ws, _))) => held.push(ws),
             Ok(Err(e)) => {
@@ -146,10 +192,14 @@ async fn idle_memory(server: &Server, n: usize) -> Option<f64> {
         }
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = rss_kib(pid)?;
-    let count = held.len().max(1);
+    let after = server.memory_kib()?;
+    let count = held.len();
     drop(held);
-    Some((after.saturating_sub(before)) as f64 / count as f64)
+    Some((after.saturating_sub(before) as f64 / count.max(1) as f64, count))
+}
+
+fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 #[tokio::main]
@@ -158,84 +208,86 @@ async fn main() {
     if let Some(kind) = args.get(1).filter(|a| a.ends_with("-echo")) {
         return serve(kind, args[2].parse().unwrap()).await;
     }
-    let idle_n: usize = args
-        .iter()
-        .position(|a| a == "--idle")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let secs: u64 =
-        args.iter().position(|a| a == "--secs").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(5);
+    let idle_n: usize = flag(&args, "--idle", 10_000);
+    let idle_forking: usize = flag(&args, "--idle-forking", 200);
+    let secs: u64 = flag(&args, "--secs", 5);
+    let only: Option<String> = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     raise_fd_limit(4 * idle_n as u64 + 1024);
+    let fd_limit = rlimit::Resource::NOFILE.get().map(|(soft, _)| soft).unwrap_or(1024) as usize;
+    // Processes needed to hold `idle_n` connections at `fds` descriptors each.
+    let instances = |fds: usize| (fds * idle_n).div_ceil(fd_limit.saturating_sub(256).max(1)).max(1);
     let me = std::env::current_exe().unwrap();
     let bin_dir = me.parent().unwrap().to_path_buf();
 
     let tcp_port = free_port();
-    let _tcp = spawn("tcp-echo", Command::new(&me).args(["--tcp-echo", &tcp_port.to_string()]), tcp_port).unwrap();
+    let _tcp = Server::start("tcp-echo", 1, false, |_| {
+        let mut c = Command::new(&me);
+        c.args(["--tcp-echo", &tcp_port.to_string()]);
+        c
+    })
+    .unwrap();
     assert!(wait_port(tcp_port).await);
     let upstream = format!("127.0.0.1:{tcp_port}");
 
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.split(',').any(|o| name.contains(o)));
     let mut servers = Vec::new();
-    let p = free_port();
-    servers.push(spawn("direct echo (ceiling)", Command::new(&me).args(["--ws-echo", &p.to_string()]), p));
-    let p = free_port();
+    servers.push(Server::start("direct echo (ceiling)", instances(1), false, |p| {
+        let mut c = Command::new(&me);
+        c.args(["--ws-echo", &p.to_string()]);
+        c
+    }));
     let n = (2 * idle_n + 100).to_string();
-    servers.push(spawn(
-        "msn-web relay",
-        Command::new(bin_dir.join("relay"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{p}"),
-                "--upstream",
-                &upstream,
-                "--allow-no-origin",
-                "--max-connections",
-                &n,
-                "--max-per-ip",
-                &n,
-            ])
-            .env("RUST_LOG", "warn"),
-        p,
-    ));
-    let p = free_port();
-    servers.push(spawn(
-        "websocat",
-        Command::new("websocat").args([
-            "--binary",
-            "-E",
-            "-q",
-            &format!("ws-l:127.0.0.1:{p}"),
-            &format!("tcp:{upstream}"),
-        ]),
-        p,
-    ));
-    let p = free_port();
-    servers.push(spawn(
-        "websockify",
-        Command::new("websockify").args(["--log-file=/dev/null", &format!("127.0.0.1:{p}"), &upstream]),
-        p,
-    ));
-    let servers: Vec<Server> = servers.into_iter().flatten().collect();
+    servers.push(Server::start("msn-web relay", instances(2), false, |p| {
+        let mut c = Command::new(bin_dir.join("relay"));
+        c.args(["--listen", &format!("127.0.0.1:{p}"), "--upstream", &upstream, "--allow-no-origin"])
+            .args(["--max-connections", &n, "--max-per-ip", &n])
+            .env("RUST_LOG", "warn");
+        c
+    }));
+    servers.push(Server::start("websocat", instances(2), false, |p| {
+        let mut c = Command::new("websocat");
+        c.args(["--binary", "-E", "-q", &format!("ws-l:127.0.0.1:{p}"), &format!("tcp:{upstream}")]);
+        c
+    }));
+    servers.push(Server::start("websockify", 1, true, |p| {
+        let mut c = Command::new("websockify");
+        c.args(["--log-file=/dev/null", &format!("127.0.0.1:{p}"), &upstream]);
+        c
+    }));
+    let servers: Vec<Server> = servers.into_iter().flatten().filter(|s| wanted(s.name)).collect();
 
-    println!("{:<24} {:>12} {:>10} {:>10} {:>14}", "server", "MB/s (4x1K)", "p50 us", "p99 us", "KiB/idle conn");
+    println!(
+        "{:<24} {:>12} {:>10} {:>10} {:>14}  idle connections held",
+        "server", "MB/s (4x1K)", "p50 us", "p99 us", "KiB/idle conn"
+    );
     let mut rows = Vec::new();
     for s in &servers {
-        if !wait_port(s.port).await {
+        let mut up = true;
+        for &p in &s.ports {
+            up &= wait_port(p).await;
+        }
+        if !up {
             println!("{:<24} (did not start; not installed?)", s.name);
             continue;
         }
-        let tp = throughput(s.port, secs).await;
-        let (p50, p99) = latency(s.port, 5000).await;
-        let mem = idle_memory(s, idle_n).await;
+        let tp = throughput(s.ports[0], secs).await;
+        let (p50, p99) = latency(s.ports[0], 5000).await;
+        let mem = idle_memory(s, if s.forks { idle_forking.min(idle_n) } else { idle_n }).await;
+        let held = match mem {
+            Some((_, n)) if s.forks => format!("{n} (a process each)"),
+            Some((_, n)) if s.procs.len() > 1 => format!("{n} over {} processes", s.procs.len()),
+            Some((_, n)) => n.to_string(),
+            None => "-".into(),
+        };
         println!(
-            "{:<24} {:>12.1} {:>10} {:>10} {:>14}",
+            "{:<24} {:>12.1} {:>10} {:>10} {:>14}  {held}",
             s.name,
             tp,
             p50.as_micros(),
             p99.as_micros(),
-            mem.map(|m| format!("{m:.1}")).unwrap_or("-".into())
+            mem.map(|m| format!("{:.1}", m.0)).unwrap_or("-".into())
         );
-        rows.push((s.name, tp, p99, mem));
+        rows.push((s.name, tp, p99, mem.map(|m| m.0)));
     }
     let find = |n: &str| rows.iter().find(|r| r.0.starts_with(n));
     if let (Some(relay), Some(direct)) = (find("msn-web"), find("direct")) {
