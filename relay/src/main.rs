@@ -144,9 +144,30 @@ fn load() -> Result<(Config, Option<(PathBuf, PathBuf)>), String> {
     Ok((c, a.tls_cert.zip(a.tls_key)))
 }
 
+/// Descriptors a connection needs: the WebSocket and its TCP upstream.
+const FDS_PER_CONNECTION: u64 = 2;
+/// Descriptors kept for listeners, static files, logs and the runtime.
+const FDS_SPARE: u64 = 64;
+
+/// Raise the soft open-file limit as far as `--max-connections` needs (the
+/// hard limit allows), and say so when the limit, not the flag, will be what
+/// stops new connections: otherwise they would fail at accept, unexplained.
+fn check_fd_limit(max_connections: usize) {
+    let want = max_connections as u64 * FDS_PER_CONNECTION + FDS_SPARE;
+    let have = rlimit::increase_nofile_limit(want).unwrap_or(0);
+    if have < want {
+        let fits = have.saturating_sub(FDS_SPARE) / FDS_PER_CONNECTION;
+        tracing::warn!(
+            "the open-file limit ({have}) allows about {fits} connections, fewer than --max-connections \
+             ({max_connections}); raise it (ulimit -n, LimitNOFILE=) or lower --max-connections"
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let (config, tls_files) = match load() {
@@ -156,6 +177,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    check_fd_limit(config.max_connections);
     let tls = match &tls_files {
         Some((cert, key)) => match relay::tls::acceptor(cert, key) {
             Ok(a) => Some(a),

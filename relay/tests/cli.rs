@@ -134,3 +134,35 @@ fn help_names_the_stable_flags() {
         assert!(help.contains(f), "{f} missing from --help");
     }
 }
+
+#[test]
+fn warns_when_the_open_file_limit_is_below_max_connections() {
+    let port = free_port();
+    // util-linux prlimit starts the relay with a hard limit of 256.
+    let mut child = Command::new("prlimit")
+        .args(["--nofile=256:256", "--"])
+        .arg(env!("CARGO_BIN_EXE_relay"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--upstream", "127.0.0.1:1863"])
+        .args(["--max-connections", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("prlimit (util-linux)");
+    let err = child.stderr.take().unwrap();
+    let _k = Kill(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = loop {
+        let line = rx.recv_timeout(Duration::from_secs(10)).expect("a warning about the open-file limit");
+        if line.contains("open-file limit") {
+            break line;
+        }
+    };
+    assert!(line.contains("allows about 96 connections"), "{line}");
+    assert!(line.contains("--max-connections (1000)"), "{line}");
+}
