@@ -32,6 +32,13 @@ impl<S> BurstReader<S> {
         BurstReader { inner, held: BytesMut::new(), busy: false }
     }
 
+    /// Whether a read now might find more than the socket had a moment ago:
+    /// bytes are held, or the last read filled its buffer. When false, a
+    /// read would most likely only learn that nothing is there.
+    pub fn may_have_more(&self) -> bool {
+        !self.held.is_empty() || self.busy
+    }
+
     /// Bytes held now (0 when idle); for tests.
     pub fn held_capacity(&self) -> usize {
         self.held.capacity()

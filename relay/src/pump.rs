@@ -2,6 +2,7 @@
 //! Backpressure is end to end: while one side cannot take more, the pump
 //! stops reading the other, so no buffer grows past `BUFFER`.
 
+use crate::burst::BurstReader;
 use crate::config::Config;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -30,7 +31,7 @@ fn close(code: CloseCode, reason: &str) -> Message {
 }
 
 pub async fn run<S>(
-    mut ws: WebSocketStream<S>,
+    mut ws: WebSocketStream<BurstReader<S>>,
     targets: Option<Vec<SocketAddr>>,
     config: &Config,
     cancel: CancellationToken,
@@ -76,11 +77,13 @@ pub async fn run<S>(
                 match m {
                     Some(Ok(first @ (Message::Binary(_) | Message::Text(_)))) => {
                         // Gather frames that are already here into one write;
-                        // a lone frame is written as it is.
+                        // a lone frame is written as it is, without first
+                        // asking the socket for more (a wasted system call on
+                        // every message's way).
                         let first = first.into_data();
                         let mut batch: Option<Vec<u8>> = None;
                         let mut ended = None;
-                        while batch.as_ref().map_or(first.len(), Vec::len) < UP_BATCH {
+                        while ws.get_ref().may_have_more() && batch.as_ref().map_or(first.len(), Vec::len) < UP_BATCH {
                             match ws.next().now_or_never() {
                                 Some(Some(Ok(m @ (Message::Binary(_) | Message::Text(_))))) => {
                                     batch.get_or_insert_with(|| first.to_vec()).extend_from_slice(&m.into_data())
