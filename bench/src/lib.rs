@@ -1,4 +1,5 @@
-//! Shared helpers for the load generators in `src/bin/`.
+//! Shared helpers for the load generators in `src/bin/` (and the e2e
+//! harness, which uses `descendants` to clean up after browsers).
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -13,30 +14,34 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Proportional set size of a process and all its descendants, in KiB: pages
-/// shared between a forking server's processes are counted once overall.
-pub fn tree_pss_kib(root: u32) -> Option<u64> {
-    let mut children: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+/// Every process below `root`, from the parent pids in /proc.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
         // The parent pid is the second field after the parenthesised name.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
-        if let Some(ppid) = ppid {
-            children.entry(ppid).or_default().push(pid);
+        if let Some(ppid) = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok()) {
+            parent_of.push((pid, ppid));
         }
     }
-    let mut total = 0;
-    let mut todo = vec![root];
-    while let Some(pid) = todo.pop() {
-        let pss = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok();
-        match pss.and_then(|s| kib_field(&s, "Pss:")) {
-            Some(kib) => total += kib,
-            None if pid == root => return None,
-            None => {}
-        }
-        todo.extend(children.get(&pid).into_iter().flatten());
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parent_of.iter().filter(|&&(_, pp)| pp == p).map(|&(pid, _)| pid));
+        i += 1;
     }
+    found.remove(0);
+    found
+}
+
+/// Proportional set size of a process and all its descendants, in KiB: pages
+/// shared between a forking server's processes are counted once overall.
+pub fn tree_pss_kib(root: u32) -> Option<u64> {
+    let pss = |pid: u32| kib_field(&std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?, "Pss:");
+    let mut total = pss(root)?;
+    total += descendants(root).into_iter().filter_map(pss).sum::<u64>();
     Some(total)
 }
 

@@ -132,6 +132,11 @@ impl Driver {
         Driver { child, url }
     }
 
+    /// chromedriver's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub async fn browser(&self) -> Browser {
         self.browser_with(&[]).await
     }
@@ -164,9 +169,22 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and every browser it started. A test that panics
+    /// never closes its session, and killing chromedriver alone would leave
+    /// those Chromium processes running for the rest of the run. Each is
+    /// killed by pid: killing the process group would take the test runner
+    /// (and whatever shell started it) down too.
     fn drop(&mut self) {
+        let family = bench::descendants(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !family.is_empty() {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .args(family.iter().map(u32::to_string))
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
