@@ -3,7 +3,7 @@
 use crate::components::{contact_list::ContactList, conversation::Conversations, me_bar::MeBar, signin::SignIn};
 use crate::net::Controller;
 use crate::settings::Settings;
-use crate::state::{AppState, ConnState};
+use crate::state::{Action, AppState, ConnState};
 use yew::prelude::*;
 
 #[component]
@@ -31,6 +31,20 @@ pub fn App() -> Html {
             move || drop(listeners)
         });
     }
+    {
+        // A tab in the background has not seen what arrives in it.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let doc = gloo::utils::document();
+            dispatcher.dispatch(Action::PageHidden(doc.hidden()));
+            let listener = gloo::events::EventListener::new(&doc.clone(), "visibilitychange", move |_| {
+                dispatcher.dispatch(Action::PageHidden(doc.hidden()))
+            });
+            move || drop(listener)
+        });
+    }
+    // The unread count in the title shows in the tab strip and taskbar.
+    use_effect_with(state.title(), |title| gloo::utils::document().set_title(title));
     let initial = use_memo((), |_| Settings::load());
     let on_submit = {
         let ctrl = ctrl.clone();

@@ -116,6 +116,9 @@ pub struct AppState {
     pub active: Option<u64>,
     /// When the contact list finished syncing (ms), to measure drawing it.
     pub synced_at: Option<f64>,
+    /// The tab is in the background: a message even in the open
+    /// conversation has not been seen.
+    pub page_hidden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +173,8 @@ pub enum Action {
     Tick {
         now: f64,
     },
+    /// The page went to the background (true) or came back (false).
+    PageHidden(bool),
 }
 
 impl AppState {
@@ -178,6 +183,19 @@ impl AppState {
     }
     fn conv_mut(&mut self, id: u64) -> Option<&mut Conversation> {
         self.conversations.iter_mut().find(|c| c.id == id)
+    }
+
+    /// Conversations with messages not yet seen.
+    pub fn unread_count(&self) -> usize {
+        self.conversations.iter().filter(|c| c.unread).count()
+    }
+
+    /// The page title: the unread count first, so it shows in the tab strip.
+    pub fn title(&self) -> String {
+        match self.unread_count() {
+            0 => "MSN Messenger".into(),
+            n => format!("({n}) MSN Messenger"),
+        }
     }
 }
 
@@ -211,7 +229,12 @@ impl Reducible for AppState {
                 s.error = None;
             }
             Action::SignedOut => {
-                return Rc::new(AppState { conn: ConnState::Offline, error: s.error, ..AppState::default() });
+                return Rc::new(AppState {
+                    conn: ConnState::Offline,
+                    error: s.error,
+                    page_hidden: s.page_hidden,
+                    ..AppState::default()
+                });
             }
             Action::Contacts { contacts, groups } => {
                 s.contacts = contacts;
@@ -240,6 +263,12 @@ impl Reducible for AppState {
                     }
                 }
             }
+            Action::PageHidden(hidden) => {
+                s.page_hidden = hidden;
+                if let Some(c) = s.active.and_then(|id| s.conv_mut(id)).filter(|_| !hidden) {
+                    c.unread = false;
+                }
+            }
             Action::Focus(id) => {
                 s.active = Some(id);
                 if let Some(c) = s.conv_mut(id) {
@@ -253,11 +282,12 @@ impl Reducible for AppState {
                 }
             }
             Action::Message { conv, message } => {
-                let active = s.active;
+                let seen = s.active == Some(conv) && !s.page_hidden;
+                let mine = message.from.eq_ignore_ascii_case(&s.me.email);
                 if let Some(c) = s.conv_mut(conv) {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(message);
-                    if active != Some(conv) {
+                    if !seen && !mine {
                         c.unread = true;
                     }
                 }

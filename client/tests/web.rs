@@ -59,6 +59,45 @@ fn messages_get_delivery_states_and_unread_marks() {
 }
 
 #[wasm_bindgen_test]
+fn a_background_tab_counts_unread_in_the_title_until_it_is_seen() {
+    let me = AppState { me: Me { email: "me@x.com".into(), ..Me::default() }, ..AppState::default() };
+    let s = reduce(
+        me,
+        vec![
+            Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: true },
+            Action::Message { conv: 1, message: text(1, "bob@x.com", "seen", Delivery::Received) },
+        ],
+    );
+    assert_eq!(s.title(), "MSN Messenger", "a message in the open conversation of a visible page is seen");
+    let s = reduce(
+        s,
+        vec![
+            Action::PageHidden(true),
+            Action::Message { conv: 1, message: text(2, "bob@x.com", "while away", Delivery::Received) },
+            Action::Open { id: 2, with: vec!["carol@x.com".into()], focus: false },
+            Action::Message { conv: 2, message: text(3, "carol@x.com", "hello?", Delivery::Received) },
+        ],
+    );
+    assert_eq!(s.unread_count(), 2);
+    assert_eq!(s.title(), "(2) MSN Messenger");
+    // Coming back shows the open conversation; the other stays unread.
+    let s = reduce(s, vec![Action::PageHidden(false)]);
+    assert_eq!(s.title(), "(1) MSN Messenger");
+    // What I send myself is never unread, and visibility survives signing out.
+    let s = reduce(
+        s,
+        vec![
+            Action::PageHidden(true),
+            Action::Focus(2),
+            Action::Message { conv: 2, message: text(4, "ME@x.com", "back", Delivery::Pending) },
+        ],
+    );
+    assert_eq!(s.unread_count(), 0);
+    let s = reduce(s, vec![Action::SignedOut]);
+    assert!(s.page_hidden);
+}
+
+#[wasm_bindgen_test]
 fn typing_indicators_lapse_and_end_with_a_message() {
     let s = reduce(
         AppState::default(),

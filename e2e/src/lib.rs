@@ -228,6 +228,19 @@ impl Browser {
         }
     }
 
+    /// Wait until the page title is `title`.
+    pub async fn until_title(&self, title: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = self.c.title().await.unwrap_or_default();
+            if now == title {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "title is {now:?}, not {title:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn until_gone(&self, css: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.c.find_all(Locator::Css(css)).await.map(|v| !v.is_empty()).unwrap_or(false) {

@@ -152,3 +152,30 @@ async fn no_input_turns_the_status_idle_and_input_brings_it_back() {
     bob.c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unread_conversation_shows_in_the_title_until_it_is_opened() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let bob = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    alice.until_title("MSN Messenger").await;
+    // Alice is talking to Carol (offline: the message waits) when Bob writes.
+    alice.open_chat("carol@example.com").await;
+    bob.open_chat("alice@example.com").await;
+    bob.say("psst").await;
+    let tab = "[data-testid=conversation-tab][data-with='bob@example.com']";
+    alice.el(&format!("{tab}[data-unread=true]")).await;
+    alice.until_title("(1) MSN Messenger").await;
+    // Opening it clears the mark and the count.
+    alice.el(tab).await.click().await.unwrap();
+    alice.until_text("[data-testid=conversation][data-with='bob@example.com']", "psst").await;
+    alice.el(&format!("{tab}[data-unread=false]")).await;
+    alice.until_title("MSN Messenger").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

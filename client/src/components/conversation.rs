@@ -75,7 +75,8 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
         let focus = props.ctrl.clone();
         let onclick = Callback::from(move |_| focus.conversation_focus(id));
         html! {
-            <div role="tab" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()} {onclick}>
+            <div role="tab" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()}
+                data-testid="conversation-tab" data-with={c.with.join(",")} data-unread={c.unread.to_string()} {onclick}>
                 <span>{label}</span>
                 <button class="close" aria-label="Close conversation" onclick={close}>{"×"}</button>
             </div>
