@@ -6,6 +6,10 @@ use crate::settings::Settings;
 use crate::state::{Action, AppState, ConnState};
 use yew::prelude::*;
 
+/// Where the layout turns to one pane at a time; the same width as the
+/// media query in styles.css.
+const NARROW: &str = "(max-width: 720px)";
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(AppState::default);
@@ -43,6 +47,20 @@ pub fn App() -> Html {
             move || drop(listener)
         });
     }
+    {
+        // Phone-sized screens show the list or the conversations, not both.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let query = gloo::utils::window().match_media(NARROW).ok().flatten();
+            let listener = query.map(|q| {
+                dispatcher.dispatch(Action::Narrow(q.matches()));
+                gloo::events::EventListener::new(&q.clone(), "change", move |_| {
+                    dispatcher.dispatch(Action::Narrow(q.matches()))
+                })
+            });
+            move || drop(listener)
+        });
+    }
     // The unread count in the title shows in the tab strip and taskbar.
     use_effect_with(state.title(), |title| gloo::utils::document().set_title(title));
     let initial = use_memo((), |_| Settings::load());
@@ -53,6 +71,10 @@ pub fn App() -> Html {
     let sign_out = {
         let ctrl = ctrl.clone();
         Callback::from(move |_| ctrl.sign_out())
+    };
+    let show_chats = {
+        let ctrl = ctrl.clone();
+        Callback::from(move |_| ctrl.show_list(false))
     };
     let status_text = match state.conn {
         ConnState::Offline => "Offline",
@@ -66,7 +88,7 @@ pub fn App() -> Html {
             if !state.signed_in {
                 <SignIn initial={(*initial).clone()} error={state.error.clone()} busy={state.conn == ConnState::Connecting} {on_submit} />
             } else {
-                <div class="main">
+                <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">
                         <div class="titlebar">{"MSN Messenger"}<button class="link signout" onclick={sign_out}>{"Sign out"}</button></div>
                         <MeBar me={state.me.clone()} supports_psm={state.supports_psm} ctrl={ctrl.clone()} />
@@ -75,6 +97,14 @@ pub fn App() -> Html {
                         }
                         if let Some(err) = &state.error {
                             <div class="error" role="alert">{err.clone()}</div>
+                        }
+                        if !state.conversations.is_empty() {
+                            <button class="to-chats" data-testid="show-conversations" onclick={show_chats}>
+                                {match state.unread_count() {
+                                    0 => format!("Conversations ({}) ›", state.conversations.len()),
+                                    n => format!("Conversations ({}), {n} unread ›", state.conversations.len()),
+                                }}
+                            </button>
                         }
                         <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} ctrl={ctrl.clone()} synced_at={state.synced_at} />
                     </div>

@@ -119,6 +119,11 @@ pub struct AppState {
     /// The tab is in the background: a message even in the open
     /// conversation has not been seen.
     pub page_hidden: bool,
+    /// A phone-sized screen: the contact list and the conversations take
+    /// turns instead of sitting side by side.
+    pub narrow: bool,
+    /// On a narrow screen, the contact list is what shows.
+    pub showing_list: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +180,10 @@ pub enum Action {
     },
     /// The page went to the background (true) or came back (false).
     PageHidden(bool),
+    /// The screen became phone-sized (true) or wide (false).
+    Narrow(bool),
+    /// On a narrow screen: show the contact list (true) or the conversations.
+    ShowList(bool),
 }
 
 impl AppState {
@@ -183,6 +192,13 @@ impl AppState {
     }
     fn conv_mut(&mut self, id: u64) -> Option<&mut Conversation> {
         self.conversations.iter_mut().find(|c| c.id == id)
+    }
+
+    /// The conversation on screen now, if any: open, in a visible page, and
+    /// not covered by the contact list on a narrow screen.
+    pub fn on_screen(&self) -> Option<u64> {
+        let covered = self.narrow && self.showing_list;
+        self.active.filter(|_| !(self.page_hidden || covered))
     }
 
     /// Conversations with messages not yet seen.
@@ -233,6 +249,7 @@ impl Reducible for AppState {
                     conn: ConnState::Offline,
                     error: s.error,
                     page_hidden: s.page_hidden,
+                    narrow: s.narrow,
                     ..AppState::default()
                 });
             }
@@ -256,24 +273,22 @@ impl Reducible for AppState {
                 if s.conv_mut(id).is_none() {
                     s.conversations.push(Conversation { id, with, messages: vec![], typing: vec![], unread: !focus });
                 }
-                if focus || s.active.is_none() {
+                if focus {
                     s.active = Some(id);
-                    if let Some(c) = s.conv_mut(id) {
-                        c.unread = false;
-                    }
+                    s.showing_list = false;
+                } else if s.active.is_none() {
+                    // Shown beside the list on a wide screen; on a narrow one
+                    // the list stays: no focus theft.
+                    s.active = Some(id);
+                    s.showing_list = true;
                 }
             }
-            Action::PageHidden(hidden) => {
-                s.page_hidden = hidden;
-                if let Some(c) = s.active.and_then(|id| s.conv_mut(id)).filter(|_| !hidden) {
-                    c.unread = false;
-                }
-            }
+            Action::PageHidden(hidden) => s.page_hidden = hidden,
+            Action::Narrow(narrow) => s.narrow = narrow,
+            Action::ShowList(show) => s.showing_list = show,
             Action::Focus(id) => {
                 s.active = Some(id);
-                if let Some(c) = s.conv_mut(id) {
-                    c.unread = false;
-                }
+                s.showing_list = false;
             }
             Action::Close(id) => {
                 s.conversations.retain(|c| c.id != id);
@@ -282,14 +297,11 @@ impl Reducible for AppState {
                 }
             }
             Action::Message { conv, message } => {
-                let seen = s.active == Some(conv) && !s.page_hidden;
                 let mine = message.from.eq_ignore_ascii_case(&s.me.email);
                 if let Some(c) = s.conv_mut(conv) {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(message);
-                    if !seen && !mine {
-                        c.unread = true;
-                    }
+                    c.unread |= !mine;
                 }
             }
             Action::Delivery { conv, id, delivery } => {
@@ -311,6 +323,10 @@ impl Reducible for AppState {
                     c.typing.retain(|(_, t)| *t > now);
                 }
             }
+        }
+        // Whatever is on screen now has been seen.
+        if let Some(c) = s.on_screen().and_then(|id| s.conv_mut(id)) {
+            c.unread = false;
         }
         Rc::new(s)
     }

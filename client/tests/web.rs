@@ -87,14 +87,56 @@ fn a_background_tab_counts_unread_in_the_title_until_it_is_seen() {
     let s = reduce(
         s,
         vec![
-            Action::PageHidden(true),
             Action::Focus(2),
+            Action::PageHidden(true),
             Action::Message { conv: 2, message: text(4, "ME@x.com", "back", Delivery::Pending) },
         ],
     );
     assert_eq!(s.unread_count(), 0);
     let s = reduce(s, vec![Action::SignedOut]);
     assert!(s.page_hidden);
+}
+
+#[wasm_bindgen_test]
+fn a_narrow_screen_shows_the_list_or_a_conversation_and_never_steals_the_view() {
+    let s = reduce(AppState::default(), vec![Action::Narrow(true)]);
+    // An invitation while the list shows: the list stays, the conversation is unread.
+    let s = reduce(
+        s,
+        vec![
+            Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: false },
+            Action::Message { conv: 1, message: text(1, "bob@x.com", "hi", Delivery::Received) },
+        ],
+    );
+    assert!(s.showing_list);
+    assert_eq!(s.on_screen(), None);
+    assert_eq!(s.unread_count(), 1);
+    // Going to the conversations shows it and marks it seen.
+    let s = reduce(s, vec![Action::ShowList(false)]);
+    assert_eq!(s.on_screen(), Some(1));
+    assert_eq!(s.unread_count(), 0);
+    // Back to the list: what arrives now is unread; opening a chat shows it.
+    let s = reduce(
+        s,
+        vec![
+            Action::ShowList(true),
+            Action::Message { conv: 1, message: text(2, "bob@x.com", "?", Delivery::Received) },
+        ],
+    );
+    assert_eq!(s.unread_count(), 1);
+    let s = reduce(s, vec![Action::Open { id: 2, with: vec!["carol@x.com".into()], focus: true }]);
+    assert_eq!(s.on_screen(), Some(2));
+    assert!(!s.showing_list);
+    // The same invitation on a wide screen sits beside the list, seen.
+    let s = reduce(
+        AppState::default(),
+        vec![
+            Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: false },
+            Action::Message { conv: 1, message: text(1, "bob@x.com", "hi", Delivery::Received) },
+        ],
+    );
+    assert_eq!(s.on_screen(), Some(1));
+    assert_eq!(s.unread_count(), 0);
 }
 
 #[wasm_bindgen_test]

@@ -141,7 +141,19 @@ impl Driver {
         self.browser_with(&[]).await
     }
 
+    /// A browser that lays pages out as a 390x844 phone does (headless
+    /// Chromium will not make a window narrower than 500 pixels).
+    pub async fn phone(&self) -> Browser {
+        let phone =
+            serde_json::json!({ "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true } });
+        self.launch(&[], Some(phone)).await
+    }
+
     pub async fn browser_with(&self, extra: &[&str]) -> Browser {
+        self.launch(extra, None).await
+    }
+
+    async fn launch(&self, extra: &[&str], mobile: Option<serde_json::Value>) -> Browser {
         let mut args = vec![
             "--headless=new",
             "--no-sandbox",
@@ -155,12 +167,15 @@ impl Driver {
             "--window-size=1200,900",
         ];
         args.extend_from_slice(extra);
-        let caps = serde_json::json!({
+        let mut caps = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
                 "args": args
             }
         });
+        if let Some(m) = mobile {
+            caps["goog:chromeOptions"]["mobileEmulation"] = m;
+        }
         let caps = caps.as_object().unwrap().clone();
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let c = ClientBuilder::new(connector).capabilities(caps).connect(&self.url).await.expect("chromium session");

@@ -179,3 +179,44 @@ async fn an_unread_conversation_shows_in_the_title_until_it_is_opened() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_list_and_the_conversation_take_turns() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.phone().await;
+    let bob = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    let width = alice.c.execute("return window.innerWidth", vec![]).await.unwrap();
+    assert_eq!(width.as_u64(), Some(390), "a phone-sized page");
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    let bob_in_list = "[data-testid=contact][data-email='bob@example.com']";
+    alice.el(bob_in_list).await;
+
+    // Bob writes: Alice's list stays on screen, with a way to the conversation.
+    bob.open_chat("alice@example.com").await;
+    bob.say("hi from the desk").await;
+    alice.until_text(&tid("show-conversations"), "1 unread").await;
+    alice.until_title("(1) MSN Messenger").await;
+    assert!(alice.el(bob_in_list).await.is_displayed().await.unwrap());
+    let conv = "[data-testid=conversation][data-with='bob@example.com']";
+    assert!(!alice.el(conv).await.is_displayed().await.unwrap(), "no focus theft");
+
+    // She goes to it: the conversation fills the screen and is seen.
+    alice.el(&tid("show-conversations")).await.click().await.unwrap();
+    alice.until_text(conv, "hi from the desk").await;
+    assert!(alice.el(conv).await.is_displayed().await.unwrap());
+    assert!(!alice.el(bob_in_list).await.is_displayed().await.unwrap());
+    alice.until_title("MSN Messenger").await;
+    alice.say("hi from the phone").await;
+    bob.until_text("[data-testid=conversation][data-with='alice@example.com']", "hi from the phone").await;
+
+    // And back to the list.
+    alice.el(&tid("show-contacts")).await.click().await.unwrap();
+    assert!(alice.el(bob_in_list).await.is_displayed().await.unwrap());
+    assert!(!alice.el(conv).await.is_displayed().await.unwrap());
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

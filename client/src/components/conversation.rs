@@ -83,9 +83,16 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
         }
     });
     let active = state.active.and_then(|id| state.conversation(id));
+    let back = {
+        let ctrl = props.ctrl.clone();
+        Callback::from(move |_| ctrl.show_list(true))
+    };
     html! {
         <div class="conversations window">
-            <div class="tabs" role="tablist">{ for tabs }</div>
+            <div class="tabs" role="tablist">
+                <button class="back" data-testid="show-contacts" aria-label="Back to contacts" onclick={back}>{"‹ Contacts"}</button>
+                { for tabs }
+            </div>
             if let Some(c) = active {
                 <ConversationView key={c.id} conv={c.clone()} state={state.clone()} ctrl={props.ctrl.clone()} />
             }

@@ -705,6 +705,11 @@ impl Controller {
         self.dispatch(Action::Focus(conv));
     }
 
+    /// On a narrow screen: the contact list (true) or the conversations.
+    pub fn show_list(&self, show: bool) {
+        self.dispatch(Action::ShowList(show));
+    }
+
     pub fn close_conversation(&self, conv: u64) {
         if let Some(mut c) = self.0.borrow_mut().convs.remove(&conv)
             && let Some(sb) = c.sb.as_mut()
