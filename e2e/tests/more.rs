@@ -220,3 +220,31 @@ async fn on_a_phone_the_list_and_the_conversation_take_turns() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_refused_while_appearing_offline_is_retried_by_hand() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let bob = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    // Appearing offline, Alice may not start a conversation (913).
+    alice.select("me-status", "HDN").await;
+    bob.el("[data-testid=contact][data-email='alice@example.com'][data-status=FLN]").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("are you there?").await;
+    let mine = "[data-testid=message][data-from='alice@example.com']";
+    alice.el(&format!("{mine}[data-state=failed]")).await;
+    alice.until_text(&tid("notice"), "(913)").await;
+    // Back online, Retry sends the very message.
+    alice.select("me-status", "NLN").await;
+    bob.el("[data-testid=contact][data-email='alice@example.com'][data-status=NLN]").await;
+    alice.el(&tid("message-retry")).await.click().await.unwrap();
+    alice.el(&format!("{mine}[data-state=sent]")).await;
+    bob.until_text("[data-testid=conversation][data-with='alice@example.com']", "are you there?").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -181,7 +181,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         Callback::from(move |_| ctrl.retry(conv, id))
                     };
                     match &m.kind {
-                        MessageKind::Notice(t) => html! { <div class="notice">{t.clone()}</div> },
+                        MessageKind::Notice(t) => html! { <div class="notice" data-testid="notice">{t.clone()}</div> },
                         MessageKind::Nudge => html! {
                             <div class="message nudge" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
                                 { if m.from == state.me.email { "You have just sent a nudge.".to_owned() } else { format!("{} has just sent you a nudge.", display_name(state, &m.from)) } }
@@ -193,7 +193,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                                 <div class="text" style={style_of(format)}>{text.clone()}</div>
                                 if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
                                 if m.delivery == Delivery::Failed {
-                                    <span class="delivery failed">{"Not delivered. "}<button class="link" onclick={retry}>{"Retry"}</button></span>
+                                    <span class="delivery failed">{"Not delivered. "}<button class="link" data-testid="message-retry" onclick={retry}>{"Retry"}</button></span>
                                 }
                             </div>
                         },

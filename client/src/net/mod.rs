@@ -487,14 +487,17 @@ impl Controller {
             NsEvent::Error { code, request } => {
                 use msnp::session::Request;
                 if let Some(Request::Switchboard) = request {
-                    // Fail what was waiting for it.
+                    // Say so where it matters, and fail what was waiting
+                    // (each message keeps its Retry).
                     let waiting: Vec<u64> =
                         self.0.borrow().convs.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
                     for conv in waiting {
+                        self.notice(conv, format!("The conversation could not be started: {code}."));
                         self.fail_outbox(conv);
                     }
+                } else {
+                    self.dispatch(Action::Failed(format!("{code}")));
                 }
-                self.dispatch(Action::Failed(format!("{code}")));
             }
             NsEvent::SignedOut(reason) => self.signed_out(reason),
             _ => {}
