@@ -106,7 +106,7 @@ pub fn App() -> Html {
                                 }}
                             </button>
                         }
-                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} ctrl={ctrl.clone()} synced_at={state.synced_at} />
+                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} ctrl={ctrl.clone()} synced_at={state.synced_at} />
                     </div>
                     <Conversations state={state.clone()} ctrl={ctrl.clone()} />
                 </div>

@@ -36,6 +36,13 @@ pub struct ContactView {
     pub blocked: bool,
 }
 
+/// Someone who added me and awaits my answer: allow (and add back) or block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddRequest {
+    pub email: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupView {
     pub id: String,
@@ -112,6 +119,7 @@ pub struct AppState {
     pub supports_psm: bool,
     pub contacts: Vec<ContactView>,
     pub groups: Vec<GroupView>,
+    pub requests: Vec<AddRequest>,
     pub conversations: Vec<Conversation>,
     pub active: Option<u64>,
     /// When the contact list finished syncing (ms), to measure drawing it.
@@ -142,6 +150,7 @@ pub enum Action {
     Contacts {
         contacts: Vec<ContactView>,
         groups: Vec<GroupView>,
+        requests: Vec<AddRequest>,
     },
     /// The server finished sending the list (its last LST), at this time (ms).
     ListComplete {
@@ -253,9 +262,10 @@ impl Reducible for AppState {
                     ..AppState::default()
                 });
             }
-            Action::Contacts { contacts, groups } => {
+            Action::Contacts { contacts, groups, requests } => {
                 s.contacts = contacts;
                 s.groups = groups;
+                s.requests = requests;
             }
             Action::ListComplete { at } => s.synced_at = Some(at),
             Action::Me { name, status, psm } => {

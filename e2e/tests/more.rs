@@ -248,3 +248,44 @@ async fn a_message_refused_while_appearing_offline_is_retried_by_hand() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_who_adds_me_is_asked_about_and_contacts_can_be_blocked_and_deleted() {
+    let stack = Stack::start(Timing::default()).await;
+    stack.dev.hub.store.upsert_user("erin@example.com", "erin", Some("Erin")).unwrap();
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let erin = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    erin.sign_in(&stack, "erin@example.com", "erin", "MSNP7").await;
+    erin.until_online().await;
+
+    // Alice adds Erin; Erin is asked, and allows and adds her back.
+    alice.until_text("button.link", "Add a contact").await.click().await.unwrap();
+    alice.type_into("add-contact", "erin@example.com\u{E007}").await;
+    let request = "[data-testid=add-request][data-email='alice@example.com']";
+    erin.until_text(request, "has added you").await;
+    erin.el(&format!("{request} [data-testid=add-request-allow]")).await.click().await.unwrap();
+    erin.until_gone(request).await;
+    let alice_at_erin = "[data-testid=contact][data-email='alice@example.com']";
+    erin.el(&format!("{alice_at_erin}[data-status=NLN]")).await;
+    let erin_at_alice = "[data-testid=contact][data-email='erin@example.com']";
+    alice.el(&format!("{erin_at_alice}[data-status=NLN]")).await;
+
+    // Erin blocks Alice: to Alice, Erin is offline. Unblocking brings her back.
+    erin.el(&format!("{alice_at_erin} [data-testid=contact-menu]")).await.click().await.unwrap();
+    erin.until_text(&tid("contact-block"), "Block").await.click().await.unwrap();
+    alice.el(&format!("{erin_at_alice}[data-status=FLN]")).await;
+    erin.until_text(alice_at_erin, "(blocked)").await;
+    erin.el(&format!("{alice_at_erin} [data-testid=contact-menu]")).await.click().await.unwrap();
+    erin.until_text(&tid("contact-block"), "Unblock").await.click().await.unwrap();
+    alice.el(&format!("{erin_at_alice}[data-status=NLN]")).await;
+
+    // And deletes her from the list.
+    erin.el(&format!("{alice_at_erin} [data-testid=contact-menu]")).await.click().await.unwrap();
+    erin.el(&tid("contact-delete")).await.click().await.unwrap();
+    erin.until_gone(alice_at_erin).await;
+    alice.c.close().await.unwrap();
+    erin.c.close().await.unwrap();
+}

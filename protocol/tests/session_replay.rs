@@ -152,6 +152,7 @@ fn escargot_msnp2_login_sync_presence_lists() {
         } else {
             assert!(c.on(List::Reverse) && c.on(List::Allow));
             assert!(ev.iter().any(|e| matches!(e, NsEvent::AddedBy { email, .. } if email == other)));
+            assert_eq!(run.s.contacts().awaiting_decision().count(), 0, "bob allowed alice");
             assert!(ev.iter().any(|e| matches!(e, NsEvent::Invited { session_id, email, .. } if session_id == "7c6433ca-551a-456e-acf0-89f13b156d37" && email == other)));
             assert_eq!(c.status, Status::Offline, "FLN alice at the end");
         }

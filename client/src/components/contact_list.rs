@@ -1,7 +1,7 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
 use crate::net::Controller;
-use crate::state::{ContactView, GroupView};
+use crate::state::{AddRequest, ContactView, GroupView};
 use crate::view::{sections, status_class};
 use msnp::types::Status;
 use std::collections::HashSet;
@@ -12,6 +12,8 @@ use yew::prelude::*;
 pub struct ContactListProps {
     pub contacts: Vec<ContactView>,
     pub groups: Vec<GroupView>,
+    /// People who added me, awaiting an answer.
+    pub requests: Vec<AddRequest>,
     pub ctrl: Controller,
     /// When the list finished syncing; the drawn list records how long it took.
     pub synced_at: Option<f64>,
@@ -34,6 +36,15 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         });
     }
     let add_open = use_state(|| false);
+    // The contact whose actions (block, delete) are showing.
+    let menu_for = use_state(|| None::<String>);
+    let act = |email: &str, f: fn(&Controller, &str)| {
+        let (ctrl, email, menu_for) = (props.ctrl.clone(), email.to_owned(), menu_for.clone());
+        Callback::from(move |_: MouseEvent| {
+            f(&ctrl, &email);
+            menu_for.set(None);
+        })
+    };
     let open = |email: &str| {
         let ctrl = props.ctrl.clone();
         let email = email.to_owned();
@@ -63,8 +74,23 @@ pub fn ContactList(props: &ContactListProps) -> Html {
             }
         })
     };
+    let requests = props.requests.iter().map(|r| {
+        let label = if r.name.is_empty() || r.name.eq_ignore_ascii_case(&r.email) {
+            r.email.clone()
+        } else {
+            format!("{} ({})", r.name, r.email)
+        };
+        html! {
+            <div class="request" role="alert" data-testid="add-request" data-email={r.email.clone()}>
+                <span>{format!("{label} has added you to their contact list.")}</span>
+                <button data-testid="add-request-allow" onclick={act(&r.email, |c, e| c.accept(e))}>{"Allow and add"}</button>
+                <button data-testid="add-request-block" onclick={act(&r.email, |c, e| c.block(e, true))}>{"Block"}</button>
+            </div>
+        }
+    });
     html! {
         <div class="contacts" ref={root}>
+            { for requests }
             <div class="toolbar">
                 <button class="link" onclick={ let a = add_open.clone(); Callback::from(move |_| a.set(!*a)) }>{"+ Add a contact"}</button>
                 if *add_open {
@@ -94,7 +120,16 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                             { for sec.contacts.iter().map(|c| {
                                 let (ondblclick, onkeydown) = open(&c.email);
                                 let st = if c.status == Status::Offline { "FLN" } else { c.status.code() };
-                                html! {
+                                let menu_open = menu_for.as_deref() == Some(c.email.as_str());
+                                let toggle_menu = {
+                                    let (menu_for, email) = (menu_for.clone(), c.email.clone());
+                                    Callback::from(move |_: MouseEvent| {
+                                        menu_for.set(if menu_open { None } else { Some(email.clone()) })
+                                    })
+                                };
+                                let blocked = c.blocked;
+                                let block = act(&c.email, if blocked { |c, e| c.block(e, false) } else { |c, e| c.block(e, true) });
+                                html! { <>
                                     <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
                                         data-testid="contact" data-email={c.email.clone()} data-status={st}
                                         title={format!("{} <{}> — {}", c.name, c.email, c.status.label())}
@@ -106,8 +141,17 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         }
                                         if !c.psm.is_empty() { <span class="psm">{format!(" - {}", c.psm)}</span> }
                                         if c.blocked { <span class="blocked">{" (blocked)"}</span> }
+                                        <button class="contact-menu" data-testid="contact-menu" aria-expanded={menu_open.to_string()}
+                                            aria-label={format!("Actions for {}", c.name)} onclick={toggle_menu}
+                                            onkeydown={Callback::from(|e: KeyboardEvent| e.stop_propagation())}>{"⋯"}</button>
                                     </li>
-                                }
+                                    if menu_open {
+                                        <li class="contact-actions" data-email={c.email.clone()}>
+                                            <button data-testid="contact-block" onclick={block}>{ if blocked { "Unblock" } else { "Block" } }</button>
+                                            <button data-testid="contact-delete" onclick={act(&c.email, |c, e| c.remove_contact(e))}>{"Delete contact"}</button>
+                                        </li>
+                                    }
+                                </> }
                             }) }
                             </ul>
                         }

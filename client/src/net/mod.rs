@@ -6,7 +6,7 @@ pub mod passport;
 pub mod socket;
 
 use crate::settings::Settings;
-use crate::state::{Action, ChatMessage, ContactView, Delivery, GroupView, MessageKind};
+use crate::state::{Action, AddRequest, ChatMessage, ContactView, Delivery, GroupView, MessageKind};
 use gloo::timers::callback::{Interval, Timeout};
 use msnp::message::{MessageBody, TextFormat};
 use msnp::session::{MessageId, NsConfig, NsEvent, NsSession, SbEvent, SbSession, SbStart, SignOutReason};
@@ -400,7 +400,11 @@ impl Controller {
                 .collect();
             let groups =
                 cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
-            Action::Contacts { contacts, groups }
+            let requests = cl
+                .awaiting_decision()
+                .map(|c| AddRequest { email: c.email.to_ascii_lowercase(), name: c.name.as_str().to_owned() })
+                .collect();
+            Action::Contacts { contacts, groups, requests }
         };
         self.dispatch(action);
     }
@@ -678,6 +682,25 @@ impl Controller {
             .ns
             .as_mut()
             .map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
+        self.report(r);
+    }
+
+    /// Answer someone who added me: allow them and add them back.
+    pub fn accept(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
+            let on_list = n.session.contacts().get(email).is_some_and(|c| c.on(List::Forward));
+            n.session.unblock(email)?;
+            if !on_list {
+                n.session.add_to_list(List::Forward, email, None)?;
+            }
+            Ok::<_, msnp::session::SessionError>(())
+        });
+        self.report(r);
+    }
+
+    /// Take someone off my contact list (they stay allowed or blocked).
+    pub fn remove_contact(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_from_list(List::Forward, email, None));
         self.report(r);
     }
 

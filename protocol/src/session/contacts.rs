@@ -116,7 +116,39 @@ impl ContactList {
         self.contacts.values().filter(|c| c.on(List::Forward))
     }
 
+    /// People who added me (reverse or, from MSNP12, pending list) and whom
+    /// I have neither allowed nor blocked: the classic client asks about them.
+    pub fn awaiting_decision(&self) -> impl Iterator<Item = &Contact> {
+        self.contacts
+            .values()
+            .filter(|c| (c.on(List::Reverse) || c.on(List::Pending)) && !c.on(List::Allow) && !c.on(List::Block))
+    }
+
     pub fn group_name(&self, id: &str) -> Option<&Name> {
         self.groups.iter().find(|g| g.id == id).map(|g| &g.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(cl: &mut ContactList, email: &str, lists: &[List]) {
+        let c = cl.entry(email, None);
+        for &l in lists {
+            c.lists.insert(l);
+        }
+    }
+
+    #[test]
+    fn those_who_added_me_await_a_decision_until_allowed_or_blocked() {
+        let mut cl = ContactList::default();
+        on(&mut cl, "new@x.com", &[List::Reverse]);
+        on(&mut cl, "pending@x.com", &[List::Pending]);
+        on(&mut cl, "allowed@x.com", &[List::Reverse, List::Allow]);
+        on(&mut cl, "blocked@x.com", &[List::Reverse, List::Block]);
+        on(&mut cl, "friend@x.com", &[List::Forward, List::Allow]);
+        let waiting: Vec<&str> = cl.awaiting_decision().map(|c| c.email.as_str()).collect();
+        assert_eq!(waiting, ["new@x.com", "pending@x.com"]);
     }
 }
