@@ -169,6 +169,11 @@ pub enum Action {
     },
     Focus(u64),
     Close(u64),
+    /// Who else is in a conversation now (someone joined or left).
+    Participants {
+        conv: u64,
+        with: Vec<String>,
+    },
     Message {
         conv: u64,
         message: ChatMessage,
@@ -304,6 +309,11 @@ impl Reducible for AppState {
                 s.conversations.retain(|c| c.id != id);
                 if s.active == Some(id) {
                     s.active = s.conversations.last().map(|c| c.id);
+                }
+            }
+            Action::Participants { conv, with } => {
+                if let Some(c) = s.conv_mut(conv) {
+                    c.with = with;
                 }
             }
             Action::Message { conv, message } => {

@@ -289,3 +289,48 @@ async fn someone_who_adds_me_is_asked_about_and_contacts_can_be_blocked_and_dele
     alice.c.close().await.unwrap();
     erin.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_third_person_is_invited_into_a_conversation_and_everyone_talks() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let bob = driver.browser().await;
+    let carol = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP8").await;
+    carol.sign_in(&stack, "carol@example.com", "carol", "MSNP7").await;
+    for b in [&alice, &bob, &carol] {
+        b.until_online().await;
+    }
+    alice.el("[data-testid=contact][data-email='carol@example.com'][data-status=NLN]").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("hi bob").await;
+    bob.until_text("[data-testid=conversation][data-with='alice@example.com']", "hi bob").await;
+
+    // Alice asks Carol in: all three see the same three people.
+    alice.el(&tid("invite")).await.click().await.unwrap();
+    alice.select("invite-contact", "carol@example.com").await;
+    let group = "[data-testid=conversation][data-with*='@'][data-with*=',']";
+    alice.el("[data-testid=conversation][data-with='bob@example.com,carol@example.com']").await;
+    bob.el("[data-testid=conversation][data-with='alice@example.com,carol@example.com']").await;
+    carol.el("[data-testid=conversation][data-with='alice@example.com,bob@example.com']").await;
+    bob.until_text(group, "Carol has joined the conversation.").await;
+    carol.say("hello both").await;
+    alice.until_text(group, "hello both").await;
+    bob.until_text(group, "hello both").await;
+    bob.say("hey carol").await;
+    alice.until_text(group, "hey carol").await;
+    carol.until_text(group, "hey carol").await;
+
+    // Bob leaves: the other two carry on without him.
+    bob.el("[role=tab][data-testid=conversation-tab] .close").await.click().await.unwrap();
+    alice
+        .until_text("[data-testid=conversation][data-with='carol@example.com']", "Bob has left the conversation.")
+        .await;
+    alice.say("just us now").await;
+    carol.until_text("[data-testid=conversation][data-with='alice@example.com']", "just us now").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}

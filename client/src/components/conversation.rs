@@ -4,7 +4,7 @@ use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind};
 use crate::view::typing_text;
 use msnp::message::TextFormat;
-use web_sys::HtmlTextAreaElement;
+use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// Fonts offered for my messages (the receiver needs them installed).
@@ -171,9 +171,40 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     let typing_names: Vec<String> = c.typing.iter().map(|(e, _)| display_name(state, e)).collect();
+    // Who can be asked in: online contacts not already here.
+    let inviting = use_state(|| false);
+    let candidates: Vec<(String, String)> = state
+        .contacts
+        .iter()
+        .filter(|k| k.status != msnp::types::Status::Offline && !c.with.contains(&k.email))
+        .map(|k| (k.email.clone(), k.name.clone()))
+        .collect();
+    let toggle_invite = {
+        let inviting = inviting.clone();
+        Callback::from(move |_: MouseEvent| inviting.set(!*inviting))
+    };
+    let on_pick = {
+        let (ctrl, id, inviting) = (props.ctrl.clone(), c.id, inviting.clone());
+        Callback::from(move |e: Event| {
+            let email = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if !email.is_empty() {
+                ctrl.invite(id, &email);
+                inviting.set(false);
+            }
+        })
+    };
     html! {
         <div class="conversation" data-testid="conversation" data-with={c.with.join(",")}>
-            <div class="to">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</div>
+            <div class="to">
+                <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>
+                <button class="invite" data-testid="invite" aria-expanded={inviting.to_string()} onclick={toggle_invite}>{"Invite"}</button>
+                if *inviting {
+                    <select data-testid="invite-contact" aria-label="Invite someone to this conversation" onchange={on_pick}>
+                        <option value="" selected=true>{ if candidates.is_empty() { "Nobody else is online" } else { "Invite someone..." } }</option>
+                        { for candidates.iter().map(|(e, n)| html! { <option value={e.clone()}>{format!("{n} <{e}>")}</option> }) }
+                    </select>
+                }
+            </div>
             <div class="messages" ref={list_ref} aria-live="polite">
                 { for c.messages.iter().map(|m| {
                     let retry = {

@@ -774,6 +774,33 @@ impl Controller {
         self.send_body(conv, id, MessageBody::Nudge);
     }
 
+    /// Ask someone else into a conversation. With no switchboard open, they
+    /// are rung with everyone else when one opens.
+    pub fn invite(&self, conv: u64, email: &str) {
+        let email = email.trim().to_ascii_lowercase();
+        let called = {
+            let mut i = self.0.borrow_mut();
+            let Some(c) = i.convs.get_mut(&conv) else { return };
+            if c.with.contains(&email) {
+                return;
+            }
+            match c.sb.as_mut().filter(|sb| sb.session.is_ready()) {
+                Some(sb) => sb.session.invite(&email).is_ok(),
+                None => {
+                    c.with.push(email.clone());
+                    false
+                }
+            }
+        };
+        if called {
+            self.pump_sb(conv);
+        } else {
+            let with = self.0.borrow().convs.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
+            self.dispatch(Action::Participants { conv, with });
+            self.ensure_switchboard(conv);
+        }
+    }
+
     /// Send again a message that failed.
     pub fn retry(&self, conv: u64, id: u64) {
         let body = self.0.borrow().sent.get(&id).map(|(_, b)| b.clone());
@@ -960,10 +987,32 @@ impl Controller {
                         self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed });
                     }
                 }
+                SbEvent::Joined { email, .. } => {
+                    let email = email.to_ascii_lowercase();
+                    let with = self.0.borrow_mut().convs.get_mut(&conv).filter(|c| !c.with.contains(&email)).map(|c| {
+                        c.with.push(email.clone());
+                        c.with.clone()
+                    });
+                    if let Some(with) = with {
+                        self.notice(conv, format!("{} has joined the conversation.", self.display_name(&email)));
+                        self.dispatch(Action::Participants { conv, with });
+                    }
+                }
                 SbEvent::Left { email, idle } => {
                     let name = self.display_name(&email);
                     let why = if idle { " (idle)" } else { "" };
                     self.notice(conv, format!("{name} has left the conversation{why}."));
+                    // Someone who chose to leave a group conversation is no
+                    // longer rung for it; one-to-one, or idle, they are.
+                    let email = email.to_ascii_lowercase();
+                    let with =
+                        self.0.borrow_mut().convs.get_mut(&conv).filter(|c| !idle && c.with.len() > 1).map(|c| {
+                            c.with.retain(|e| *e != email);
+                            c.with.clone()
+                        });
+                    if let Some(with) = with {
+                        self.dispatch(Action::Participants { conv, with });
+                    }
                 }
                 SbEvent::CallFailed { email, code } => {
                     let name = self.display_name(&email);
