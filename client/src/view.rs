@@ -6,6 +6,8 @@ use msnp::types::Status;
 /// A contact list section: a group, or Online/Offline when there are none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section<'a> {
+    /// The server's group id; `None` for the sections we make up.
+    pub id: Option<String>,
     pub name: String,
     pub contacts: Vec<&'a ContactView>,
     pub online: usize,
@@ -30,21 +32,21 @@ pub fn sections<'a>(contacts: &'a [ContactView], groups: &[GroupView]) -> Vec<Se
         let off = online_first(off);
         let n = on.len();
         return vec![
-            Section { name: "Online".into(), contacts: on, online: n },
-            Section { name: "Offline".into(), contacts: off, online: 0 },
+            Section { id: None, name: "Online".into(), contacts: on, online: n },
+            Section { id: None, name: "Offline".into(), contacts: off, online: 0 },
         ];
     }
     let mut out: Vec<Section<'a>> = groups
         .iter()
         .map(|g| {
             let v = online_first(contacts.iter().filter(|c| c.groups.contains(&g.id)).collect());
-            Section { name: g.name.clone(), online: count(&v), contacts: v }
+            Section { id: Some(g.id.clone()), name: g.name.clone(), online: count(&v), contacts: v }
         })
         .collect();
     let known: Vec<&String> = groups.iter().map(|g| &g.id).collect();
     let rest = online_first(contacts.iter().filter(|c| !c.groups.iter().any(|g| known.contains(&g))).collect());
     if !rest.is_empty() {
-        out.push(Section { name: "Other Contacts".into(), online: count(&rest), contacts: rest });
+        out.push(Section { id: None, name: "Other Contacts".into(), online: count(&rest), contacts: rest });
     }
     out
 }
@@ -100,7 +102,8 @@ mod tests {
         let gs = [GroupView { id: "1".into(), name: "Friends".into() }];
         let s = sections(&cs, &gs);
         assert_eq!((s[0].name.as_str(), s[0].online, s[0].contacts.len()), ("Friends", 1, 2));
-        assert_eq!(s[1].name, "Other Contacts");
+        assert_eq!(s[0].id.as_deref(), Some("1"));
+        assert_eq!((s[1].name.as_str(), s[1].id.as_deref()), ("Other Contacts", None));
     }
 
     #[test]

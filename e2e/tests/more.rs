@@ -334,3 +334,50 @@ async fn a_third_person_is_invited_into_a_conversation_and_everyone_talks() {
         b.c.close().await.unwrap();
     }
 }
+
+/// Make a group, move `contact` into it, rename it, delete an empty one, and
+/// find it all again after signing in anew.
+async fn manage_groups(stack: &Stack, b: &Browser, me: &str, password: &str, protocol: &str, contact: (&str, &str)) {
+    let (contact, contact_name) = contact;
+    b.sign_in(stack, me, password, protocol).await;
+    b.until_online().await;
+    b.until_text("button.link", "Add a group").await.click().await.unwrap();
+    b.type_into("add-group", "Family\u{E007}").await;
+    b.el("[data-testid=group][data-name=Family]").await;
+
+    let row = format!("[data-testid=contact][data-email='{contact}']");
+    b.el(&format!("{row} [data-testid=contact-menu]")).await.click().await.unwrap();
+    b.el(&tid("contact-move")).await.select_by_label("Family").await.unwrap();
+    // Moved, and still under their own name.
+    b.until_text(&format!("[data-testid=group][data-name=Family] {row}"), contact_name).await;
+    b.until_gone(&format!("[data-testid=group][data-name=Friends] {row}")).await;
+
+    b.el("[data-testid=group][data-name=Family] [data-testid=group-menu]").await.click().await.unwrap();
+    b.type_into("group-name", "Kin\u{E007}").await;
+    b.el(&format!("[data-testid=group][data-name=Kin] {row}")).await;
+    b.until_gone("[data-testid=group][data-name=Family]").await;
+
+    b.el("[data-testid=group][data-name=Work] [data-testid=group-menu]").await.click().await.unwrap();
+    b.el(&tid("group-delete")).await.click().await.unwrap();
+    b.until_gone("[data-testid=group][data-name=Work]").await;
+
+    // The server kept it all.
+    b.el("button.signout").await.click().await.unwrap();
+    b.el("[data-testid=connection-status][data-state=offline]").await;
+    b.sign_in(stack, me, password, protocol).await;
+    b.until_online().await;
+    b.el(&format!("[data-testid=group][data-name=Kin] {row}")).await;
+    b.until_gone("[data-testid=group][data-name=Work]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_made_renamed_deleted_and_contacts_moved_in_old_and_new_dialects() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let carol = driver.browser().await;
+    manage_groups(&stack, &alice, "alice@example.com", "alice", "MSNP12", ("bob@example.com", "Bob")).await;
+    manage_groups(&stack, &carol, "carol@example.com", "carol", "MSNP8", ("dave@example.com", "Dave")).await;
+    alice.c.close().await.unwrap();
+    carol.c.close().await.unwrap();
+}

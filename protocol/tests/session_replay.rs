@@ -413,3 +413,48 @@ fn no_common_dialect_is_reported() {
     assert!(ev.contains(&NsEvent::NoCommonDialect));
     assert!(s.is_closed());
 }
+
+#[test]
+fn adding_a_known_contact_to_a_group_keeps_their_name() {
+    // MSNP12: `ADC t FL C=guid group` names nobody; Bob stays "Bob".
+    let mut cfg = NsConfig::new("a@x.com", "p");
+    cfg.dialects = vec![Dialect::MSNP12];
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(b"VER 1 MSNP12\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
+    s.provide_ticket(Secret::new("t"), t).unwrap();
+    s.handle_input(
+        b"USR 4 OK a@x.com 1 0\r\nSYN 5 2006-01-01T00:00:00.0-00:00 2006-01-01T00:00:00.0-00:00 1 2\r\nGTC A\r\nBLP AL\r\n\
+          LSG Friends g1\r\nLSG Family g2\r\nLST N=bob@x.com F=Bob C=guid1 11 g1\r\n",
+        t,
+    );
+    assert_eq!(s.contacts().get("bob@x.com").unwrap().name.as_str(), "Bob");
+    let trid = s.add_to_list(List::Forward, "bob@x.com", Some("g2")).unwrap();
+    s.handle_input(format!("ADC {} FL C=guid1 g2\r\n", trid.0).as_bytes(), t);
+    let bob = s.contacts().get("bob@x.com").unwrap();
+    assert_eq!(bob.name.as_str(), "Bob");
+    assert_eq!(bob.groups, ["g1", "g2"]);
+}
+
+#[test]
+fn adding_a_known_contact_to_a_group_sends_their_name_before_msnp10() {
+    // MSNP8: `ADD t FL email name group` echoes the name we send.
+    let mut cfg = NsConfig::new("a@x.com", "p");
+    cfg.dialects = vec![Dialect::MSNP8];
+    let t = Instant::now();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(b"VER 1 MSNP8\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
+    s.provide_ticket(Secret::new("t"), t).unwrap();
+    s.handle_input(b"USR 4 OK a@x.com a 1\r\nSYN 5 1 1 2\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\nLSG 1 Kin 0\r\nLST dave@x.com Dave 11 0\r\n", t);
+    while s.poll_transmit().is_some() {}
+    assert_eq!(s.contacts().get("dave@x.com").unwrap().name.as_str(), "Dave");
+    let trid = s.add_to_list(List::Forward, "dave@x.com", Some("1")).unwrap();
+    let sent = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+    assert_eq!(sent, format!("ADD {} FL dave@x.com Dave 1\r\n", trid.0));
+    s.handle_input(format!("ADD {} FL 2 dave@x.com Dave 1\r\n", trid.0).as_bytes(), t);
+    let dave = s.contacts().get("dave@x.com").unwrap();
+    assert_eq!(dave.name.as_str(), "Dave");
+    assert_eq!(dave.groups, ["0", "1"]);
+}

@@ -19,6 +19,20 @@ pub struct ContactListProps {
     pub synced_at: Option<f64>,
 }
 
+/// Enter in a text field hands its trimmed, non-empty value to `f`.
+fn on_enter(f: impl Fn(String) + 'static) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            let value = input.value().trim().to_owned();
+            if !value.is_empty() {
+                input.set_value("");
+                f(value);
+            }
+        }
+    })
+}
+
 #[component]
 pub fn ContactList(props: &ContactListProps) -> Html {
     let collapsed = use_state(HashSet::<String>::new);
@@ -63,14 +77,29 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         )
     };
     let on_add = {
-        let ctrl = props.ctrl.clone();
-        let add_open = add_open.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                let input = e.target_unchecked_into::<HtmlInputElement>();
-                ctrl.add_contact(&input.value());
-                input.set_value("");
-                add_open.set(false);
+        let (ctrl, add_open) = (props.ctrl.clone(), add_open.clone());
+        on_enter(move |email| {
+            ctrl.add_contact(&email);
+            add_open.set(false);
+        })
+    };
+    let add_group_open = use_state(|| false);
+    let on_add_group = {
+        let (ctrl, open) = (props.ctrl.clone(), add_group_open.clone());
+        on_enter(move |name| {
+            ctrl.add_group(&name);
+            open.set(false);
+        })
+    };
+    // The group whose actions (rename, delete) are showing.
+    let group_menu = use_state(|| None::<String>);
+    let on_move = |email: &str| {
+        let (ctrl, email, menu_for) = (props.ctrl.clone(), email.to_owned(), menu_for.clone());
+        Callback::from(move |e: Event| {
+            let to = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            if !to.is_empty() {
+                ctrl.move_to_group(&email, &to);
+                menu_for.set(None);
             }
         })
     };
@@ -96,6 +125,12 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                 if *add_open {
                     <input data-testid="add-contact" placeholder="E-mail address, then Enter" onkeydown={on_add} />
                 }
+                if !props.groups.is_empty() {
+                    <button class="link" onclick={ let a = add_group_open.clone(); Callback::from(move |_| a.set(!*a)) }>{"+ Add a group"}</button>
+                    if *add_group_open {
+                        <input data-testid="add-group" placeholder="Group name, then Enter" onkeydown={on_add_group} />
+                    }
+                }
             </div>
             { for sections(&props.contacts, &props.groups).into_iter().map(|sec| {
                 let name = sec.name.clone();
@@ -109,12 +144,46 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                         collapsed.set(c);
                     })
                 };
+                let group_actions = sec.id.clone().map(|id| {
+                    let open = group_menu.as_deref() == Some(id.as_str());
+                    let toggle = {
+                        let (group_menu, id) = (group_menu.clone(), id.clone());
+                        Callback::from(move |_: MouseEvent| group_menu.set(if open { None } else { Some(id.clone()) }))
+                    };
+                    let rename = {
+                        let (ctrl, id, group_menu) = (props.ctrl.clone(), id.clone(), group_menu.clone());
+                        on_enter(move |name| {
+                            ctrl.rename_group(&id, &name);
+                            group_menu.set(None);
+                        })
+                    };
+                    let delete = {
+                        let (ctrl, id, group_menu) = (props.ctrl.clone(), id.clone(), group_menu.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            ctrl.remove_group(&id);
+                            group_menu.set(None);
+                        })
+                    };
+                    html! { <>
+                        <button class="group-menu" data-testid="group-menu" aria-expanded={open.to_string()}
+                            aria-label={format!("Actions for group {name}")} onclick={toggle}>{"⋯"}</button>
+                        if open {
+                            <div class="group-actions">
+                                <input data-testid="group-name" value={name.clone()} aria-label="New name, then Enter" onkeydown={rename} />
+                                <button data-testid="group-delete" onclick={delete}>{"Delete group"}</button>
+                            </div>
+                        }
+                    </> }
+                });
                 html! {
                     <section class="group" data-testid="group" data-name={name.clone()}>
-                        <button class="group-head" onclick={toggle} aria-expanded={(!is_collapsed).to_string()}>
-                            <span class="arrow">{ if is_collapsed { "▸" } else { "▾" } }</span>
-                            {format!("{} ({}/{})", name, sec.online, sec.contacts.len())}
-                        </button>
+                        <div class="group-bar">
+                            <button class="group-head" onclick={toggle} aria-expanded={(!is_collapsed).to_string()}>
+                                <span class="arrow">{ if is_collapsed { "▸" } else { "▾" } }</span>
+                                {format!("{} ({}/{})", name, sec.online, sec.contacts.len())}
+                            </button>
+                            { for group_actions }
+                        </div>
                         if !is_collapsed {
                             <ul>
                             { for sec.contacts.iter().map(|c| {
@@ -149,6 +218,14 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         <li class="contact-actions" data-email={c.email.clone()}>
                                             <button data-testid="contact-block" onclick={block}>{ if blocked { "Unblock" } else { "Block" } }</button>
                                             <button data-testid="contact-delete" onclick={act(&c.email, |c, e| c.remove_contact(e))}>{"Delete contact"}</button>
+                                            if !props.groups.is_empty() {
+                                                <select data-testid="contact-move" aria-label="Move to group" onchange={on_move(&c.email)}>
+                                                    <option value="" selected=true>{"Move to group..."}</option>
+                                                    { for props.groups.iter().filter(|g| !c.groups.contains(&g.id)).map(|g| html! {
+                                                        <option value={g.id.clone()}>{g.name.clone()}</option>
+                                                    }) }
+                                                </select>
+                                            }
                                         </li>
                                     }
                                 </> }

@@ -698,6 +698,36 @@ impl Controller {
         self.report(r);
     }
 
+    pub fn add_group(&self, name: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_group(name.trim()));
+        self.report(r);
+    }
+
+    pub fn rename_group(&self, id: &str, name: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.rename_group(id, name.trim()));
+        self.report(r);
+    }
+
+    pub fn remove_group(&self, id: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_group(id));
+        self.report(r);
+    }
+
+    /// Put a contact in group `to` instead of the groups it is in now.
+    pub fn move_to_group(&self, email: &str, to: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
+            let from = n.session.contacts().get(email).map(|c| c.groups.clone()).unwrap_or_default();
+            if !from.iter().any(|g| g == to) {
+                n.session.add_to_list(List::Forward, email, Some(to))?;
+            }
+            for g in from.iter().filter(|g| *g != to) {
+                n.session.remove_from_list(List::Forward, email, Some(g))?;
+            }
+            Ok::<_, msnp::session::SessionError>(())
+        });
+        self.report(r);
+    }
+
     /// Take someone off my contact list (they stay allowed or blocked).
     pub fn remove_contact(&self, email: &str) {
         let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_from_list(List::Forward, email, None));

@@ -445,7 +445,8 @@ impl NsSession {
             };
             self.request(req, |trid| ClientCommand::Adc { trid, list, fields })
         } else {
-            let name = Name::new(email);
+            // The name goes back to us in the reply: a known contact keeps theirs.
+            let name = self.contacts.get(email).map_or_else(|| Name::new(email), |c| c.name.clone());
             let email = email.to_owned();
             self.request(req, |trid| ClientCommand::Add { trid, list, email, name, group })
         })
@@ -667,7 +668,7 @@ impl NsSession {
             }
             S::Add { trid, list, email, name, group, .. } => {
                 self.pending.remove(&trid);
-                self.apply_add(list, &email, name, group, None);
+                self.apply_add(list, &email, Some(name), group, None);
             }
             S::Adc { trid, list, fields } => {
                 self.pending.remove(&trid);
@@ -676,8 +677,9 @@ impl NsSession {
                     .clone()
                     .or_else(|| fields.guid.as_deref().and_then(|g| self.contacts.by_guid(g)).map(|c| c.email.clone()));
                 if let Some(email) = email {
-                    let name = fields.name.clone().unwrap_or_else(|| Name::new(email.clone()));
-                    self.apply_add(list, &email, name, fields.group, fields.guid);
+                    // No `N=`/`F=` (a known contact added to a group): the
+                    // name we have stands.
+                    self.apply_add(list, &email, fields.name.clone(), fields.group, fields.guid);
                 }
             }
             S::Rem { trid, list, target, group, .. } => {
@@ -863,8 +865,8 @@ impl NsSession {
         self.events.push_back(NsEvent::ContactUpdated { email: email.to_owned() });
     }
 
-    fn apply_add(&mut self, list: List, email: &str, name: Name, group: Option<String>, guid: Option<String>) {
-        let c = self.contacts.entry(email, Some(&name));
+    fn apply_add(&mut self, list: List, email: &str, name: Option<Name>, group: Option<String>, guid: Option<String>) {
+        let c = self.contacts.entry(email, name.as_ref());
         c.lists.insert(list);
         if let Some(g) = group {
             if !c.groups.contains(&g) {
@@ -875,6 +877,7 @@ impl NsSession {
             c.guid = guid;
         }
         if list == List::Reverse {
+            let name = c.name.clone();
             self.events.push_back(NsEvent::AddedBy { email: email.to_owned(), name });
         }
         self.events.push_back(NsEvent::ContactUpdated { email: email.to_owned() });
