@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod components;
+pub mod emoticons;
 pub mod net;
 pub mod settings;
 pub mod state;

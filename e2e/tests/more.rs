@@ -381,3 +381,33 @@ async fn groups_are_made_renamed_deleted_and_contacts_moved_in_old_and_new_diale
     alice.c.close().await.unwrap();
     carol.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emoticons_are_shown_and_picked() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    let bob = driver.browser().await;
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP7").await;
+    bob.until_online().await;
+    bob.open_chat("alice@example.com").await;
+    bob.say("great (Y) :-) see you at 8:30").await;
+    let from_bob = "[data-testid=message][data-from='bob@example.com']";
+    let thumbs = alice.el(&format!("{from_bob} [data-testid=emoticon][data-code='(Y)']")).await;
+    assert_eq!(thumbs.attr("aria-label").await.unwrap().as_deref(), Some("Thumbs up"));
+    alice.el(&format!("{from_bob} [data-testid=emoticon][data-code=':)']")).await;
+    alice.until_text(from_bob, "see you at 8:30").await;
+
+    // Alice picks a heart; the code goes into what she is typing.
+    alice.el(&tid("compose-input")).await.send_keys("you are a star ").await.unwrap();
+    alice.el(&tid("emoticon-picker")).await.click().await.unwrap();
+    alice.el("[data-testid=emoticon-choice][data-code='(L)']").await.click().await.unwrap();
+    let typed = alice.el(&tid("compose-input")).await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("you are a star (L)"));
+    alice.el(&tid("compose-send")).await.click().await.unwrap();
+    bob.el("[data-testid=message][data-from='alice@example.com'] [data-testid=emoticon][data-code='(L)']").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

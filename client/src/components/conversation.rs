@@ -1,5 +1,6 @@
 //! Conversation tabs and the active conversation window.
 
+use crate::emoticons::{EMOTICONS, Piece, pieces};
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind};
 use crate::view::typing_text;
@@ -152,6 +153,23 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         let (ctrl, id) = (props.ctrl.clone(), c.id);
         Callback::from(move |_| ctrl.nudge(id))
     };
+    let picking = use_state(|| false);
+    let toggle_picker = {
+        let picking = picking.clone();
+        Callback::from(move |_: MouseEvent| picking.set(!*picking))
+    };
+    let pick = |code: &'static str| {
+        let (draft, picking) = (draft.clone(), picking.clone());
+        Callback::from(move |_: MouseEvent| {
+            let mut text = (*draft).clone();
+            if !(text.is_empty() || text.ends_with(char::is_whitespace)) {
+                text.push(' ');
+            }
+            text.push_str(code);
+            draft.set(text);
+            picking.set(false);
+        })
+    };
     let fmt = use_state(|| props.ctrl.text_format());
     let on_font = {
         let (ctrl, fmt) = (props.ctrl.clone(), fmt.clone());
@@ -221,7 +239,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         MessageKind::Text { text, format } => html! {
                             <div class="message" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
                                 <div class="who">{format!("{} says:", display_name(state, &m.from))}</div>
-                                <div class="text" style={style_of(format)}>{text.clone()}</div>
+                                <div class="text" style={style_of(format)}>{ for pieces(text).into_iter().map(piece) }</div>
                                 if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
                                 if m.delivery == Delivery::Failed {
                                     <span class="delivery failed">{"Not delivered. "}<button class="link" data-testid="message-retry" onclick={retry}>{"Retry"}</button></span>
@@ -234,7 +252,16 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
             <div class="compose">
                 <div class="compose-tools">
+                    <button data-testid="emoticon-picker" title="Emoticons" aria-expanded={picking.to_string()} onclick={toggle_picker}>{"🙂"}</button>
                     <button data-testid="nudge" title="Send a nudge" onclick={nudge}>{"Nudge"}</button>
+                    if *picking {
+                        <div class="emoticon-grid" role="menu">
+                            { for EMOTICONS.iter().map(|e| html! {
+                                <button role="menuitem" data-testid="emoticon-choice" data-code={e.code}
+                                    title={format!("{} {}", e.name, e.code)} onclick={pick(e.code)}>{e.glyph}</button>
+                            }) }
+                        </div>
+                    }
                     <select data-testid="compose-font" aria-label="Font" onchange={on_font}>
                         { for FONTS.iter().map(|f| html! { <option value={*f} selected={fmt.font == *f}>{*f}</option> }) }
                     </select>
@@ -244,5 +271,17 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>
+    }
+}
+
+/// A message piece: text as a text node, an emoticon as its glyph with a
+/// name for screen readers and what was typed on hover.
+fn piece(p: Piece<'_>) -> Html {
+    match p {
+        Piece::Text(t) => html! { {t.to_owned()} },
+        Piece::Emoticon { typed, emoticon } => html! {
+            <span class="emoticon" data-testid="emoticon" data-code={emoticon.code} role="img"
+                aria-label={emoticon.name} title={typed.to_owned()}>{emoticon.glyph}</span>
+        },
     }
 }

@@ -1,0 +1,186 @@
+//! Text emoticons, as the classic clients typed them, shown as emoji (our
+//! own rendering: no Microsoft artwork). Pure functions: the view renders the
+//! pieces as text nodes, never as HTML.
+
+/// One emoticon: what is typed, what is shown, and a name for screen readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Emoticon {
+    /// The canonical code, offered by the picker.
+    pub code: &'static str,
+    /// Other spellings that mean the same.
+    pub also: &'static [&'static str],
+    pub glyph: &'static str,
+    pub name: &'static str,
+}
+
+const fn e(code: &'static str, also: &'static [&'static str], glyph: &'static str, name: &'static str) -> Emoticon {
+    Emoticon { code, also, glyph, name }
+}
+
+/// In the order the picker shows them.
+pub const EMOTICONS: &[Emoticon] = &[
+    e(":)", &[":-)"], "🙂", "Smile"),
+    e(":D", &[":-D", ":d", ":-d", ":>", ":->"], "😃", "Open-mouthed smile"),
+    e(";)", &[";-)"], "😉", "Wink"),
+    e(":O", &[":-O", ":o", ":-o"], "😮", "Surprised"),
+    e(":P", &[":-P", ":p", ":-p"], "😛", "Tongue out"),
+    e("(H)", &["(h)"], "😎", "Hot"),
+    e(":@", &[":-@"], "😠", "Angry"),
+    e(":S", &[":-S", ":s", ":-s"], "😕", "Confused"),
+    e(":$", &[":-$"], "😳", "Embarrassed"),
+    e(":(", &[":-(", ":<", ":-<"], "🙁", "Sad"),
+    e(":'(", &[], "😢", "Crying"),
+    e(":|", &[":-|"], "😐", "Disappointed"),
+    e("(A)", &["(a)"], "😇", "Angel"),
+    e("8o|", &[], "😬", "Baring teeth"),
+    e("8-|", &[], "🤓", "Nerd"),
+    e("+o(", &[], "🤢", "Sick"),
+    e("<:o)", &[], "🥳", "Party"),
+    e("|-)", &[], "😴", "Sleepy"),
+    e("*-)", &[], "🤔", "Thinking"),
+    e(":-#", &[], "🤐", "Don't tell anyone"),
+    e("8-)", &[], "🙄", "Eye-rolling"),
+    e("(Y)", &["(y)"], "👍", "Thumbs up"),
+    e("(N)", &["(n)"], "👎", "Thumbs down"),
+    e("(L)", &["(l)"], "❤️", "Red heart"),
+    e("(U)", &["(u)"], "💔", "Broken heart"),
+    e("(K)", &["(k)"], "💋", "Red lips"),
+    e("(F)", &["(f)"], "🌹", "Red rose"),
+    e("(W)", &["(w)"], "🥀", "Wilted rose"),
+    e("(G)", &["(g)"], "🎁", "Gift with a bow"),
+    e("(^)", &[], "🎂", "Birthday cake"),
+    e("(P)", &["(p)"], "📷", "Camera"),
+    e("(~)", &[], "🎞️", "Film strip"),
+    e("(@)", &[], "🐱", "Cat face"),
+    e("(&)", &[], "🐶", "Dog face"),
+    e("(T)", &["(t)"], "📞", "Telephone receiver"),
+    e("(I)", &["(i)"], "💡", "Light bulb"),
+    e("(C)", &["(c)"], "☕", "Coffee cup"),
+    e("(D)", &["(d)"], "🍸", "Martini glass"),
+    e("(B)", &["(b)"], "🍺", "Beer mug"),
+    e("(Z)", &["(z)"], "👦", "Boy"),
+    e("(X)", &["(x)"], "👧", "Girl"),
+    e("(S)", &[], "🌙", "Sleeping half-moon"),
+    e("(*)", &[], "⭐", "Star"),
+    e("(8)", &[], "🎵", "Note"),
+    e("(E)", &["(e)"], "✉️", "E-mail"),
+    e("(O)", &["(o)"], "🕒", "Clock"),
+    e("(sn)", &[], "🐌", "Snail"),
+    e("(pi)", &[], "🍕", "Pizza"),
+    e("(so)", &[], "⚽", "Soccer ball"),
+    e("(au)", &[], "🚗", "Auto"),
+    e("(ap)", &[], "✈️", "Airplane"),
+    e("(um)", &[], "☂️", "Umbrella"),
+    e("(ip)", &[], "🏝️", "Island with a palm tree"),
+    e("(co)", &[], "💻", "Computer"),
+    e("(mp)", &[], "📱", "Mobile phone"),
+    e("(st)", &[], "⛈️", "Stormy cloud"),
+    e("(li)", &[], "⚡", "Lightning"),
+    e("(mo)", &[], "💰", "Money"),
+    e("(R)", &["(r)"], "🌈", "Rainbow"),
+    e("(#)", &[], "☀️", "Sun"),
+];
+
+/// A run of plain text, or an emoticon as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Emoticon { typed: &'a str, emoticon: &'static Emoticon },
+}
+
+fn word_char(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// The emoticon whose code (or other spelling) `text[i..]` starts with; the
+/// longest wins, so `:-)` is one smile, not `:-` and a stray `)`. A code that
+/// begins or ends with a letter or digit must not run into a word, so
+/// "Note:something" stays text while "ok :s" is confused.
+fn at(text: &str, i: usize) -> Option<(&'static Emoticon, usize)> {
+    let s = &text[i..];
+    let before = text[..i].chars().next_back();
+    EMOTICONS
+        .iter()
+        .flat_map(|e| std::iter::once(e.code).chain(e.also.iter().copied()).map(move |c| (e, c)))
+        .filter(|(_, c)| s.starts_with(c))
+        .filter(|(_, c)| !(word_char(c.chars().next()) && word_char(before)))
+        .filter(|(_, c)| !(word_char(c.chars().next_back()) && word_char(s[c.len()..].chars().next())))
+        .max_by_key(|(_, c)| c.len())
+        .map(|(e, c)| (e, c.len()))
+}
+
+/// Split a message into text and emoticons.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < text.len() {
+        if let Some((emoticon, len)) = at(text, i) {
+            if start < i {
+                out.push(Piece::Text(&text[start..i]));
+            }
+            out.push(Piece::Emoticon { typed: &text[i..i + len], emoticon });
+            i += len;
+            start = i;
+        } else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    if start < text.len() {
+        out.push(Piece::Text(&text[start..]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn shown(text: &str) -> String {
+        pieces(text)
+            .into_iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.to_owned(),
+                Piece::Emoticon { emoticon, .. } => format!("[{}]", emoticon.name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn codes_become_emoticons_and_the_rest_stays_text() {
+        assert_eq!(shown("hi :) how are you :-("), "hi [Smile] how are you [Sad]");
+        assert_eq!(shown("(Y)(y) <:o) :'("), "[Thumbs up][Thumbs up] [Party] [Crying]");
+        assert_eq!(shown("café (c) ünïcode 🙂"), "café [Coffee cup] ünïcode 🙂");
+        assert_eq!(shown("no codes here"), "no codes here");
+        assert_eq!(shown(""), "");
+    }
+
+    #[test]
+    fn codes_ending_in_a_letter_do_not_eat_into_words() {
+        assert_eq!(shown("Note:something x8o|"), "Note:something x8o|");
+        assert_eq!(shown("ok :s, :P!"), "ok [Confused], [Tongue out]!");
+        assert_eq!(shown("a8-|"), "a8-|");
+    }
+
+    #[test]
+    fn the_longest_code_wins() {
+        // `:-#` is not `:-` + `#`; `8o|` is not `8` + `o|`; `(sn)` is not `(s` + `n)`.
+        assert_eq!(shown(":-# 8o| (sn)"), "[Don't tell anyone] [Baring teeth] [Snail]");
+    }
+
+    #[test]
+    fn what_was_typed_is_kept() {
+        let p = pieces("a :-)");
+        assert_eq!(p[1], Piece::Emoticon { typed: ":-)", emoticon: &EMOTICONS[0] });
+    }
+
+    #[test]
+    fn every_code_is_unique() {
+        let mut all: Vec<&str> =
+            EMOTICONS.iter().flat_map(|e| std::iter::once(e.code).chain(e.also.iter().copied())).collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
