@@ -137,6 +137,14 @@ impl Driver {
         self.child.id()
     }
 
+    /// A browser signed in to `stack` and online.
+    pub async fn signed_in(&self, stack: &Stack, email: &str, password: &str, protocol: &str) -> Browser {
+        let b = self.browser().await;
+        b.sign_in(stack, email, password, protocol).await;
+        b.until_online().await;
+        b
+    }
+
     pub async fn browser(&self) -> Browser {
         self.browser_with(&[]).await
     }

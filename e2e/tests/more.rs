@@ -41,9 +41,7 @@ async fn a_thousand_contacts_are_drawn() {
     }
     store.bump_serial("alice@example.com").unwrap();
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
     let list = alice.el(".contacts[data-draw-ms]").await;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
@@ -64,12 +62,8 @@ async fn a_thousand_contacts_are_drawn() {
 async fn writing_after_the_other_closed_the_window_rings_them_again() {
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    let bob = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP9").await;
-    alice.until_online().await;
-    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP11").await;
-    bob.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP9").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP11").await;
     alice.open_chat("bob@example.com").await;
     alice.say("first").await;
     bob.until_text("[data-testid=message][data-from='alice@example.com']", "first").await;
@@ -108,17 +102,13 @@ async fn writing_after_the_other_closed_the_window_rings_them_again() {
 async fn a_message_to_an_offline_contact_goes_out_when_they_sign_in() {
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
     alice.el("[data-testid=contact][data-email='bob@example.com'][data-status=FLN]").await;
     alice.open_chat("bob@example.com").await;
     alice.say("see this when you are back").await;
     alice.until_text(".notice", "will be sent when").await;
     alice.el("[data-testid=message][data-state=pending]").await;
-    let bob = driver.browser().await;
-    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP8").await;
-    bob.until_online().await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP8").await;
     bob.until_text("[data-testid=message][data-from='alice@example.com']", "see this when you are back").await;
     alice.el("[data-testid=message][data-state=sent]").await;
     alice.c.close().await.unwrap();
@@ -157,12 +147,8 @@ async fn no_input_turns_the_status_idle_and_input_brings_it_back() {
 async fn an_unread_conversation_shows_in_the_title_until_it_is_opened() {
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    let bob = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
-    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
-    bob.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
     alice.until_title("MSN Messenger").await;
     // Alice is talking to Carol (offline: the message waits) when Bob writes.
     alice.open_chat("carol@example.com").await;
@@ -225,12 +211,8 @@ async fn on_a_phone_the_list_and_the_conversation_take_turns() {
 async fn a_message_refused_while_appearing_offline_is_retried_by_hand() {
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    let bob = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
-    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
-    bob.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
     // Appearing offline, Alice may not start a conversation (913).
     alice.select("me-status", "HDN").await;
     bob.el("[data-testid=contact][data-email='alice@example.com'][data-status=FLN]").await;
@@ -254,12 +236,8 @@ async fn someone_who_adds_me_is_asked_about_and_contacts_can_be_blocked_and_dele
     let stack = Stack::start(Timing::default()).await;
     stack.dev.hub.store.upsert_user("erin@example.com", "erin", Some("Erin")).unwrap();
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    let erin = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
-    erin.sign_in(&stack, "erin@example.com", "erin", "MSNP7").await;
-    erin.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let erin = driver.signed_in(&stack, "erin@example.com", "erin", "MSNP7").await;
 
     // Alice adds Erin; Erin is asked, and allows and adds her back.
     alice.until_text("button.link", "Add a contact").await.click().await.unwrap();
@@ -386,12 +364,8 @@ async fn groups_are_made_renamed_deleted_and_contacts_moved_in_old_and_new_diale
 async fn emoticons_are_shown_and_picked() {
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
-    let alice = driver.browser().await;
-    let bob = driver.browser().await;
-    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice.until_online().await;
-    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP7").await;
-    bob.until_online().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP7").await;
     bob.open_chat("alice@example.com").await;
     bob.say("great (Y) :-) see you at 8:30").await;
     let from_bob = "[data-testid=message][data-from='bob@example.com']";

@@ -366,18 +366,25 @@ fn wrong_password_is_login_failed_911() {
     assert!(s.is_closed());
 }
 
+/// A TWN session in `dialect` through VER, CVR and the ticket; then the
+/// server says `after_ticket` (USR OK, SYN and the list).
+fn twn_session(mut cfg: NsConfig, dialect: Dialect, after_ticket: &[u8], t: Instant) -> NsSession {
+    cfg.dialects = vec![dialect];
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    s.handle_input(format!("VER 1 {dialect}\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n").as_bytes(), t);
+    s.provide_ticket(Secret::new("t"), t).unwrap();
+    s.handle_input(after_ticket, t);
+    s
+}
+
 #[test]
 fn keepalive_ping_and_missing_qng_times_out() {
     let mut cfg = NsConfig::new("a@x.com", "p");
-    cfg.dialects = vec![Dialect::MSNP9];
     cfg.keepalive = Duration::from_secs(30);
     cfg.reply_timeout = Duration::from_secs(10);
     let t = Instant::now();
-    let mut s = NsSession::new(cfg);
-    s.start(t);
-    s.handle_input(b"VER 1 MSNP9\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
-    s.provide_ticket(Secret::new("t"), t).unwrap();
-    s.handle_input(b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
+    let mut s = twn_session(cfg, Dialect::MSNP9, b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
     s.poll_transmit();
     assert_eq!(s.poll_timeout(), Some(t + Duration::from_secs(30)));
     s.handle_timeout(t + Duration::from_secs(30));
@@ -417,14 +424,10 @@ fn no_common_dialect_is_reported() {
 #[test]
 fn adding_a_known_contact_to_a_group_keeps_their_name() {
     // MSNP12: `ADC t FL C=guid group` names nobody; Bob stays "Bob".
-    let mut cfg = NsConfig::new("a@x.com", "p");
-    cfg.dialects = vec![Dialect::MSNP12];
     let t = Instant::now();
-    let mut s = NsSession::new(cfg);
-    s.start(t);
-    s.handle_input(b"VER 1 MSNP12\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
-    s.provide_ticket(Secret::new("t"), t).unwrap();
-    s.handle_input(
+    let mut s = twn_session(
+        NsConfig::new("a@x.com", "p"),
+        Dialect::MSNP12,
         b"USR 4 OK a@x.com 1 0\r\nSYN 5 2006-01-01T00:00:00.0-00:00 2006-01-01T00:00:00.0-00:00 1 2\r\nGTC A\r\nBLP AL\r\n\
           LSG Friends g1\r\nLSG Family g2\r\nLST N=bob@x.com F=Bob C=guid1 11 g1\r\n",
         t,
@@ -440,14 +443,10 @@ fn adding_a_known_contact_to_a_group_keeps_their_name() {
 #[test]
 fn adding_a_known_contact_to_a_group_sends_their_name_before_msnp10() {
     // MSNP8: `ADD t FL email name group` echoes the name we send.
-    let mut cfg = NsConfig::new("a@x.com", "p");
-    cfg.dialects = vec![Dialect::MSNP8];
     let t = Instant::now();
-    let mut s = NsSession::new(cfg);
-    s.start(t);
-    s.handle_input(b"VER 1 MSNP8\r\nCVR 2 a b c d e\r\nUSR 3 TWN S x\r\n", t);
-    s.provide_ticket(Secret::new("t"), t).unwrap();
-    s.handle_input(b"USR 4 OK a@x.com a 1\r\nSYN 5 1 1 2\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\nLSG 1 Kin 0\r\nLST dave@x.com Dave 11 0\r\n", t);
+    let mut s = twn_session(
+        NsConfig::new("a@x.com", "p"),
+        Dialect::MSNP8,b"USR 4 OK a@x.com a 1\r\nSYN 5 1 1 2\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\nLSG 1 Kin 0\r\nLST dave@x.com Dave 11 0\r\n", t);
     while s.poll_transmit().is_some() {}
     assert_eq!(s.contacts().get("dave@x.com").unwrap().name.as_str(), "Dave");
     let trid = s.add_to_list(List::Forward, "dave@x.com", Some("1")).unwrap();
