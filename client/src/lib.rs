@@ -8,6 +8,7 @@ pub mod app;
 pub mod components;
 pub mod emoticons;
 pub mod net;
+pub mod notify;
 pub mod settings;
 pub mod state;
 pub mod view;

@@ -385,3 +385,44 @@ async fn emoticons_are_shown_and_picked() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// Stand-ins the page sees instead of the real thing: a Notification class
+/// that records what it is asked to show (permission granted), and a
+/// document that reports itself hidden.
+const HIDDEN_WITH_NOTIFICATIONS: &str = r#"
+    window.__shown = [];
+    window.Notification = class {
+        constructor(title, options) { window.__shown.push(title + " | " + options.body); }
+        static get permission() { return "granted"; }
+        static requestPermission() { return Promise.resolve("granted"); }
+    };
+    Object.defineProperty(document, "hidden", { get: () => true, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_page_in_the_background_shows_a_desktop_notification() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.open_chat("bob@example.com").await;
+    alice.c.execute(HIDDEN_WITH_NOTIFICATIONS, vec![]).await.unwrap();
+    bob.open_chat("alice@example.com").await;
+    bob.say("are you there? (Y)").await;
+    bob.el(&tid("nudge")).await.click().await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let shown = loop {
+        let shown = alice.c.execute("return window.__shown", vec![]).await.unwrap();
+        let shown: Vec<String> = serde_json::from_value(shown).unwrap();
+        if shown.len() >= 2 || tokio::time::Instant::now() > deadline {
+            break shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(shown, ["Bob says: | are you there? (Y)", "Bob | has just sent you a nudge."]);
+    // Unseen even though it is the open conversation: the title says so.
+    alice.until_title("(1) MSN Messenger").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

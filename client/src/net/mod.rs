@@ -244,6 +244,7 @@ impl Controller {
     /// deployment defaults.
     pub fn sign_in(&self, mut settings: Settings) {
         settings.save();
+        crate::notify::ask_permission();
         {
             let d = &self.0.borrow().defaults;
             for (field, default) in [
@@ -1148,6 +1149,16 @@ impl Controller {
             }
             _ => return,
         };
+        // Out of sight: a desktop notification, if the user allowed them.
+        let toast = match &kind {
+            MessageKind::Text { text, .. } => Some((format!("{name} says:"), text.clone())),
+            MessageKind::Nudge => Some((name.clone(), "has just sent you a nudge.".to_owned())),
+            MessageKind::Notice(_) => None,
+        };
+        if let Some((title, body)) = toast.filter(|_| crate::notify::page_hidden()) {
+            let me = self.clone();
+            crate::notify::show(&format!("conversation-{conv}"), &title, &body, move || me.conversation_focus(conv));
+        }
         let id = self.next_id();
         self.dispatch(Action::Message {
             conv,
