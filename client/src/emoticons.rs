@@ -175,6 +175,32 @@ mod tests {
     }
 
     #[test]
+    fn nothing_typed_is_lost_or_split_inside_a_character() {
+        // Strings drawn from the characters codes are made of, letters and
+        // multi-byte characters: the pieces always give back the input.
+        let alphabet: Vec<char> = ":;-()<>|*+#^~@&'$8oOpPsSdDyYlL aé🙂".chars().collect();
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..2_000 {
+            let len = (seed % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let back: String = pieces(&text)
+                .into_iter()
+                .map(|p| match p {
+                    Piece::Text(t) => t,
+                    Piece::Emoticon { typed, .. } => typed,
+                })
+                .collect();
+            assert_eq!(back, text);
+            seed = seed.wrapping_add(len as u64 + 1);
+        }
+    }
+
+    #[test]
     fn every_code_is_unique() {
         let mut all: Vec<&str> =
             EMOTICONS.iter().flat_map(|e| std::iter::once(e.code).chain(e.also.iter().copied())).collect();
