@@ -82,8 +82,16 @@ pub fn App() -> Html {
         ConnState::Online => "Online",
         ConnState::Reconnecting => "Connection lost. Reconnecting...",
     };
+    let toasts = state.toasts.iter().map(|t| {
+        let (ctrl, email) = (ctrl.clone(), t.email.clone());
+        let onclick = Callback::from(move |_: MouseEvent| {
+            ctrl.conversation_with(&email, true);
+        });
+        html! { <button class="toast" data-testid="toast" data-email={t.email.clone()} {onclick}>{t.text.clone()}</button> }
+    });
     html! {
         <main class="app">
+            <div class="toasts" aria-live="polite">{ for toasts }</div>
             <div class={classes!("connection", state.conn.attr())} data-testid="connection-status" data-state={state.conn.attr()} role="status">{status_text}</div>
             if !state.signed_in {
                 <SignIn initial={(*initial).clone()} error={state.error.clone()} busy={state.conn == ConnState::Connecting} {on_submit} />

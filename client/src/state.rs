@@ -36,6 +36,15 @@ pub struct ContactView {
     pub blocked: bool,
 }
 
+/// A passing note in the corner ("Bob has just signed in."); clicking it
+/// opens a conversation with `email`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub id: u64,
+    pub email: String,
+    pub text: String,
+}
+
 /// Someone who added me and awaits my answer: allow (and add back) or block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddRequest {
@@ -120,6 +129,7 @@ pub struct AppState {
     pub contacts: Vec<ContactView>,
     pub groups: Vec<GroupView>,
     pub requests: Vec<AddRequest>,
+    pub toasts: Vec<Toast>,
     pub conversations: Vec<Conversation>,
     pub active: Option<u64>,
     /// When the contact list finished syncing (ms), to measure drawing it.
@@ -194,11 +204,16 @@ pub enum Action {
     },
     /// The page went to the background (true) or came back (false).
     PageHidden(bool),
+    Toast(Toast),
+    DismissToast(u64),
     /// The screen became phone-sized (true) or wide (false).
     Narrow(bool),
     /// On a narrow screen: show the contact list (true) or the conversations.
     ShowList(bool),
 }
+
+/// Toasts on screen at once.
+pub const MAX_TOASTS: usize = 4;
 
 impl AppState {
     pub fn conversation(&self, id: u64) -> Option<&Conversation> {
@@ -300,6 +315,14 @@ impl Reducible for AppState {
             }
             Action::PageHidden(hidden) => s.page_hidden = hidden,
             Action::Narrow(narrow) => s.narrow = narrow,
+            Action::Toast(t) => {
+                // The newest few; an old one goes when a fifth arrives.
+                s.toasts.retain(|o| o.email != t.email);
+                s.toasts.push(t);
+                let extra = s.toasts.len().saturating_sub(MAX_TOASTS);
+                s.toasts.drain(..extra);
+            }
+            Action::DismissToast(id) => s.toasts.retain(|t| t.id != id),
             Action::ShowList(show) => s.showing_list = show,
             Action::Focus(id) => {
                 s.active = Some(id);

@@ -140,6 +140,21 @@ fn a_narrow_screen_shows_the_list_or_a_conversation_and_never_steals_the_view() 
 }
 
 #[wasm_bindgen_test]
+fn toasts_keep_the_newest_one_per_person_and_a_few_at_most() {
+    let t = |id: u64, email: &str| {
+        Action::Toast(Toast { id, email: email.into(), text: format!("{email} has just signed in.") })
+    };
+    let s = reduce(AppState::default(), vec![t(1, "a@x"), t(2, "b@x"), t(3, "a@x")]);
+    let ids: Vec<u64> = s.toasts.iter().map(|t| t.id).collect();
+    assert_eq!(ids, [2, 3], "a's newer toast replaces the older");
+    let s = reduce(s, vec![t(4, "c@x"), t(5, "d@x"), t(6, "e@x")]);
+    assert_eq!(s.toasts.len(), MAX_TOASTS);
+    assert_eq!(s.toasts[0].id, 3, "the oldest went");
+    let s = reduce(s, vec![Action::DismissToast(4)]);
+    assert!(s.toasts.iter().all(|t| t.id != 4));
+}
+
+#[wasm_bindgen_test]
 fn typing_indicators_lapse_and_end_with_a_message() {
     let s = reduce(
         AppState::default(),

@@ -426,3 +426,24 @@ async fn a_message_to_a_page_in_the_background_shows_a_desktop_notification() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_signing_in_shows_a_toast_that_goes_away() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    // Carol is online before Alice arrives: no toast for her.
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.el("[data-testid=contact][data-email='carol@example.com'][data-status=NLN]").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP9").await;
+    let toast = alice.until_text("[data-testid=toast][data-email='bob@example.com']", "Bob has just signed in.").await;
+    let all = alice.c.find_all(fantoccini::Locator::Css("[data-testid=toast]")).await.unwrap();
+    assert_eq!(all.len(), 1, "only Bob's");
+    // Clicking it opens a conversation with him; on its own it fades after a few seconds.
+    toast.click().await.unwrap();
+    alice.el("[data-testid=conversation][data-with='bob@example.com']").await;
+    alice.until_gone("[data-testid=toast]").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}

@@ -457,3 +457,32 @@ fn adding_a_known_contact_to_a_group_sends_their_name_before_msnp10() {
     assert_eq!(dave.name.as_str(), "Dave");
     assert_eq!(dave.groups, ["0", "1"]);
 }
+
+#[test]
+fn signing_in_is_told_for_nln_after_offline_only() {
+    let t = Instant::now();
+    let mut s = twn_session(
+        NsConfig::new("a@x.com", "p"),
+        Dialect::MSNP8,
+        b"USR 4 OK a@x.com a 1\r\nSYN 5 1 2 1\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\n\
+          LST b@x.com B 11 0\r\nLST c@x.com C 11 0\r\n",
+        t,
+    );
+    let signed_in = |s: &mut NsSession| -> Vec<String> {
+        std::iter::from_fn(|| s.poll_event())
+            .filter_map(|e| match e {
+                NsEvent::ContactSignedIn { email } => Some(email),
+                _ => None,
+            })
+            .collect()
+    };
+    signed_in(&mut s);
+    // Already online when I arrived (ILN): no toast.
+    s.handle_input(b"ILN 6 NLN b@x.com B\r\n", t);
+    assert!(signed_in(&mut s).is_empty());
+    // B changes status, C signs in, C goes away, C comes back online.
+    s.handle_input(b"NLN BSY b@x.com B\r\nNLN NLN c@x.com C\r\nNLN AWY c@x.com C\r\n", t);
+    assert_eq!(signed_in(&mut s), ["c@x.com"]);
+    s.handle_input(b"FLN c@x.com\r\nNLN NLN c@x.com C\r\n", t);
+    assert_eq!(signed_in(&mut s), ["c@x.com"]);
+}

@@ -6,7 +6,7 @@ pub mod passport;
 pub mod socket;
 
 use crate::settings::Settings;
-use crate::state::{Action, AddRequest, ChatMessage, ContactView, Delivery, GroupView, MessageKind};
+use crate::state::{Action, AddRequest, ChatMessage, ContactView, Delivery, GroupView, MessageKind, Toast};
 use gloo::timers::callback::{Interval, Timeout};
 use msnp::message::{MessageBody, TextFormat};
 use msnp::session::{MessageId, NsConfig, NsEvent, NsSession, SbEvent, SbSession, SbStart, SignOutReason};
@@ -33,6 +33,8 @@ pub fn perf_now() -> f64 {
 const TYPING_EVERY_MS: f64 = 4000.0;
 /// A contact's typing indicator lapses after this long without a notice.
 const TYPING_SHOWN_MS: f64 = 6000.0;
+/// How long a toast stays, in ms.
+const TOAST_MS: u32 = 6000;
 
 struct NsConn {
     session: NsSession,
@@ -505,6 +507,7 @@ impl Controller {
                 }
             }
             NsEvent::SignedOut(reason) => self.signed_out(reason),
+            NsEvent::ContactSignedIn { email } => self.signed_in_toast(email),
             _ => {}
         }
     }
@@ -803,6 +806,23 @@ impl Controller {
             ChatMessage { id, from: me.clone(), from_name: me, kind: MessageKind::Nudge, delivery: Delivery::Pending };
         self.dispatch(Action::Message { conv, message });
         self.send_body(conv, id, MessageBody::Nudge);
+    }
+
+    /// "Bob has just signed in.": a toast for a few seconds, and a desktop
+    /// notification when the page is out of sight.
+    fn signed_in_toast(&self, email: String) {
+        let email = email.to_ascii_lowercase();
+        let name = self.display_name(&email);
+        let id = self.next_id();
+        self.dispatch(Action::Toast(Toast { id, email: email.clone(), text: format!("{name} has just signed in.") }));
+        let me = self.clone();
+        Timeout::new(TOAST_MS, move || me.dispatch(Action::DismissToast(id))).forget();
+        if crate::notify::page_hidden() {
+            let me = self.clone();
+            crate::notify::show(&format!("signed-in-{email}"), &name, "has just signed in.", move || {
+                me.conversation_with(&email, true);
+            });
+        }
     }
 
     /// Ask someone else into a conversation. With no switchboard open, they

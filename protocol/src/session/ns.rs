@@ -122,6 +122,12 @@ pub enum NsEvent {
     ContactRemoved {
         email: String,
     },
+    /// A contact came online now (`NLN` after offline), as opposed to being
+    /// online already when I signed in (`ILN`): the classic "has just signed
+    /// in" toast. `ContactUpdated` follows, as for any presence.
+    ContactSignedIn {
+        email: String,
+    },
     GroupsChanged,
     PrivacyChanged,
     /// Someone put me on their forward list.
@@ -730,7 +736,13 @@ impl NsSession {
                 self.pending.remove(&trid);
                 self.apply_presence(presence);
             }
-            S::Nln(p) => self.apply_presence(p),
+            S::Nln(p) => {
+                let was_offline = self.contacts.get(&p.email).is_none_or(|c| c.status == Status::Offline);
+                if was_offline {
+                    self.events.push_back(NsEvent::ContactSignedIn { email: p.email.clone() });
+                }
+                self.apply_presence(p);
+            }
             S::Fln { email, .. } => {
                 if let Some(c) = self.contacts.contacts.get_mut(&key_of(&email)) {
                     c.status = Status::Offline;
