@@ -447,3 +447,32 @@ async fn a_contact_signing_in_shows_a_toast_that_goes_away() {
         b.c.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_shakes_the_window_for_a_moment() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.open_chat("bob@example.com").await;
+    bob.open_chat("alice@example.com").await;
+    bob.say("hello").await;
+    alice.until_text("[data-testid=conversation]", "hello").await;
+    // Record whether the window ever shakes: it does so for about a second.
+    let watch = r#"
+        window.__shook = false;
+        new MutationObserver(() => {
+            if (document.querySelector("[data-testid=conversation].shake")) window.__shook = true;
+        }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+    "#;
+    alice.c.execute(watch, vec![]).await.unwrap();
+    assert_eq!(alice.c.execute("return window.__shook", vec![]).await.unwrap(), serde_json::json!(false));
+    bob.el(&tid("nudge")).await.click().await.unwrap();
+    alice.until_text("[data-testid=conversation]", "has just sent you a nudge").await;
+    assert_eq!(alice.c.execute("return window.__shook", vec![]).await.unwrap(), serde_json::json!(true));
+    alice.until_gone("[data-testid=conversation].shake").await;
+    // Bob's own nudge does not shake his window.
+    assert!(bob.c.find_all(fantoccini::Locator::Css("[data-testid=conversation].shake")).await.unwrap().is_empty());
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

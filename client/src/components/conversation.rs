@@ -114,6 +114,24 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     let state = &props.state;
     let draft = use_state(String::new);
     let list_ref = use_node_ref();
+    // A nudge that arrives shakes the window, as the classic client did;
+    // the ones seen before this view was drawn do not.
+    let nudges = c.messages.iter().filter(|m| m.kind == MessageKind::Nudge && m.from != state.me.email).count();
+    let seen_nudges = use_mut_ref(|| nudges);
+    let shaking = use_state(|| false);
+    {
+        let (seen_nudges, shaking) = (seen_nudges.clone(), shaking.clone());
+        use_effect_with(nudges, move |&n| {
+            let fresh = n > *seen_nudges.borrow();
+            *seen_nudges.borrow_mut() = n;
+            let stop = fresh.then(|| {
+                shaking.set(true);
+                let shaking = shaking.clone();
+                gloo::timers::callback::Timeout::new(SHAKE_MS, move || shaking.set(false))
+            });
+            move || drop(stop)
+        });
+    }
     {
         let list_ref = list_ref.clone();
         let n = c.messages.len();
@@ -212,7 +230,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     html! {
-        <div class="conversation" data-testid="conversation" data-with={c.with.join(",")}>
+        <div class={classes!("conversation", shaking.then_some("shake"))} data-testid="conversation" data-with={c.with.join(",")}>
             <div class="to">
                 <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>
                 <button class="invite" data-testid="invite" aria-expanded={inviting.to_string()} onclick={toggle_invite}>{"Invite"}</button>
@@ -273,6 +291,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         </div>
     }
 }
+
+/// How long a window shakes for a nudge, in ms (styles.css: two 0.5 s turns).
+const SHAKE_MS: u32 = 1000;
 
 /// A message piece: text as a text node, an emoticon as its glyph with a
 /// name for screen readers and what was typed on hover.
