@@ -443,6 +443,15 @@ async fn a_contact_signing_in_shows_a_toast_that_goes_away() {
     toast.click().await.unwrap();
     alice.el("[data-testid=conversation][data-with='bob@example.com']").await;
     alice.until_gone("[data-testid=toast]").await;
+    // Busy, Alice is not told when Carol comes back.
+    alice.select("me-status", "BSY").await;
+    carol.el("[data-testid=contact][data-email='alice@example.com'][data-status=BSY]").await;
+    carol.select("me-status", "HDN").await;
+    alice.el("[data-testid=contact][data-email='carol@example.com'][data-status=FLN]").await;
+    carol.select("me-status", "NLN").await;
+    alice.el("[data-testid=contact][data-email='carol@example.com'][data-status=NLN]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(alice.c.find_all(fantoccini::Locator::Css("[data-testid=toast]")).await.unwrap().is_empty());
     for b in [alice, bob, carol] {
         b.c.close().await.unwrap();
     }

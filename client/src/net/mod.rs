@@ -809,8 +809,12 @@ impl Controller {
     }
 
     /// "Bob has just signed in.": a toast for a few seconds, and a desktop
-    /// notification when the page is out of sight.
+    /// notification when the page is out of sight. Not while I am Busy: the
+    /// classic client kept quiet then too.
     fn signed_in_toast(&self, email: String) {
+        if self.0.borrow().ns.as_ref().is_some_and(|n| n.session.status() == Status::Busy) {
+            return;
+        }
         let email = email.to_ascii_lowercase();
         let name = self.display_name(&email);
         let id = self.next_id();
