@@ -486,3 +486,24 @@ fn signing_in_is_told_for_nln_after_offline_only() {
     s.handle_input(b"FLN c@x.com\r\nNLN NLN c@x.com C\r\n", t);
     assert_eq!(signed_in(&mut s), ["c@x.com"]);
 }
+
+#[test]
+fn someone_asked_in_before_the_switchboard_is_ready_is_called_once_it_is() {
+    let mut s =
+        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+    s.start();
+    assert_eq!(s.poll_transmit().unwrap(), b"USR 1 a@x c\r\n");
+    s.invite_when_ready("c@x").unwrap();
+    assert_eq!(s.poll_transmit(), None, "not before the server let us in");
+    s.handle_input(b"USR 1 OK a@x a\r\n");
+    assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 b@x\r\nCAL 3 c@x\r\n");
+    // Answering: called after ANS's OK.
+    let mut s = SbSession::new("a@x", Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    s.start();
+    s.poll_transmit();
+    s.invite_when_ready("c@x").unwrap();
+    s.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\n");
+    assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 c@x\r\n");
+    s.handle_close();
+    assert!(s.invite_when_ready("d@x").is_err());
+}

@@ -829,8 +829,9 @@ impl Controller {
         }
     }
 
-    /// Ask someone else into a conversation. With no switchboard open, they
-    /// are rung with everyone else when one opens.
+    /// Ask someone else into a conversation: now, or as soon as its
+    /// switchboard is ready. With none open, they are rung with everyone else
+    /// when one opens.
     pub fn invite(&self, conv: u64, email: &str) {
         let email = email.trim().to_ascii_lowercase();
         let called = {
@@ -839,8 +840,8 @@ impl Controller {
             if c.with.contains(&email) {
                 return;
             }
-            match c.sb.as_mut().filter(|sb| sb.session.is_ready()) {
-                Some(sb) => sb.session.invite(&email).is_ok(),
+            match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
+                Some(sb) => sb.session.invite_when_ready(&email).is_ok(),
                 None => {
                     c.with.push(email.clone());
                     false

@@ -84,6 +84,8 @@ pub struct SbSession {
     /// Sent, waiting for `ACK`/`NAK`.
     unacked: HashMap<TrId, (MessageId, AckMode)>,
     cals: HashMap<TrId, String>,
+    /// Asked in before the session was ready: called once it is.
+    later: Vec<String>,
     next_id: u64,
 }
 
@@ -103,6 +105,7 @@ impl SbSession {
             queue: VecDeque::new(),
             unacked: HashMap::new(),
             cals: HashMap::new(),
+            later: Vec::new(),
             next_id: 0,
         }
     }
@@ -153,6 +156,25 @@ impl SbSession {
         self.cals.insert(trid, email.to_owned());
         self.send(ClientCommand::Cal { trid, email: email.to_owned() });
         Ok(trid)
+    }
+
+    /// Invite someone now if the session is ready, or as soon as it is;
+    /// `Err` only once it has closed.
+    pub fn invite_when_ready(&mut self, email: &str) -> Result<(), SessionError> {
+        match self.phase {
+            Phase::Ready => self.invite(email).map(|_| ()),
+            Phase::Closed => Err(SessionError::Misuse("the switchboard is closed")),
+            Phase::New | Phase::Authenticating => {
+                self.later.push(email.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    fn call_later(&mut self) {
+        for e in std::mem::take(&mut self.later) {
+            let _ = self.invite(&e);
+        }
     }
 
     /// Send a message. Before anyone has joined it is queued and goes out on
@@ -270,6 +292,7 @@ impl SbSession {
                         let _ = self.invite(&e);
                     }
                 }
+                self.call_later();
             }
             // Escargot also announces our own arrival; we are not a participant.
             S::Iro { email, .. } | S::Joi { email, .. } if email.eq_ignore_ascii_case(&self.email) => {}
@@ -280,6 +303,7 @@ impl SbSession {
             S::AnsOk { .. } if self.phase == Phase::Authenticating => {
                 self.phase = Phase::Ready;
                 self.events.push_back(SbEvent::Ready);
+                self.call_later();
                 self.flush_queue();
             }
             S::CalRinging { trid, .. } => {
