@@ -1,0 +1,153 @@
+//! The contact list as the user changes it: contacts, groups, allow and
+//! block, people who added me; and what the UI is shown of it.
+
+use super::*;
+
+impl Controller {
+    pub(super) fn publish_contacts(&self) {
+        let action = {
+            let i = self.0.borrow();
+            let Some(ns) = i.ns.as_ref() else { return };
+            let cl = ns.session.contacts();
+            let contacts = cl
+                .forward()
+                .map(|c| ContactView {
+                    email: c.email.to_ascii_lowercase(),
+                    name: c.name.as_str().to_owned(),
+                    status: c.status,
+                    psm: c.psm.clone(),
+                    groups: c.groups.clone(),
+                    blocked: c.on(List::Block),
+                })
+                .collect();
+            let groups =
+                cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
+            let requests = cl
+                .awaiting_decision()
+                .map(|c| AddRequest { email: c.email.to_ascii_lowercase(), name: c.name.as_str().to_owned() })
+                .collect();
+            Action::Contacts { contacts, groups, requests }
+        };
+        self.dispatch(action);
+    }
+
+    pub fn add_contact(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_to_list(List::Forward, email.trim(), None));
+        self.report(r);
+    }
+
+    pub fn block(&self, email: &str, block: bool) {
+        let r = self
+            .0
+            .borrow_mut()
+            .ns
+            .as_mut()
+            .map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
+        self.report(r);
+    }
+
+    /// Answer someone who added me: allow them and add them back.
+    pub fn accept(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
+            let on_list = n.session.contacts().get(email).is_some_and(|c| c.on(List::Forward));
+            n.session.unblock(email)?;
+            if !on_list {
+                n.session.add_to_list(List::Forward, email, None)?;
+            }
+            Ok::<_, msnp::session::SessionError>(())
+        });
+        self.report(r);
+    }
+
+    pub fn add_group(&self, name: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_group(name.trim()));
+        self.report(r);
+    }
+
+    pub fn rename_group(&self, id: &str, name: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.rename_group(id, name.trim()));
+        self.report(r);
+    }
+
+    pub fn remove_group(&self, id: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_group(id));
+        self.report(r);
+    }
+
+    /// Put a contact in group `to` instead of the groups it is in now.
+    pub fn move_to_group(&self, email: &str, to: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
+            let from = n.session.contacts().get(email).map(|c| c.groups.clone()).unwrap_or_default();
+            if !from.iter().any(|g| g == to) {
+                n.session.add_to_list(List::Forward, email, Some(to))?;
+            }
+            for g in from.iter().filter(|g| *g != to) {
+                n.session.remove_from_list(List::Forward, email, Some(g))?;
+            }
+            Ok::<_, msnp::session::SessionError>(())
+        });
+        self.report(r);
+    }
+
+    /// Take someone off my contact list (they stay allowed or blocked).
+    pub fn remove_contact(&self, email: &str) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_from_list(List::Forward, email, None));
+        self.report(r);
+    }
+
+    /// "Bob has just signed in.": a toast for a few seconds, and a desktop
+    /// notification when the page is out of sight. Not while I am Busy: the
+    /// classic client kept quiet then too.
+    pub(super) fn signed_in_toast(&self, email: String) {
+        if self.0.borrow().ns.as_ref().is_some_and(|n| n.session.status() == Status::Busy) {
+            return;
+        }
+        let email = email.to_ascii_lowercase();
+        let name = self.display_name(&email);
+        let id = self.next_id();
+        self.dispatch(Action::Toast(Toast { id, email: email.clone(), text: format!("{name} has just signed in.") }));
+        let me = self.clone();
+        Timeout::new(TOAST_MS, move || me.dispatch(Action::DismissToast(id))).forget();
+        if crate::notify::page_hidden() {
+            let me = self.clone();
+            crate::notify::show(&format!("signed-in-{email}"), &name, "has just signed in.", move || {
+                me.conversation_with(&email, true);
+            });
+        }
+    }
+
+    /// Someone's presence changed: if they are online now, send what was
+    /// waiting for them.
+    pub(super) fn contact_maybe_back(&self, email: &str) {
+        let online = {
+            let i = self.0.borrow();
+            i.ns.as_ref().and_then(|n| n.session.contacts().get(email)).is_some_and(|c| c.status.is_visible())
+        };
+        if !online {
+            return;
+        }
+        let waiting: Vec<u64> = {
+            let mut i = self.0.borrow_mut();
+            i.convs
+                .iter_mut()
+                .filter(|(_, c)| c.await_online && c.with.iter().any(|w| w.eq_ignore_ascii_case(email)))
+                .map(|(id, c)| {
+                    c.await_online = false;
+                    *id
+                })
+                .collect()
+        };
+        for conv in waiting {
+            self.ensure_switchboard(conv);
+        }
+    }
+
+    /// A contact's friendly name, or the address.
+    pub(super) fn display_name(&self, email: &str) -> String {
+        let i = self.0.borrow();
+        i.ns.as_ref()
+            .and_then(|n| n.session.contacts().get(email))
+            .map(|c| c.name.as_str().to_owned())
+            .unwrap_or_else(|| email.to_owned())
+    }
+}
