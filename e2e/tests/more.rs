@@ -485,3 +485,41 @@ async fn a_nudge_shakes_the_window_for_a_moment() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_invitation_gets_its_own_window_beside_a_one_to_one_in_use() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    // Carol and Alice are talking one to one.
+    carol.open_chat("alice@example.com").await;
+    carol.say("just us").await;
+    let one_to_one_at_alice = "[data-testid=conversation][data-with='carol@example.com']";
+    alice.until_text(one_to_one_at_alice, "just us").await;
+    // Alice, talking to Bob too, asks Carol into that conversation.
+    alice.el("[data-testid=conversation-tab][data-with='carol@example.com']").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("hi bob").await;
+    bob.until_text("[data-testid=conversation][data-with='alice@example.com']", "hi bob").await;
+    alice.el(&tid("invite")).await.click().await.unwrap();
+    alice.select("invite-contact", "carol@example.com").await;
+    // Carol gets a second window for the group; her one-to-one stays.
+    carol.el("[data-testid=conversation-tab][data-with='alice@example.com,bob@example.com']").await;
+    carol.el("[data-testid=conversation-tab][data-with='alice@example.com']").await;
+    alice
+        .c
+        .execute(
+            "document.querySelector(\"[data-testid=conversation-tab][data-with='carol@example.com']\").click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    alice.say("still private").await;
+    carol.el("[data-testid=conversation-tab][data-with='alice@example.com']").await.click().await.unwrap();
+    carol.until_text("[data-testid=conversation][data-with='alice@example.com']", "still private").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}

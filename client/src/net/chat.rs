@@ -7,8 +7,24 @@ use super::*;
 impl Controller {
     /// The open one-to-one conversation with `email`, or a new one.
     pub fn conversation_with(&self, email: &str, focus: bool) -> u64 {
+        self.one_to_one(email, focus, |_| true)
+    }
+
+    /// Where an invitation from `email` goes: their one-to-one window if no
+    /// conversation is going on in it (none yet, closed, or everyone left);
+    /// otherwise a new window, so that a second session (a group chat, say)
+    /// never takes over one in use.
+    pub(super) fn conversation_for_invite(&self, email: &str) -> u64 {
+        self.one_to_one(email, false, |c| {
+            c.sb.as_ref().is_none_or(|sb| sb.session.is_closed() || sb.session.participants().next().is_none())
+        })
+    }
+
+    /// The one-to-one conversation with `email` that `usable` accepts, or a new one.
+    fn one_to_one(&self, email: &str, focus: bool, usable: impl Fn(&Conv) -> bool) -> u64 {
         let email = email.to_ascii_lowercase();
-        let existing = self.0.borrow().convs.iter().find(|(_, c)| c.with == [email.clone()]).map(|(id, _)| *id);
+        let existing =
+            self.0.borrow().convs.iter().find(|(_, c)| c.with == [email.clone()] && usable(c)).map(|(id, _)| *id);
         let id = match existing {
             Some(id) => id,
             None => {

@@ -463,7 +463,7 @@ impl Controller {
                 }
             }
             NsEvent::Invited { session_id, addr, cookie, email, .. } => {
-                let conv = self.conversation_with(&email, false);
+                let conv = self.conversation_for_invite(&email);
                 self.open_sb(conv, &addr, SbStart::Answer { cookie, session_id });
             }
             NsEvent::Error { code, request } => {
