@@ -90,6 +90,8 @@ pub struct Config {
     pub max_message: usize,
     /// How long to let connections finish on shutdown.
     pub drain_timeout: Duration,
+    /// How long a connection may take to send its request head (slowloris).
+    pub header_timeout: Duration,
     /// Ping interval for keep-alive.
     pub ping_interval: Duration,
     /// Peers whose `X-Forwarded-For` is believed.
@@ -116,6 +118,7 @@ impl Config {
             idle_timeout: Duration::from_secs(300),
             max_message: 64 * 1024,
             drain_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(30),
             trusted_proxies: vec![],
         })

@@ -8,6 +8,7 @@ pub mod burst;
 pub mod config;
 pub mod handshake;
 pub mod pump;
+pub mod serve;
 pub mod tls;
 
 pub use config::{Config, TargetPattern};
@@ -63,8 +64,9 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared::new(config));
-    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(shared.clone());
     let cancel = shared.cancel.clone();
+    let header_timeout = shared.config.header_timeout;
     let server = match tls {
         None => {
             // Small MSN lines must not wait for Nagle: no delay toward the
@@ -72,16 +74,11 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
-            })
+            tokio::spawn(serve::serve(listener, app, header_timeout, cancel))
         }
         Some(acceptor) => {
-            // Wrapped in tap_io (a no-op) so axum supplies ConnectInfo<SocketAddr>.
-            let listener = tls::TlsListener::new(listener, acceptor, cancel.clone())?.tap_io(|_| {});
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await;
-            })
+            let listener = tls::TlsListener::new(listener, acceptor, cancel.clone())?;
+            tokio::spawn(serve::serve(listener, app, header_timeout, cancel))
         }
     };
     Ok(Relay { addr, shared, server })

@@ -196,6 +196,35 @@ async fn traffic_postpones_the_idle_timeout_and_silence_ends_the_connection() {
 }
 
 #[tokio::test]
+async fn a_client_that_never_finishes_its_request_head_is_dropped() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.header_timeout = Duration::from_millis(500)).await;
+    // Slowloris: a request head that never ends.
+    let mut slow = TcpStream::connect(relay.addr).await.unwrap();
+    slow.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nX-A: ").await.unwrap();
+    let started = tokio::time::Instant::now();
+    // Others are served meanwhile.
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    ws.send(Message::Binary(b"VER 1 MSNP12\r\n".to_vec().into())).await.unwrap();
+    let mut buf = [0u8; 14];
+    peer.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"VER 1 MSNP12\r\n");
+    // The slow one is cut off after the timeout (hyper may say 408 first).
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await.expect("dropped").ok();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(400), "{waited:?}");
+    assert!(rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"), "{:?}", String::from_utf8_lossy(&rest));
+    // The WebSocket, past its head long ago, is untouched.
+    ws.send(Message::Binary(b"PNG\r\n".to_vec().into())).await.unwrap();
+    let mut png = [0u8; 5];
+    peer.read_exact(&mut png).await.unwrap();
+    assert_eq!(&png, b"PNG\r\n");
+    relay.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     let (l, up) = upstream().await;
     let relay = relay_to(up, |_| {}).await;
