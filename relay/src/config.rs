@@ -92,6 +92,9 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// How long a connection may take to send its request head (slowloris).
     pub header_timeout: Duration,
+    /// Longest life of a plain HTTP connection, keep-alive included (a
+    /// WebSocket's HTTP part ends at its upgrade).
+    pub http_lifetime: Duration,
     /// Ping interval for keep-alive.
     pub ping_interval: Duration,
     /// Peers whose `X-Forwarded-For` is believed.
@@ -119,6 +122,7 @@ impl Config {
             max_message: 64 * 1024,
             drain_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
+            http_lifetime: Duration::from_secs(120),
             ping_interval: Duration::from_secs(30),
             trusted_proxies: vec![],
         })

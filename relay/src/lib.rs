@@ -66,7 +66,7 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
     let shared = Arc::new(Shared::new(config));
     let app = router(shared.clone());
     let cancel = shared.cancel.clone();
-    let header_timeout = shared.config.header_timeout;
+    let (header_timeout, lifetime) = (shared.config.header_timeout, shared.config.http_lifetime);
     let server = match tls {
         None => {
             // Small MSN lines must not wait for Nagle: no delay toward the
@@ -74,11 +74,11 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            tokio::spawn(serve::serve(listener, app, header_timeout, cancel))
+            tokio::spawn(serve::serve(listener, app, header_timeout, lifetime, cancel))
         }
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor, cancel.clone())?;
-            tokio::spawn(serve::serve(listener, app, header_timeout, cancel))
+            tokio::spawn(serve::serve(listener, app, header_timeout, lifetime, cancel))
         }
     };
     Ok(Relay { addr, shared, server })

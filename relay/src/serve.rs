@@ -2,7 +2,9 @@
 //! read timeout never fires there: a client that opens a connection and
 //! dribbles its request head (slowloris) would hold it, and a descriptor,
 //! for ever. Here every connection has `header_timeout` to finish its
-//! request head; after the upgrade the WebSocket has its own idle timeout.
+//! request head, and a plain HTTP connection (static files, probes) at most
+//! `lifetime` in all, so one left idle on keep-alive is not kept for ever
+//! either. After the upgrade the WebSocket has its own idle timeout.
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -16,8 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 /// Serve `app` on `listener` until `cancel`; connections still reading a
 /// request finish it, then close.
-pub async fn serve<L>(mut listener: L, app: Router, header_timeout: Duration, cancel: CancellationToken)
-where
+pub async fn serve<L>(
+    mut listener: L,
+    app: Router,
+    header_timeout: Duration,
+    lifetime: Duration,
+    cancel: CancellationToken,
+) where
     L: Listener<Addr = SocketAddr>,
 {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -38,9 +45,14 @@ where
         tokio::spawn(async move {
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(svc));
             tokio::pin!(conn);
+            // An upgraded connection's HTTP part ends at the upgrade.
             tokio::select! {
                 _ = conn.as_mut() => {}
                 _ = cancel.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+                _ = tokio::time::sleep(lifetime) => {
                     conn.as_mut().graceful_shutdown();
                     let _ = conn.await;
                 }

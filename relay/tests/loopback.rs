@@ -225,6 +225,29 @@ async fn a_client_that_never_finishes_its_request_head_is_dropped() {
 }
 
 #[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_but_a_websocket_lives_on() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.http_lifetime = Duration::from_secs(1)).await;
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    let mut http = TcpStream::connect(relay.addr).await.unwrap();
+    http.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut got = vec![0u8; 512];
+    let n = http.read(&mut got).await.unwrap();
+    assert!(got[..n].starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&got[..n]));
+    // Then it says nothing more: closed after its lifetime.
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), http.read_to_end(&mut rest)).await.expect("closed").unwrap();
+    // The WebSocket, older than that, still works.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ws.send(Message::Binary(b"PNG\r\n".to_vec().into())).await.unwrap();
+    let mut png = [0u8; 5];
+    peer.read_exact(&mut png).await.unwrap();
+    assert_eq!(&png, b"PNG\r\n");
+    relay.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     let (l, up) = upstream().await;
     let relay = relay_to(up, |_| {}).await;
