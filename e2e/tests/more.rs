@@ -382,6 +382,12 @@ async fn emoticons_are_shown_and_picked() {
     assert_eq!(typed.as_deref(), Some("you are a star (L)"));
     alice.el(&tid("compose-send")).await.click().await.unwrap();
     bob.el("[data-testid=message][data-from='alice@example.com'] [data-testid=emoticon][data-code='(L)']").await;
+
+    // Names in the list show theirs too.
+    bob.type_into("me-name", "Bob (H)\u{E007}").await;
+    let cool =
+        alice.el("[data-testid=contact][data-email='bob@example.com'] [data-testid=emoticon][data-code='(H)']").await;
+    assert_eq!(cool.attr("aria-label").await.unwrap().as_deref(), Some("Hot"));
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }

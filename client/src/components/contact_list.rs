@@ -1,5 +1,6 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
+use crate::components::emoticon_text::emoticon_text;
 use crate::net::Controller;
 use crate::state::{AddRequest, ContactView, GroupView};
 use crate::view::{sections, status_class};
@@ -204,11 +205,11 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         title={format!("{} <{}> — {}", c.name, c.email, c.status.label())}
                                         {ondblclick} {onkeydown}>
                                         <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
-                                        <span class="name">{c.name.clone()}</span>
+                                        <span class="name">{emoticon_text(&c.name)}</span>
                                         if c.status != Status::Offline && c.status != Status::Online {
                                             <span class="state">{format!(" ({})", c.status.label())}</span>
                                         }
-                                        if !c.psm.is_empty() { <span class="psm">{format!(" - {}", c.psm)}</span> }
+                                        if !c.psm.is_empty() { <span class="psm">{" - "}{emoticon_text(&c.psm)}</span> }
                                         if c.blocked { <span class="blocked">{" (blocked)"}</span> }
                                         <button class="contact-menu" data-testid="contact-menu" aria-expanded={menu_open.to_string()}
                                             aria-label={format!("Actions for {}", c.name)} onclick={toggle_menu}

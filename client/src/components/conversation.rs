@@ -1,6 +1,7 @@
 //! Conversation tabs and the active conversation window.
 
-use crate::emoticons::{EMOTICONS, Piece, pieces};
+use crate::components::emoticon_text::emoticon_text;
+use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind};
 use crate::view::typing_text;
@@ -257,7 +258,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         MessageKind::Text { text, format } => html! {
                             <div class="message" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
                                 <div class="who">{format!("{} says:", display_name(state, &m.from))}</div>
-                                <div class="text" style={style_of(format)}>{ for pieces(text).into_iter().map(piece) }</div>
+                                <div class="text" style={style_of(format)}>{ emoticon_text(text) }</div>
                                 if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
                                 if m.delivery == Delivery::Failed {
                                     <span class="delivery failed">{"Not delivered. "}<button class="link" data-testid="message-retry" onclick={retry}>{"Retry"}</button></span>
@@ -294,15 +295,3 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
 
 /// How long a window shakes for a nudge, in ms (styles.css: two 0.5 s turns).
 const SHAKE_MS: u32 = 1000;
-
-/// A message piece: text as a text node, an emoticon as its glyph with a
-/// name for screen readers and what was typed on hover.
-fn piece(p: Piece<'_>) -> Html {
-    match p {
-        Piece::Text(t) => html! { {t.to_owned()} },
-        Piece::Emoticon { typed, emoticon } => html! {
-            <span class="emoticon" data-testid="emoticon" data-code={emoticon.code} role="img"
-                aria-label={emoticon.name} title={typed.to_owned()}>{emoticon.glyph}</span>
-        },
-    }
-}

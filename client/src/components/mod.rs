@@ -1,5 +1,6 @@
 //! One component per file.
 pub mod contact_list;
 pub mod conversation;
+pub mod emoticon_text;
 pub mod me_bar;
 pub mod signin;
