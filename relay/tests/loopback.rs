@@ -195,6 +195,14 @@ async fn traffic_postpones_the_idle_timeout_and_silence_ends_the_connection() {
     relay.shutdown().await;
 }
 
+/// `bytes` sent on `ws` arrive at `peer` upstream, exactly.
+async fn relays(ws: &mut Ws, peer: &mut TcpStream, bytes: &[u8]) {
+    ws.send(Message::Binary(bytes.to_vec().into())).await.unwrap();
+    let mut got = vec![0u8; bytes.len()];
+    peer.read_exact(&mut got).await.unwrap();
+    assert_eq!(got, bytes);
+}
+
 #[tokio::test]
 async fn a_client_that_never_finishes_its_request_head_is_dropped() {
     let (l, up) = upstream().await;
@@ -206,10 +214,7 @@ async fn a_client_that_never_finishes_its_request_head_is_dropped() {
     // Others are served meanwhile.
     let mut ws = open(&relay).await;
     let (mut peer, _) = l.accept().await.unwrap();
-    ws.send(Message::Binary(b"VER 1 MSNP12\r\n".to_vec().into())).await.unwrap();
-    let mut buf = [0u8; 14];
-    peer.read_exact(&mut buf).await.unwrap();
-    assert_eq!(&buf, b"VER 1 MSNP12\r\n");
+    relays(&mut ws, &mut peer, b"VER 1 MSNP12\r\n").await;
     // The slow one is cut off after the timeout (hyper may say 408 first).
     let mut rest = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await.expect("dropped").ok();
@@ -217,10 +222,7 @@ async fn a_client_that_never_finishes_its_request_head_is_dropped() {
     assert!(waited >= Duration::from_millis(400), "{waited:?}");
     assert!(rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"), "{:?}", String::from_utf8_lossy(&rest));
     // The WebSocket, past its head long ago, is untouched.
-    ws.send(Message::Binary(b"PNG\r\n".to_vec().into())).await.unwrap();
-    let mut png = [0u8; 5];
-    peer.read_exact(&mut png).await.unwrap();
-    assert_eq!(&png, b"PNG\r\n");
+    relays(&mut ws, &mut peer, b"PNG\r\n").await;
     relay.shutdown().await;
 }
 
@@ -240,10 +242,7 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_websocket_lives_on() {
     tokio::time::timeout(Duration::from_secs(5), http.read_to_end(&mut rest)).await.expect("closed").unwrap();
     // The WebSocket, older than that, still works.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    ws.send(Message::Binary(b"PNG\r\n".to_vec().into())).await.unwrap();
-    let mut png = [0u8; 5];
-    peer.read_exact(&mut png).await.unwrap();
-    assert_eq!(&png, b"PNG\r\n");
+    relays(&mut ws, &mut peer, b"PNG\r\n").await;
     relay.shutdown().await;
 }
 
