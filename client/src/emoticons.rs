@@ -1,6 +1,6 @@
 //! Text emoticons, as the classic clients typed them, shown as emoji (our
-//! own rendering: no Microsoft artwork). Pure functions: the view renders the
-//! pieces as text nodes, never as HTML.
+//! own rendering: no Microsoft artwork), and web links. Pure functions: the
+//! view renders the pieces as text nodes and links, never as HTML.
 
 /// One emoticon: what is typed, what is shown, and a name for screen readers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,11 +81,51 @@ pub const EMOTICONS: &[Emoticon] = &[
     e("(#)", &[], "☀️", "Sun"),
 ];
 
-/// A run of plain text, or an emoticon as typed.
+/// A run of plain text, an emoticon as typed, or a web link as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {
     Text(&'a str),
     Emoticon { typed: &'a str, emoticon: &'static Emoticon },
+    Link { typed: &'a str },
+}
+
+impl Piece<'_> {
+    /// Exactly what was typed.
+    pub fn typed(&self) -> &str {
+        match self {
+            Piece::Text(t) | Piece::Emoticon { typed: t, .. } | Piece::Link { typed: t } => t,
+        }
+    }
+}
+
+/// Where a link typed as `typed` goes: only http(s), so nothing from the
+/// network can make a `javascript:` or `data:` link.
+pub fn link_target(typed: &str) -> String {
+    let www = typed.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www."));
+    if www { format!("http://{typed}") } else { typed.to_owned() }
+}
+
+/// The length of a web link starting at `text[i..]`, if one does: `http://`,
+/// `https://` or `www.` at the start of a word, up to the next space, less
+/// the punctuation that ends a sentence.
+fn link_at(text: &str, i: usize) -> Option<usize> {
+    let s = &text[i..];
+    let lower = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let prefix = ["https://", "http://", "www."].into_iter().find(|p| lower(p))?;
+    if word_char(text[..i].chars().next_back()) {
+        return None;
+    }
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    let mut link = &s[..end];
+    // A closing bracket stays when the link opened it: `(c)` in a path.
+    while let Some(c) = link.chars().next_back() {
+        let unmatched = c == ')' && link.matches('(').count() < link.matches(')').count();
+        if !(unmatched || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"')) {
+            break;
+        }
+        link = &link[..link.len() - c.len_utf8()];
+    }
+    (link.len() > prefix.len()).then_some(link.len())
 }
 
 fn word_char(c: Option<char>) -> bool {
@@ -114,11 +154,15 @@ pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < text.len() {
-        if let Some((emoticon, len)) = at(text, i) {
+        let found = match link_at(text, i) {
+            Some(len) => Some((Piece::Link { typed: &text[i..i + len] }, len)),
+            None => at(text, i).map(|(emoticon, len)| (Piece::Emoticon { typed: &text[i..i + len], emoticon }, len)),
+        };
+        if let Some((piece, len)) = found {
             if start < i {
                 out.push(Piece::Text(&text[start..i]));
             }
-            out.push(Piece::Emoticon { typed: &text[i..i + len], emoticon });
+            out.push(piece);
             i += len;
             start = i;
         } else {
@@ -142,8 +186,18 @@ mod tests {
             .map(|p| match p {
                 Piece::Text(t) => t.to_owned(),
                 Piece::Emoticon { emoticon, .. } => format!("[{}]", emoticon.name),
+                Piece::Link { typed } => format!("<{}>", link_target(typed)),
             })
             .collect()
+    }
+
+    #[test]
+    fn links_are_found_whole_and_hold_no_emoticons() {
+        assert_eq!(shown("see https://x.com/a:p, ok :p"), "see <https://x.com/a:p>, ok [Tongue out]");
+        assert_eq!(shown("(www.example.com/(c))."), "(<http://www.example.com/(c)>).");
+        assert_eq!(shown("HTTP://X.COM WWW.X.COM"), "<HTTP://X.COM> <http://WWW.X.COM>");
+        assert_eq!(shown("nothttp://x.com and http:// alone"), "nothttp://x.com and http:// alone");
+        assert_eq!(shown("javascript:alert(1)"), "javascript:alert(1)");
     }
 
     #[test]
@@ -178,7 +232,7 @@ mod tests {
     fn nothing_typed_is_lost_or_split_inside_a_character() {
         // Strings drawn from the characters codes are made of, letters and
         // multi-byte characters: the pieces always give back the input.
-        let alphabet: Vec<char> = ":;-()<>|*+#^~@&'$8oOpPsSdDyYlL aé🙂".chars().collect();
+        let alphabet: Vec<char> = ":;-()<>|*+#^~@&'$8oOpPsSdDyYlL aé🙂./hwtp".chars().collect();
         let mut seed = 0x2545_f491_u64;
         for _ in 0..2_000 {
             let len = (seed % 24) as usize;
@@ -188,13 +242,7 @@ mod tests {
                     alphabet[(seed >> 33) as usize % alphabet.len()]
                 })
                 .collect();
-            let back: String = pieces(&text)
-                .into_iter()
-                .map(|p| match p {
-                    Piece::Text(t) => t,
-                    Piece::Emoticon { typed, .. } => typed,
-                })
-                .collect();
+            let back: String = pieces(&text).iter().map(Piece::typed).collect();
             assert_eq!(back, text);
             seed = seed.wrapping_add(len as u64 + 1);
         }

@@ -383,6 +383,14 @@ async fn emoticons_are_shown_and_picked() {
     alice.el(&tid("compose-send")).await.click().await.unwrap();
     bob.el("[data-testid=message][data-from='alice@example.com'] [data-testid=emoticon][data-code='(L)']").await;
 
+    // Links open in a new tab, and hold no emoticons.
+    bob.say("look: https://example.com/a:p (c)").await;
+    let link = alice.el(&format!("{from_bob} a[href='https://example.com/a:p']")).await;
+    assert_eq!(link.attr("target").await.unwrap().as_deref(), Some("_blank"));
+    assert!(link.attr("rel").await.unwrap().unwrap_or_default().contains("noopener"));
+    assert!(link.find_all(fantoccini::Locator::Css("[data-testid=emoticon]")).await.unwrap().is_empty());
+    alice.el(&format!("{from_bob} [data-testid=emoticon][data-code='(C)']")).await;
+
     // Names in the list show theirs too.
     bob.type_into("me-name", "Bob (H)\u{E007}").await;
     let cool =
