@@ -97,6 +97,8 @@ pub struct ChatMessage {
     pub from_name: String,
     pub kind: MessageKind,
     pub delivery: Delivery,
+    /// When it was written or arrived: ms since 1970, this machine's clock.
+    pub at: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -21,6 +21,7 @@ fn text(id: u64, from: &str, t: &str, delivery: Delivery) -> ChatMessage {
         from_name: from.into(),
         kind: MessageKind::Text { text: t.into(), format: None },
         delivery,
+        at: 0.0,
     }
 }
 

@@ -373,6 +373,10 @@ async fn emoticons_are_shown_and_picked() {
     assert_eq!(thumbs.attr("aria-label").await.unwrap().as_deref(), Some("Thumbs up"));
     alice.el(&format!("{from_bob} [data-testid=emoticon][data-code=':)']")).await;
     alice.until_text(from_bob, "see you at 8:30").await;
+    // The classic status line says when (HH:MM, local time).
+    let line = alice.until_text(&tid("last-received"), "Last message received at ").await.text().await.unwrap();
+    let clock = line.trim_start_matches("Last message received at ").trim_end_matches('.');
+    assert!(clock.len() == 5 && clock.as_bytes()[2] == b':' && clock.replace(':', "").parse::<u32>().is_ok(), "{line}");
 
     // Alice picks a heart; the code goes into what she is typing.
     alice.el(&tid("compose-input")).await.send_keys("you are a star ").await.unwrap();

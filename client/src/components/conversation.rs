@@ -208,6 +208,13 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     let typing_names: Vec<String> = c.typing.iter().map(|(e, _)| display_name(state, e)).collect();
+    // The classic status line, when nobody is typing.
+    let last_received = c
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.delivery == Delivery::Received && !m.from.is_empty() && m.from != state.me.email)
+        .map(|m| m.at);
     // Who can be asked in: online contacts not already here.
     let inviting = use_state(|| false);
     let candidates: Vec<(String, String)> = state
@@ -269,6 +276,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 }) }
             </div>
             <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
+            if typing_names.is_empty() && let Some(at) = last_received {
+                <div class="typing" data-testid="last-received">{format!("Last message received at {}.", clock(at))}</div>
+            }
             <div class="compose">
                 <div class="compose-tools">
                     <button data-testid="emoticon-picker" title="Emoticons" aria-expanded={picking.to_string()} onclick={toggle_picker}>{"🙂"}</button>
@@ -295,3 +305,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
 
 /// How long a window shakes for a nudge, in ms (styles.css: two 0.5 s turns).
 const SHAKE_MS: u32 = 1000;
+
+/// `at` (ms since 1970) as this machine's local time, `HH:MM`.
+fn clock(at: f64) -> String {
+    let d = js_sys::Date::new(&at.into());
+    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+}

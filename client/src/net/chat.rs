@@ -70,6 +70,7 @@ impl Controller {
             from_name: me,
             kind: MessageKind::Text { text: text.to_owned(), format: Some(format) },
             delivery: Delivery::Pending,
+            at: now_ms(),
         };
         self.dispatch(Action::Message { conv, message });
         self.send_body(conv, id, body);
@@ -78,8 +79,14 @@ impl Controller {
     pub fn nudge(&self, conv: u64) {
         let id = self.next_id();
         let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
-        let message =
-            ChatMessage { id, from: me.clone(), from_name: me, kind: MessageKind::Nudge, delivery: Delivery::Pending };
+        let message = ChatMessage {
+            id,
+            from: me.clone(),
+            from_name: me,
+            kind: MessageKind::Nudge,
+            delivery: Delivery::Pending,
+            at: now_ms(),
+        };
         self.dispatch(Action::Message { conv, message });
         self.send_body(conv, id, MessageBody::Nudge);
     }
@@ -375,6 +382,7 @@ impl Controller {
             from_name: String::new(),
             kind: MessageKind::Notice(text),
             delivery: Delivery::Received,
+            at: now_ms(),
         };
         self.dispatch(Action::Message { conv, message });
     }
@@ -407,7 +415,7 @@ impl Controller {
         let id = self.next_id();
         self.dispatch(Action::Message {
             conv,
-            message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received },
+            message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received, at: now_ms() },
         });
     }
 
