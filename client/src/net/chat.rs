@@ -102,21 +102,30 @@ impl Controller {
             if c.with.contains(&email) {
                 return;
             }
-            match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
-                Some(sb) => sb.session.invite_when_ready(&email).is_ok(),
-                None => {
-                    c.with.push(email.clone());
-                    false
-                }
-            }
+            c.sb.as_mut()
+                .filter(|sb| !sb.session.is_closed())
+                .is_some_and(|sb| sb.session.invite_when_ready(&email).is_ok())
         };
         if called {
             self.pump_sb(conv);
         } else {
-            let with = self.0.borrow().convs.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
-            self.dispatch(Action::Participants { conv, with });
+            self.change_people(conv, |with| {
+                with.push(email.clone());
+                true
+            });
             self.ensure_switchboard(conv);
         }
+    }
+
+    /// Change who is in a conversation; when `change` says it did, the
+    /// view is told. Returns what `change` said.
+    fn change_people(&self, conv: u64, change: impl FnOnce(&mut Vec<String>) -> bool) -> bool {
+        let with = self.0.borrow_mut().convs.get_mut(&conv).and_then(|c| change(&mut c.with).then(|| c.with.clone()));
+        let changed = with.is_some();
+        if let Some(with) = with {
+            self.dispatch(Action::Participants { conv, with });
+        }
+        changed
     }
 
     /// Send again a message that failed.
@@ -307,13 +316,15 @@ impl Controller {
                 }
                 SbEvent::Joined { email, .. } => {
                     let email = email.to_ascii_lowercase();
-                    let with = self.0.borrow_mut().convs.get_mut(&conv).filter(|c| !c.with.contains(&email)).map(|c| {
-                        c.with.push(email.clone());
-                        c.with.clone()
+                    let new = self.change_people(conv, |with| {
+                        let new = !with.contains(&email);
+                        if new {
+                            with.push(email.clone());
+                        }
+                        new
                     });
-                    if let Some(with) = with {
+                    if new {
                         self.notice(conv, format!("{} has joined the conversation.", self.display_name(&email)));
-                        self.dispatch(Action::Participants { conv, with });
                     }
                 }
                 SbEvent::Left { email, idle } => {
@@ -323,14 +334,13 @@ impl Controller {
                     // Someone who chose to leave a group conversation is no
                     // longer rung for it; one-to-one, or idle, they are.
                     let email = email.to_ascii_lowercase();
-                    let with =
-                        self.0.borrow_mut().convs.get_mut(&conv).filter(|c| !idle && c.with.len() > 1).map(|c| {
-                            c.with.retain(|e| *e != email);
-                            c.with.clone()
-                        });
-                    if let Some(with) = with {
-                        self.dispatch(Action::Participants { conv, with });
-                    }
+                    self.change_people(conv, |with| {
+                        let gone = !idle && with.len() > 1;
+                        if gone {
+                            with.retain(|e| *e != email);
+                        }
+                        gone
+                    });
                 }
                 SbEvent::CallFailed { email, code } => {
                     let name = self.display_name(&email);

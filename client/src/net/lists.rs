@@ -32,67 +32,54 @@ impl Controller {
     }
 
     pub fn add_contact(&self, email: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_to_list(List::Forward, email.trim(), None));
-        self.report(r);
+        self.on_ns(|s| s.add_to_list(List::Forward, email.trim(), None));
     }
 
     pub fn block(&self, email: &str, block: bool) {
-        let r = self
-            .0
-            .borrow_mut()
-            .ns
-            .as_mut()
-            .map(|n| if block { n.session.block(email) } else { n.session.unblock(email) }.map(|_| TrId(0)));
-        self.report(r);
+        self.on_ns(|s| if block { s.block(email) } else { s.unblock(email) });
     }
 
     /// Answer someone who added me: allow them and add them back.
     pub fn accept(&self, email: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
-            let on_list = n.session.contacts().get(email).is_some_and(|c| c.on(List::Forward));
-            n.session.unblock(email)?;
+        self.on_ns(|s| {
+            let on_list = s.contacts().get(email).is_some_and(|c| c.on(List::Forward));
+            s.unblock(email)?;
             if !on_list {
-                n.session.add_to_list(List::Forward, email, None)?;
+                s.add_to_list(List::Forward, email, None)?;
             }
-            Ok::<_, msnp::session::SessionError>(())
+            Ok(())
         });
-        self.report(r);
     }
 
     pub fn add_group(&self, name: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.add_group(name.trim()));
-        self.report(r);
+        self.on_ns(|s| s.add_group(name.trim()));
     }
 
     pub fn rename_group(&self, id: &str, name: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.rename_group(id, name.trim()));
-        self.report(r);
+        self.on_ns(|s| s.rename_group(id, name.trim()));
     }
 
     pub fn remove_group(&self, id: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_group(id));
-        self.report(r);
+        self.on_ns(|s| s.remove_group(id));
     }
 
     /// Put a contact in group `to` instead of the groups it is in now.
     pub fn move_to_group(&self, email: &str, to: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| {
-            let from = n.session.contacts().get(email).map(|c| c.groups.clone()).unwrap_or_default();
+        self.on_ns(|s| {
+            let from = s.contacts().get(email).map(|c| c.groups.clone()).unwrap_or_default();
             if !from.iter().any(|g| g == to) {
-                n.session.add_to_list(List::Forward, email, Some(to))?;
+                s.add_to_list(List::Forward, email, Some(to))?;
             }
             for g in from.iter().filter(|g| *g != to) {
-                n.session.remove_from_list(List::Forward, email, Some(g))?;
+                s.remove_from_list(List::Forward, email, Some(g))?;
             }
-            Ok::<_, msnp::session::SessionError>(())
+            Ok(())
         });
-        self.report(r);
     }
 
     /// Take someone off my contact list (they stay allowed or blocked).
     pub fn remove_contact(&self, email: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.remove_from_list(List::Forward, email, None));
-        self.report(r);
+        self.on_ns(|s| s.remove_from_list(List::Forward, email, None));
     }
 
     /// "Bob has just signed in.": a toast for a few seconds, and a desktop

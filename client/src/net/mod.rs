@@ -629,8 +629,7 @@ impl Controller {
     }
 
     pub fn set_status(&self, st: Status) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_status(st));
-        self.report(r);
+        self.on_ns(|s| s.set_status(st));
         let mut i = self.0.borrow_mut();
         i.settings.status = st.code().into();
         // A status the user picked is theirs, not ours to undo on input.
@@ -640,16 +639,17 @@ impl Controller {
     }
 
     pub fn set_name(&self, name: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_name(name));
-        self.report(r);
+        self.on_ns(|s| s.set_name(name));
     }
 
     pub fn set_personal_message(&self, psm: &str) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| n.session.set_personal_message(psm));
-        self.report(r);
+        self.on_ns(|s| s.set_personal_message(psm));
     }
 
-    fn report<T>(&self, r: Option<Result<T, msnp::session::SessionError>>) {
+    /// Ask the notification session for something the user did; a refusal
+    /// is told to the user, and whatever it queued goes out.
+    fn on_ns<T>(&self, f: impl FnOnce(&mut NsSession) -> Result<T, msnp::session::SessionError>) {
+        let r = self.0.borrow_mut().ns.as_mut().map(|n| f(&mut n.session));
         if let Some(Err(e)) = r {
             self.dispatch(Action::Failed(e.to_string()));
         }
