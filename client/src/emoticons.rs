@@ -81,6 +81,16 @@ pub const EMOTICONS: &[Emoticon] = &[
     e("(#)", &[], "☀️", "Sun"),
 ];
 
+impl Emoticon {
+    /// The code and its other spellings.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.code).chain(self.also.iter().copied())
+    }
+}
+
+/// Every code's first character (a test keeps this true).
+const CODE_STARTS: &[u8] = b"(*+8:;<|";
+
 /// A run of plain text, an emoticon as typed, or a web link as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {
@@ -138,10 +148,14 @@ fn word_char(c: Option<char>) -> bool {
 /// "Note:something" stays text while "ok :s" is confused.
 fn at(text: &str, i: usize) -> Option<(&'static Emoticon, usize)> {
     let s = &text[i..];
+    // Messages are parsed on every render: most characters start no code.
+    if !s.as_bytes().first().is_some_and(|b| CODE_STARTS.contains(b)) {
+        return None;
+    }
     let before = text[..i].chars().next_back();
     EMOTICONS
         .iter()
-        .flat_map(|e| std::iter::once(e.code).chain(e.also.iter().copied()).map(move |c| (e, c)))
+        .flat_map(|e| e.spellings().map(move |c| (e, c)))
         .filter(|(_, c)| s.starts_with(c))
         .filter(|(_, c)| !(word_char(c.chars().next()) && word_char(before)))
         .filter(|(_, c)| !(word_char(c.chars().next_back()) && word_char(s[c.len()..].chars().next())))
@@ -249,9 +263,15 @@ mod tests {
     }
 
     #[test]
+    fn every_code_starts_with_a_character_the_scan_looks_for() {
+        for code in EMOTICONS.iter().flat_map(Emoticon::spellings) {
+            assert!(CODE_STARTS.contains(&code.as_bytes()[0]), "{code}");
+        }
+    }
+
+    #[test]
     fn every_code_is_unique() {
-        let mut all: Vec<&str> =
-            EMOTICONS.iter().flat_map(|e| std::iter::once(e.code).chain(e.also.iter().copied())).collect();
+        let mut all: Vec<&str> = EMOTICONS.iter().flat_map(Emoticon::spellings).collect();
         let n = all.len();
         all.sort();
         all.dedup();
