@@ -234,8 +234,9 @@ async fn idle_memory(server: &Server, n: usize) -> Option<(f64, usize)> {
     Some((after.saturating_sub(before) as f64 / count.max(1) as f64, count))
 }
 
-fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+/// The value after `--name`, if given and well-formed.
+fn flag<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
 }
 
 #[tokio::main]
@@ -244,10 +245,10 @@ async fn main() {
     if let Some(kind) = args.get(1).filter(|a| a.ends_with("-echo")) {
         return serve(kind, args[2].parse().unwrap()).await;
     }
-    let idle_n: usize = flag(&args, "--idle", 10_000);
-    let idle_forking: usize = flag(&args, "--idle-forking", 200);
-    let secs: u64 = flag(&args, "--secs", 5);
-    let only: Option<String> = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let idle_n: usize = flag(&args, "--idle").unwrap_or(10_000);
+    let idle_forking: usize = flag(&args, "--idle-forking").unwrap_or(200);
+    let secs: u64 = flag(&args, "--secs").unwrap_or(5);
+    let only: Option<String> = flag(&args, "--only");
     raise_fd_limit(4 * idle_n as u64 + 1024);
     let fd_limit = rlimit::Resource::NOFILE.get().map(|(soft, _)| soft).unwrap_or(1024) as usize;
     // Processes needed to hold `idle_n` connections at `fds` descriptors each.
