@@ -247,6 +247,50 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_websocket_lives_on() {
 }
 
 #[tokio::test]
+async fn a_message_over_the_size_limit_ends_that_connection_only() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |c| c.max_message = 1024).await;
+    let mut big = open(&relay).await;
+    let (mut big_peer, _) = l.accept().await.unwrap();
+    let mut ok = open(&relay).await;
+    let (mut ok_peer, _) = l.accept().await.unwrap();
+    big.send(Message::Binary(vec![b'x'; 2000].into())).await.unwrap();
+    match tokio::time::timeout(Duration::from_secs(5), big.next()).await.expect("closed") {
+        Some(Ok(Message::Close(Some(f)))) => assert_eq!(f.code, CloseCode::Policy),
+        other => panic!("{other:?}"),
+    }
+    let mut nothing = Vec::new();
+    big_peer.read_to_end(&mut nothing).await.unwrap();
+    assert!(nothing.is_empty(), "not a byte of it went upstream");
+    relays(&mut ok, &mut ok_peer, &[b'y'; 1024]).await;
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn pings_keep_a_quiet_but_live_browser_connected() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |c| {
+        c.ping_interval = Duration::from_millis(200);
+        c.idle_timeout = Duration::from_millis(700);
+    })
+    .await;
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    // No data for three idle timeouts; the client only reads (and so answers pings).
+    let quiet = tokio::time::Instant::now() + Duration::from_millis(2_100);
+    let mut pings = 0;
+    while let Ok(m) = tokio::time::timeout_at(quiet, ws.next()).await {
+        match m {
+            Some(Ok(Message::Ping(_))) => pings += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(pings >= 5, "{pings} pings");
+    relays(&mut ws, &mut peer, b"PNG\r\n").await;
+    relay.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     let (l, up) = upstream().await;
     let relay = relay_to(up, |_| {}).await;
