@@ -12,6 +12,8 @@
 use bytes::{Buf, BytesMut};
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -25,17 +27,33 @@ pub struct BurstReader<S> {
     held: BytesMut,
     /// The last read filled what it was given: read in gulps.
     busy: bool,
+    /// [`MoreHint`], kept up to date after every read.
+    more: Arc<AtomicBool>,
+}
+
+/// Whether a read now might find more than the socket had a moment ago:
+/// bytes are held, or the last read filled its buffer. When false, a read
+/// would most likely only learn that nothing is there. A shared handle, so
+/// that the reading half of a split WebSocket can ask it.
+#[derive(Debug, Clone)]
+pub struct MoreHint(Arc<AtomicBool>);
+
+impl MoreHint {
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl<S> BurstReader<S> {
     pub fn new(inner: S) -> Self {
-        BurstReader { inner, held: BytesMut::new(), busy: false }
+        BurstReader { inner, held: BytesMut::new(), busy: false, more: Arc::default() }
     }
 
-    /// Whether a read now might find more than the socket had a moment ago:
-    /// bytes are held, or the last read filled its buffer. When false, a
-    /// read would most likely only learn that nothing is there.
-    pub fn may_have_more(&self) -> bool {
+    pub fn more_hint(&self) -> MoreHint {
+        MoreHint(self.more.clone())
+    }
+
+    fn may_have_more(&self) -> bool {
         !self.held.is_empty() || self.busy
     }
 
@@ -57,6 +75,15 @@ impl<S> BurstReader<S> {
 impl<S: AsyncRead + Unpin> AsyncRead for BurstReader<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        let r = this.read_some(cx, dst);
+        this.more.store(this.may_have_more(), Ordering::Relaxed);
+        r
+    }
+}
+
+impl<S: AsyncRead + Unpin> BurstReader<S> {
+    fn read_some(&mut self, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self;
         if !this.held.is_empty() {
             this.hand_out(dst);
             return Poll::Ready(Ok(()));
@@ -145,10 +172,11 @@ mod tests {
         let mut small = [0u8; 100];
         a.write_all(&[1u8; 50]).await.unwrap();
         assert_eq!(r.read(&mut small).await.unwrap(), 50);
-        assert!(!r.busy, "a short read leaves it direct");
+        let hint = r.more_hint();
+        assert!(!r.busy && !hint.get(), "a short read leaves it direct");
         a.write_all(&[2u8; 10_000]).await.unwrap();
         assert_eq!(r.read(&mut small).await.unwrap(), 100);
-        assert!(r.busy, "a full read means more is waiting");
+        assert!(r.busy && hint.get(), "a full read means more is waiting");
         assert_eq!(r.read(&mut small).await.unwrap(), 100);
         assert!(r.held_capacity() >= 9_800, "the rest came in one gulp");
     }

@@ -296,17 +296,7 @@ async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     let relay = relay_to(up, |_| {}).await;
     let _ws = open(&relay).await; // never read
     let (mut peer, _) = l.accept().await.unwrap();
-    let chunk = vec![7u8; 64 * 1024];
-    let mut written = 0usize;
-    // Write until the relay stops taking bytes for a while.
-    loop {
-        match tokio::time::timeout(Duration::from_millis(500), peer.write_all(&chunk)).await {
-            Ok(Ok(())) => written += chunk.len(),
-            Ok(Err(e)) => panic!("{e}"),
-            Err(_) => break,
-        }
-        assert!(written < 64 << 20, "the relay kept reading: {written} bytes buffered somewhere");
-    }
+    let written = fill_until_stalled(&mut peer, 7).await;
     // Kernel socket buffers on loopback hold a few MiB; the relay adds at most a few KiB.
     assert!(written < 32 << 20, "{written}");
     relay.shutdown().await;
@@ -447,5 +437,189 @@ async fn pipelined_frames_are_batched_and_all_arrive() {
         }
     }
     assert_eq!(got, sent);
+    relay.shutdown().await;
+}
+
+/// An upstream that echoes the way simple servers do: it reads up to 64 KiB,
+/// then writes all of it back before it reads again. While its write blocks
+/// it reads nothing, so a relay that stops reading upstream while it waits
+/// to write upstream deadlocks with it.
+async fn blocking_echo(l: TcpListener) {
+    loop {
+        let Ok((mut s, _)) = l.accept().await else { break };
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 64 * 1024];
+            while let Ok(n) = s.read(&mut buf).await {
+                if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// Several browsers each push `per_client` bytes of 1 KiB frames as fast as
+/// they can, with no window, while reading the echo at the same time: the
+/// worst a real peer can do (a file transfer sends data one way and
+/// acknowledgements the other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_directions_full_at_once_never_deadlock() {
+    const CLIENTS: usize = 4;
+    let per_client: usize = 32 << 20;
+    let (l, up) = upstream().await;
+    tokio::spawn(blocking_echo(l));
+    let relay = relay_to(up, |_| {}).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..CLIENTS {
+        let ws = open(&relay).await;
+        tasks.spawn(async move {
+            let (mut tx, mut rx) = ws.split();
+            let frame: Vec<u8> = (0..1024u32).map(|i| (i as u8) ^ (c as u8)).collect();
+            let send = async move {
+                for _ in 0..per_client / frame.len() {
+                    tx.feed(Message::Binary(frame.clone().into())).await.unwrap();
+                }
+                tx.flush().await.unwrap();
+                tx
+            };
+            let receive = async move {
+                let mut got = 0usize;
+                let mut at = 0usize; // position in the repeating frame
+                while got < per_client {
+                    match rx.next().await {
+                        Some(Ok(Message::Binary(b))) => {
+                            for &byte in b.iter() {
+                                assert_eq!(byte, (at as u8) ^ (c as u8), "client {c}: byte {got} out of order");
+                                at = (at + 1) % 1024;
+                                got += 1;
+                            }
+                        }
+                        other => panic!("client {c} after {got} bytes: {other:?}"),
+                    }
+                }
+                got
+            };
+            let (_tx, got) = tokio::join!(send, receive);
+            got
+        });
+    }
+    let all = async {
+        let mut total = 0;
+        while let Some(r) = tasks.join_next().await {
+            total += r.unwrap();
+        }
+        total
+    };
+    let total = tokio::time::timeout(Duration::from_secs(120), all)
+        .await
+        .expect("no byte moved for too long: the relay's directions wait on each other");
+    assert_eq!(total, CLIENTS * per_client);
+    relay.shutdown().await;
+}
+
+/// Bytes `peer` takes before `write_all` of a further 64 KiB stalls for
+/// half a second: what the path toward a reader that does not read holds.
+async fn fill_until_stalled(peer: &mut (impl tokio::io::AsyncWrite + Unpin), pattern: u8) -> usize {
+    let chunk = vec![pattern; 64 * 1024];
+    let mut written = 0usize;
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), peer.write_all(&chunk)).await {
+            Ok(Ok(())) => written += chunk.len(),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => return written,
+        }
+        assert!(written < 64 << 20, "the relay kept reading: {written} bytes buffered somewhere");
+    }
+}
+
+/// A browser that does not read stops the server-to-browser direction at
+/// its bound, and only that one: what the browser sends still flows up.
+#[tokio::test]
+async fn a_browser_that_does_not_read_stops_only_its_own_direction() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let mut ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    let (mut peer_rd, mut peer_wr) = peer.split();
+    let filled = fill_until_stalled(&mut peer_wr, 0xD0).await;
+    // Loopback socket buffers hold a few MiB; the relay adds at most a few KiB.
+    assert!(filled < 32 << 20, "{filled}");
+    // Upward still flows, many times what one socket buffer holds.
+    let up_bytes = 8 << 20;
+    let sender = async {
+        for i in 0..up_bytes / 1024 {
+            ws.send(Message::Binary(vec![i as u8; 1024].into())).await.unwrap();
+        }
+        ws
+    };
+    let receiver = async {
+        let mut got = vec![0u8; up_bytes];
+        peer_rd.read_exact(&mut got).await.unwrap();
+        got
+    };
+    let (mut ws, got) = tokio::time::timeout(Duration::from_secs(60), async { tokio::join!(sender, receiver) })
+        .await
+        .expect("the browser's bytes stopped flowing upstream while the way down was full");
+    assert!(got.chunks(1024).enumerate().all(|(i, c)| c.iter().all(|&b| b == i as u8)));
+    // Then the browser reads, and gets everything the server wrote (the
+    // stalled write may have put part of one more chunk in).
+    let mut down = 0usize;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(1), ws.next()).await {
+            Ok(Some(Ok(Message::Binary(b)))) => {
+                assert!(b.iter().all(|&x| x == 0xD0));
+                down += b.len();
+            }
+            Ok(Some(Ok(Message::Ping(_)))) => {}
+            Ok(other) => panic!("{other:?} after {down} of {filled}"),
+            Err(_) => break,
+        }
+    }
+    assert!(down >= filled && down < filled + 64 * 1024, "{down} of {filled}");
+    relay.shutdown().await;
+}
+
+/// A server that does not read stops the browser-to-server direction at its
+/// bound, and only that one: what the server sends still reaches the browser.
+#[tokio::test]
+async fn a_server_that_does_not_read_stops_only_its_own_direction() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let ws = open(&relay).await;
+    let (mut peer, _) = l.accept().await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    // The browser pushes until the relay stops taking frames.
+    let frame = vec![0xB0u8; 64 * 1024];
+    let mut pushed = 0usize;
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), tx.send(Message::Binary(frame.clone().into()))).await {
+            Ok(Ok(())) => pushed += frame.len(),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => break,
+        }
+        assert!(pushed < 64 << 20, "the relay kept reading: {pushed} bytes buffered somewhere");
+    }
+    // Downward still flows.
+    let down_bytes = 8 << 20;
+    let writer = async {
+        for i in 0..down_bytes / 1024 {
+            peer.write_all(&[i as u8; 1024]).await.unwrap();
+        }
+    };
+    let reader = async {
+        let mut got = Vec::with_capacity(down_bytes);
+        while got.len() < down_bytes {
+            match rx.next().await {
+                Some(Ok(Message::Binary(b))) => got.extend_from_slice(&b),
+                Some(Ok(Message::Ping(_))) => {}
+                other => panic!("{other:?} after {} bytes", got.len()),
+            }
+        }
+        got
+    };
+    let ((), got) = tokio::time::timeout(Duration::from_secs(60), async { tokio::join!(writer, reader) })
+        .await
+        .expect("the server's bytes stopped reaching the browser while the way up was full");
+    assert!(got.chunks(1024).enumerate().all(|(i, c)| c.iter().all(|&b| b == i as u8)));
     relay.shutdown().await;
 }

@@ -4,9 +4,11 @@
 //! taking turns every 20; the table shows the median trial) and resident memory per idle connection (N = 10,000 held
 //! open) against our relay, websocat and websockify (when installed) and a
 //! direct WebSocket echo server with no relay hop (the ceiling), then prints
-//! ratios.
+//! ratios. A full-duplex run with no window (4 connections each pushing
+//! `--duplex-mib` MiB while reading the echo) shows a server whose
+//! directions wait on each other as STALLED.
 //!
-//!   cargo build --release -p relay -p bench && ./target/release/relay_bench [--idle N] [--secs S] [--only NAME,NAME]
+//!   cargo build --release -p relay -p bench && ./target/release/relay_bench [--idle N] [--secs S] [--duplex-mib M] [--only NAME,NAME]
 //!
 //! Every server runs as its own processes so that its memory can be read.
 //! A process can hold only as many connections as its open-file limit allows
@@ -148,6 +150,69 @@ async fn throughput(port: u16, secs: u64) -> f64 {
     bytes as f64 / secs as f64 / 1e6
 }
 
+/// The worst a real peer does: 4 connections each push `mib` MiB of 1 KiB
+/// frames as fast as they can, with no window, while reading the echo at the
+/// same time. The TCP echo upstream writes back all it read before it reads
+/// again, as simple servers do, so a server whose directions wait on each
+/// other stalls here for ever. MB/s of echoed bytes, or `None` when no byte
+/// moved for `stall` (the bytes echoed by then are printed).
+async fn duplex(port: u16, mib: usize, stall: Duration) -> Option<f64> {
+    let per_conn = mib << 20;
+    let moved = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let ws = connect(port).await;
+        let moved = moved.clone();
+        tasks.spawn(async move {
+            let (mut tx, mut rx) = ws.split();
+            let frame = vec![0x5Au8; 1024];
+            let send = async move {
+                for _ in 0..per_conn / frame.len() {
+                    if tx.feed(Message::Binary(frame.clone().into())).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = tx.flush().await;
+                tx
+            };
+            let receive = async {
+                let mut got = 0;
+                while got < per_conn {
+                    match rx.next().await {
+                        Some(Ok(Message::Binary(b))) => {
+                            got += b.len();
+                            moved.fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Some(Ok(_)) => {}
+                        _ => break,
+                    }
+                }
+            };
+            let _ = tokio::join!(send, receive);
+        });
+    }
+    let mut last = (0, Instant::now());
+    loop {
+        match tokio::time::timeout(Duration::from_millis(200), tasks.join_next()).await {
+            Ok(None) => break,
+            Ok(Some(_)) => {}
+            Err(_) => {
+                let now = moved.load(std::sync::atomic::Ordering::Relaxed);
+                if now != last.0 {
+                    last = (now, Instant::now());
+                } else if last.1.elapsed() > stall {
+                    eprintln!("duplex: stalled after {} of {} bytes echoed", now, 4 * per_conn);
+                    tasks.abort_all();
+                    return None;
+                }
+            }
+        }
+    }
+    let total = moved.load(std::sync::atomic::Ordering::Relaxed);
+    (total == 4 * per_conn).then(|| total as f64 / started.elapsed().as_secs_f64() / 1e6)
+}
+
 type Client = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// Round trips of one 64-byte frame, `n` of them, after a warm-up.
@@ -249,6 +314,7 @@ async fn main() {
     let idle_forking: usize = flag(&args, "--idle-forking").unwrap_or(200);
     let secs: u64 = flag(&args, "--secs").unwrap_or(5);
     let only: Option<String> = flag(&args, "--only");
+    let duplex_mib: usize = flag(&args, "--duplex-mib").unwrap_or(32);
     raise_fd_limit(4 * idle_n as u64 + 1024);
     let fd_limit = rlimit::Resource::NOFILE.get().map(|(soft, _)| soft).unwrap_or(1024) as usize;
     // Processes needed to hold `idle_n` connections at `fds` descriptors each.
@@ -294,8 +360,8 @@ async fn main() {
     let servers: Vec<Server> = servers.into_iter().flatten().filter(|s| wanted(s.name)).collect();
 
     println!(
-        "{:<24} {:>12} {:>10} {:>10} {:>14}  idle connections held",
-        "server", "MB/s (4x1K)", "p50 us", "p99 us", "KiB/idle conn"
+        "{:<24} {:>12} {:>14} {:>10} {:>10} {:>14}  idle connections held",
+        "server", "MB/s (4x1K)", "MB/s duplex", "p50 us", "p99 us", "KiB/idle conn"
     );
     let mut started = Vec::new();
     for s in &servers {
@@ -317,6 +383,7 @@ async fn main() {
         let p50 = median(trials.iter().map(|t| t.0).collect());
         let p99 = median(trials.iter().map(|t| t.1).collect());
         let tp = throughput(s.ports[0], secs).await;
+        let dx = duplex(s.ports[0], duplex_mib, Duration::from_secs(10)).await;
         let mem = idle_memory(s, if s.forks { idle_forking.min(idle_n) } else { idle_n }).await;
         let held = match mem {
             Some((_, n)) if s.forks => format!("{n} (a process each)"),
@@ -325,14 +392,15 @@ async fn main() {
             None => "-".into(),
         };
         println!(
-            "{:<24} {:>12.1} {:>10} {:>10} {:>14}  {held}",
+            "{:<24} {:>12.1} {:>14} {:>10} {:>10} {:>14}  {held}",
             s.name,
             tp,
+            dx.map(|d| format!("{d:.1}")).unwrap_or("STALLED".into()),
             p50.as_micros(),
             p99.as_micros(),
             mem.map(|m| format!("{:.1}", m.0)).unwrap_or("-".into())
         );
-        rows.push((s.name, tp, trials, mem.map(|m| m.0)));
+        rows.push((s.name, tp, trials, mem.map(|m| m.0), dx));
     }
     let find = |n: &str| rows.iter().find(|r| r.0.starts_with(n));
     if let (Some(relay), Some(direct)) = (find("msn-web"), find("direct")) {
@@ -353,6 +421,13 @@ async fn main() {
         }
         if let Some(w) = find("websocat") {
             println!("relay throughput / websocat:   {:.2}x", relay.1 / w.1);
+        }
+        match (relay.4, direct.4) {
+            (Some(r), Some(d)) => {
+                println!("relay duplex / direct echo:    {:.2}x (no window, both ways at once)", r / d)
+            }
+            (None, _) => println!("relay duplex:                  STALLED (directions wait on each other)"),
+            _ => {}
         }
     }
 }
