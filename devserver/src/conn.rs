@@ -1,6 +1,10 @@
 //! The loop every TCP connection runs: read and frame bytes, hand frames to
 //! a protocol handler, write what it answers, deliver what other connections
 //! send it, and close on idleness, on request, or on bad input.
+//!
+//! A handler that works with the SQLite store (the notification server)
+//! runs on tokio's blocking pool, so a slow disk write stalls its own
+//! connection only, never the async workers every other connection needs.
 
 use crate::hub::{Deliver, Inbox};
 use msnp::codec::{Direction, Frame, Framer, Limits};
@@ -18,6 +22,11 @@ pub enum Flow {
 }
 
 pub trait Handler: Send {
+    /// Whether handling a frame may wait on the disk (SQLite): then it runs
+    /// off the async workers.
+    fn uses_storage(&self) -> bool {
+        false
+    }
     fn on_frame(&mut self, frame: Frame, out: &mut Vec<u8>) -> Flow;
     /// Called about once a second.
     fn on_tick(&mut self, _now: Instant, _out: &mut Vec<u8>) -> Flow {
@@ -33,14 +42,59 @@ pub trait Handler: Send {
 /// on a switchboard plus room for NS XML.
 pub const LIMITS: Limits = Limits { max_line: 4096, max_payload: 8192 };
 
+/// Hand `frames` to the handler in order, until one asks to close.
+fn handle_frames(handler: &mut dyn Handler, frames: Vec<Frame>, out: &mut Vec<u8>) -> Flow {
+    for frame in frames {
+        tracing::debug!(line = %String::from_utf8_lossy(&frame.line), "<<");
+        if handler.on_frame(frame, out) == Flow::Close {
+            return Flow::Close;
+        }
+    }
+    Flow::Continue
+}
+
+/// Run `work` on the handler: inline, or on the blocking pool when it uses
+/// the store. The handler and the output buffer travel there and back.
+async fn with_handler<T: Send + 'static>(
+    handler: &mut Option<Box<dyn Handler>>,
+    out: &mut Vec<u8>,
+    work: impl FnOnce(&mut dyn Handler, &mut Vec<u8>) -> T + Send + 'static,
+) -> Option<T> {
+    let mut h = handler.take()?;
+    if !h.uses_storage() {
+        let r = work(h.as_mut(), out);
+        *handler = Some(h);
+        return Some(r);
+    }
+    let mut o = std::mem::take(out);
+    match tokio::task::spawn_blocking(move || {
+        let r = work(h.as_mut(), &mut o);
+        (h, o, r)
+    })
+    .await
+    {
+        Ok((h, o, r)) => {
+            *handler = Some(h);
+            *out = o;
+            Some(r)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "handler failed; closing the connection");
+            None
+        }
+    }
+}
+
 pub async fn run(
     mut stream: TcpStream,
-    handler: &mut dyn Handler,
+    handler: Box<dyn Handler>,
     mut inbox: Inbox,
     idle: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    // `None` only while it is away on the blocking pool, or after it failed.
+    let mut handler = Some(handler);
     let mut framer = Framer::new(Direction::ToServer, LIMITS);
     let mut buf = vec![0u8; 4096];
     let mut out = Vec::new();
@@ -55,21 +109,23 @@ pub async fn run(
                 Ok(n) => {
                     deadline = tokio::time::Instant::now() + idle;
                     framer.push(&buf[..n]);
-                    loop {
+                    let mut frames = Vec::new();
+                    let bad = loop {
                         match framer.next_frame() {
-                            Ok(Some(frame)) => {
-                                tracing::debug!(line = %String::from_utf8_lossy(&frame.line), "<<");
-                                flow = handler.on_frame(frame, &mut out);
-                                if flow == Flow::Close { break; }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                tracing::info!(error = %e, "closing: bad framing");
-                                out.extend_from_slice(b"200 0\r\n");
-                                flow = Flow::Close;
-                                break;
-                            }
+                            Ok(Some(frame)) => frames.push(frame),
+                            Ok(None) => break None,
+                            Err(e) => break Some(e),
                         }
+                    };
+                    if !frames.is_empty() {
+                        flow = with_handler(&mut handler, &mut out, move |h, out| handle_frames(h, frames, out))
+                            .await
+                            .unwrap_or(Flow::Close);
+                    }
+                    if let (Some(e), Flow::Continue) = (bad, flow) {
+                        tracing::info!(error = %e, "closing: bad framing");
+                        out.extend_from_slice(b"200 0\r\n");
+                        flow = Flow::Close;
                     }
                 }
             },
@@ -82,13 +138,17 @@ pub async fn run(
                 Some(Deliver::Close(b)) => { out.extend_from_slice(&b); flow = Flow::Close; }
                 None => break,
             },
-            _ = tick.tick() => { flow = handler.on_tick(Instant::now(), &mut out); }
+            _ = tick.tick() => {
+                flow = with_handler(&mut handler, &mut out, |h, out| h.on_tick(Instant::now(), out))
+                    .await
+                    .unwrap_or(Flow::Close);
+            }
             _ = tokio::time::sleep_until(deadline) => {
                 tracing::info!("closing: idle");
                 flow = Flow::Close;
             }
             _ = shutdown.changed() => {
-                handler.on_shutdown(&mut out);
+                with_handler(&mut handler, &mut out, |h, out| h.on_shutdown(out)).await;
                 flow = Flow::Close;
             }
         }
@@ -109,5 +169,5 @@ pub async fn run(
             break;
         }
     }
-    handler.on_close();
+    with_handler(&mut handler, &mut Vec::new(), |h, _| h.on_close()).await;
 }

@@ -43,8 +43,8 @@ pub fn presence(
         status,
         email: email.to_owned(),
         name: Name::new(name),
-        caps: (d >= Dialect::MSNP8).then(|| caps.unwrap_or_default()),
-        msnobj: if d >= Dialect::MSNP9 { msnobj.cloned() } else { None },
+        caps: d.has_capabilities().then(|| caps.unwrap_or_default()),
+        msnobj: if d.has_msn_object() { msnobj.cloned() } else { None },
     }
 }
 

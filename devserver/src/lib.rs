@@ -154,13 +154,13 @@ async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, kind: Kind, shutdown:
                 let sd = shutdown.clone();
                 conns.spawn(async move {
                     let (tx, rx) = hub::outbox();
-                    let (mut handler, idle): (Box<dyn conn::Handler>, _) = match kind {
+                    let (handler, idle): (Box<dyn conn::Handler>, _) = match kind {
                         Kind::Dispatch => (Box::new(ns::NsConn::new(hub.clone(), tx, true)), std::time::Duration::from_secs(60)),
                         Kind::Ns => (Box::new(ns::NsConn::new(hub.clone(), tx, false)), hub.timing.ns_idle),
                         Kind::Sb => (Box::new(sb::SbConn::new(hub.clone(), tx)), hub.timing.sb_idle + std::time::Duration::from_secs(60)),
                     };
                     let span = tracing::info_span!("conn", %peer, kind = match kind { Kind::Dispatch => "dispatch", Kind::Ns => "ns", Kind::Sb => "sb" });
-                    conn::run(stream, handler.as_mut(), rx, idle, sd).instrument(span).await;
+                    conn::run(stream, handler, rx, idle, sd).instrument(span).await;
                 });
                 while conns.try_join_next().is_some() {}
             }

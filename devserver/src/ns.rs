@@ -45,6 +45,13 @@ const MAX_LIST: usize = 600;
 /// `SYN` list versions for MSNP10+ when the client has none.
 const AB_TIME: &str = "2005-04-23T18:57:44.8130000-07:00";
 
+/// The two per-account modes, set by `BLP` and `GTC` under one rule.
+#[derive(Debug, Clone, Copy)]
+enum AccountMode {
+    Blp(BlpMode),
+    Gtc(GtcMode),
+}
+
 fn valid_email(e: &str) -> bool {
     e.len() <= 129
         && e.split_once('@')
@@ -117,19 +124,19 @@ impl NsConn {
                     p.msnobj = msnobj.clone();
                     first
                 };
-                let echo_caps = if d >= Dialect::MSNP8 { Some(caps.unwrap_or_default()) } else { None };
+                let echo_caps = if d.has_capabilities() { Some(caps.unwrap_or_default()) } else { None };
                 self.send(
                     out,
                     ServerCommand::Chg {
                         trid,
                         status,
                         caps: echo_caps,
-                        msnobj: if d >= Dialect::MSNP9 { msnobj } else { None },
+                        msnobj: if d.has_msn_object() { msnobj } else { None },
                     },
                 );
                 if first {
                     self.initial_presence(&me, trid, out)?;
-                    if d >= Dialect::MSNP8 {
+                    if d.challenged() {
                         self.next_chl = Some(Instant::now());
                     }
                 }
@@ -181,30 +188,13 @@ impl NsConn {
             }
             C::Rem { trid, list, target, group } => self.rem(&me, trid, list, &target, group.as_deref(), out)?,
             C::Blp { trid, mode } => {
-                let current = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.blp;
-                let changed = self.set_mode(
-                    &me,
-                    trid,
-                    current == mode,
-                    || store.set_blp(&me, mode),
-                    |trid, serial| ServerCommand::Blp { trid, serial, mode },
-                    out,
-                )?;
-                if changed {
+                if self.set_mode(&me, trid, AccountMode::Blp(mode), out)? {
                     // Who may see me has changed.
                     self.broadcast_presence(&me)?;
                 }
             }
             C::Gtc { trid, mode } => {
-                let current = store.user(&me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.gtc;
-                self.set_mode(
-                    &me,
-                    trid,
-                    current == mode,
-                    || store.set_gtc(&me, mode),
-                    |trid, serial| ServerCommand::Gtc { trid, serial, mode },
-                    out,
-                )?;
+                self.set_mode(&me, trid, AccountMode::Gtc(mode), out)?;
             }
             C::Rea { trid, email, name } => {
                 if d.uses_adc() {
@@ -312,7 +302,7 @@ impl NsConn {
         use ClientCommand as C;
         match cmd {
             C::Png => {
-                let next_ping = (self.d() >= Dialect::MSNP9).then_some(60);
+                let next_ping = self.d().qng_has_next_ping().then_some(60);
                 self.send(out, ServerCommand::Qng { next_ping });
             }
             C::Out => {
@@ -383,7 +373,7 @@ impl NsConn {
                 }
                 if self.dispatch {
                     let addr = self.hub.advertised.ns.clone();
-                    let extra = if self.d() >= Dialect::MSNP8 { vec!["0".into(), addr.clone()] } else { vec![] };
+                    let extra = if self.d().xfr_ns_has_current() { vec!["0".into(), addr.clone()] } else { vec![] };
                     self.send(out, ServerCommand::XfrNs { trid, addr, extra });
                     return Ok(Flow::Close);
                 }
@@ -444,20 +434,20 @@ impl NsConn {
         }
         tracing::info!(%email, dialect = %d, "signed in");
         let name = Name::new(user.name.clone());
-        let (name, verified, extra) = match d.number() {
-            2..=5 => (Some(name), None, None),
-            6 | 7 => (Some(name), Some("1".into()), None),
-            8 | 9 => (Some(name), Some("1".into()), Some("0".into())),
-            _ => (None, Some("1".into()), Some("0".into())),
-        };
+        let fields = d.usr_ok_fields();
+        let (name, verified, extra) = (
+            fields.name.then_some(name),
+            fields.verified.then(|| "1".to_owned()),
+            fields.extra.then(|| "0".to_owned()),
+        );
         self.send(out, ServerCommand::UsrOk { trid, email: user.email.clone(), name, verified, extra });
-        if d >= Dialect::MSNP11 {
+        if d.has_psm() {
             self.send(
                 out,
                 ServerCommand::Unknown { command: "SBS".into(), args: vec!["0".into(), "null".into()], payload: None },
             );
         }
-        if d >= Dialect::MSNP8 {
+        if d.sends_profile() {
             let now = hub::unix_time();
             let profile = MessageBody::Profile {
                 fields: [
@@ -629,7 +619,7 @@ impl NsConn {
                         guid: fl.then(|| contact_guid(&email)),
                         email,
                         lists,
-                        network: (d >= Dialect::MSNP12).then_some(1),
+                        network: d.has_network_id().then_some(1),
                         groups: (fl && !g.is_empty()).then_some(g),
                     }),
                 );
@@ -934,23 +924,32 @@ impl NsConn {
     }
 
     /// `BLP` and `GTC` follow one rule: 218 when unchanged, else store it,
-    /// bump the serial and echo it (with the serial before MSNP10).
-    fn set_mode(
-        &self,
-        me: &str,
-        trid: TrId,
-        unchanged: bool,
-        store: impl FnOnce() -> Result<(), StoreError>,
-        reply: impl FnOnce(Option<TrId>, Option<u32>) -> ServerCommand,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    /// bump the serial and echo it (with the serial before MSNP10). Whether
+    /// it changed comes back.
+    fn set_mode(&self, me: &str, trid: TrId, mode: AccountMode, out: &mut Vec<u8>) -> Result<bool, StoreError> {
+        let store = &self.hub.store;
+        let user = store.user(me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let unchanged = match mode {
+            AccountMode::Blp(m) => user.blp == m,
+            AccountMode::Gtc(m) => user.gtc == m,
+        };
         if unchanged {
             err(out, ErrorCode::AlreadyInMode, trid);
             return Ok(false);
         }
-        store()?;
-        let ser = self.hub.store.bump_serial(me)?;
-        self.send(out, reply(Some(trid), (!self.d().uses_adc()).then_some(ser)));
+        match mode {
+            AccountMode::Blp(m) => store.set_blp(me, m)?,
+            AccountMode::Gtc(m) => store.set_gtc(me, m)?,
+        }
+        let serial = (!self.d().uses_adc()).then_some(store.bump_serial(me)?);
+        let trid = Some(trid);
+        self.send(
+            out,
+            match mode {
+                AccountMode::Blp(mode) => ServerCommand::Blp { trid, serial, mode },
+                AccountMode::Gtc(mode) => ServerCommand::Gtc { trid, serial, mode },
+            },
+        );
         Ok(true)
     }
 
@@ -1014,6 +1013,10 @@ pub fn broadcast_presence(hub: &Hub, me: &str) -> Result<(), StoreError> {
 }
 
 impl Handler for NsConn {
+    fn uses_storage(&self) -> bool {
+        true
+    }
+
     fn on_frame(&mut self, frame: Frame, out: &mut Vec<u8>) -> Flow {
         let ctx = Context::ns(self.d());
         let cmd = match decode_client(&frame, ctx) {

@@ -40,7 +40,7 @@ impl SbConn {
 
     /// Capabilities appear on `IRO`/`JOI` for MSNP12+ readers.
     fn caps_for(reader: Dialect, m: &Member) -> Option<Capabilities> {
-        (reader >= Dialect::MSNP12).then(|| m.caps.unwrap_or_default())
+        reader.roster_caps().then(|| m.caps.unwrap_or_default())
     }
 
     fn handle(&mut self, cmd: ClientCommand, out: &mut Vec<u8>) -> Flow {

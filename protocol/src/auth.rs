@@ -44,23 +44,13 @@ impl Product {
 
     /// The product a client of this dialect identifies as.
     pub fn for_dialect(d: Dialect) -> Product {
-        let id = match d.number() {
-            0..=7 => "msmsgs@msnmsgr.com",
-            8..=10 => "PROD0061VRRZH@4F",
-            11 => "PROD0090YUAUV{2B",
-            _ => "PROD0101{0RM?UBW",
-        };
-        Product::by_id(id).expect("listed above")
+        Product::by_id(d.product_id()).expect("every dialect's product is listed above")
     }
 }
 
 /// The 32-hex-digit `QRY` answer to `CHL 0 challenge` in dialect `d`.
 pub fn challenge_response(d: Dialect, challenge: &str, product: Product) -> String {
-    if d >= Dialect::MSNP11 {
-        qry_v11(challenge, product)
-    } else {
-        md5_hex(&[challenge.as_bytes(), product.key.as_bytes()])
-    }
+    if d.qry_v11() { qry_v11(challenge, product) } else { md5_hex(&[challenge.as_bytes(), product.key.as_bytes()]) }
 }
 
 /// MSNP11+ answer: an MD5 of challenge and key, mixed with a hash of the

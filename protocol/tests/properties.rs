@@ -63,8 +63,8 @@ proptest! {
         ns.start(Instant::now());
         ns.handle_input(&bytes, Instant::now());
         let mut sb = SbSession::new("a@b.c", Dialect::MSNP12, SbStart::Call { cookie: "c".into(), invitees: vec![] });
-        sb.start();
-        sb.handle_input(&bytes);
+        sb.start(Instant::now());
+        sb.handle_input(&bytes, Instant::now());
     }
 
     #[test]

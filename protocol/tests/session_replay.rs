@@ -244,7 +244,7 @@ fn replay_sb(
     before: impl FnOnce(&mut SbSession),
 ) -> SbRun {
     let mut s = SbSession::new(me, sec.dialect, start);
-    s.start();
+    s.start(Instant::now());
     before(&mut s);
     let mut produced = VecDeque::new();
     let mut events = Vec::new();
@@ -252,7 +252,7 @@ fn replay_sb(
     for (i, e) in sec.entries.iter().enumerate() {
         let where_ = format!("{} line {i} {:?}", sec.name, e.line);
         match e.dir {
-            Direction::ToClient => s.handle_input(&e.bytes()),
+            Direction::ToClient => s.handle_input(&e.bytes(), Instant::now()),
             Direction::ToServer if produced.is_empty() => user(&mut s, e),
             Direction::ToServer => {}
         }
@@ -340,10 +340,10 @@ fn escargot_answerer_switchboard_ignores_own_join() {
 fn closing_with_unacked_and_queued_messages_reports_them_failed() {
     let mut s =
         SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
-    s.start();
-    s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n");
+    s.start(Instant::now());
+    s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n", Instant::now());
     let sent = s.send_message(arial("one"), AckMode::Acknowledged).unwrap();
-    s.handle_input(b"BYE b@x 1\r\n");
+    s.handle_input(b"BYE b@x 1\r\n", Instant::now());
     let queued = s.send_message(arial("two"), AckMode::Acknowledged).unwrap();
     s.handle_close();
     let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
@@ -491,19 +491,89 @@ fn signing_in_is_told_for_nln_after_offline_only() {
 fn someone_asked_in_before_the_switchboard_is_ready_is_called_once_it_is() {
     let mut s =
         SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
-    s.start();
+    s.start(Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"USR 1 a@x c\r\n");
     s.invite_when_ready("c@x").unwrap();
     assert_eq!(s.poll_transmit(), None, "not before the server let us in");
-    s.handle_input(b"USR 1 OK a@x a\r\n");
+    s.handle_input(b"USR 1 OK a@x a\r\n", Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 b@x\r\nCAL 3 c@x\r\n");
     // Answering: called after ANS's OK.
     let mut s = SbSession::new("a@x", Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
-    s.start();
+    s.start(Instant::now());
     s.poll_transmit();
     s.invite_when_ready("c@x").unwrap();
-    s.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\n");
+    s.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\n", Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 c@x\r\n");
     s.handle_close();
     assert!(s.invite_when_ready("d@x").is_err());
+}
+
+#[test]
+fn lines_the_session_cannot_use_are_told_and_it_carries_on() {
+    let t = Instant::now();
+    let mut s =
+        twn_session(NsConfig::new("a@x.com", "p"), Dialect::MSNP9, b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
+    std::iter::from_fn(|| s.poll_event()).for_each(drop);
+    s.handle_input(b"ILN notanumber NLN\r\nVER 9 MSNP9\r\nSBS 0 null\r\nCHG 6 BSY 0\r\n", t);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    let skipped: Vec<&Skipped> =
+        ev.iter().filter_map(|e| if let NsEvent::Skipped(k) = e { Some(k) } else { None }).collect();
+    assert_eq!(skipped.len(), 3, "{ev:?}");
+    assert_eq!(skipped[0].line, "ILN notanumber NLN");
+    assert!(matches!(skipped[0].reason, SkipReason::Malformed(_)), "{:?}", skipped[0]);
+    assert_eq!((skipped[1].line.as_str(), &skipped[1].reason), ("VER 9 MSNP9", &SkipReason::OutOfPhase));
+    assert_eq!((skipped[2].line.as_str(), &skipped[2].reason), ("SBS 0 null", &SkipReason::NotHandled));
+    // The line after them still counts: the session went on.
+    assert_eq!(ev.last(), Some(&NsEvent::OwnStatus(Status::Busy)));
+    assert!(!s.is_closed());
+    // Switchboards likewise.
+    let mut sb = SbSession::new("a@x", Dialect::MSNP9, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    sb.start(t);
+    sb.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\nJOI\r\nMSG b@x b 2\r\nhi", t);
+    let ev: Vec<_> = std::iter::from_fn(|| sb.poll_event()).collect();
+    assert!(
+        ev.iter().any(
+            |e| matches!(e, SbEvent::Skipped(k) if k.line == "JOI" && matches!(k.reason, SkipReason::Malformed(_)))
+        ),
+        "{ev:?}"
+    );
+    assert!(ev.iter().any(|e| matches!(e, SbEvent::Message { .. })), "went on after it: {ev:?}");
+    assert!(sb.is_ready());
+}
+
+#[test]
+fn a_switchboard_that_never_lets_us_in_times_out() {
+    let t = Instant::now();
+    let mut s =
+        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+    s.start(t);
+    let queued = s.send_message(arial("hello"), AckMode::Acknowledged).unwrap();
+    assert_eq!(s.poll_timeout(), Some(t + SB_REPLY_TIMEOUT));
+    s.handle_timeout(t + SB_REPLY_TIMEOUT - Duration::from_secs(1));
+    assert!(!s.is_closed());
+    s.handle_timeout(t + SB_REPLY_TIMEOUT);
+    assert!(s.is_closed());
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(ev, vec![SbEvent::TimedOut, SbEvent::Failed(queued), SbEvent::Closed]);
+}
+
+#[test]
+fn a_message_the_server_never_acknowledges_fails_in_time() {
+    let t = Instant::now();
+    let mut s =
+        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+    s.start(t);
+    s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n", t);
+    assert_eq!(s.poll_timeout(), None, "nothing waits on the server");
+    let t1 = t + Duration::from_secs(5);
+    s.handle_input(b"", t1);
+    let lost = s.send_message(arial("one"), AckMode::Acknowledged).unwrap();
+    let acked = s.send_message(arial("two"), AckMode::Acknowledged).unwrap();
+    s.handle_input(b"ACK 4\r\n", t1);
+    assert_eq!(s.poll_timeout(), Some(t1 + SB_REPLY_TIMEOUT));
+    s.handle_timeout(t1 + SB_REPLY_TIMEOUT);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(ev.contains(&SbEvent::Sent(acked)) && ev.ends_with(&[SbEvent::Failed(lost)]), "{ev:?}");
+    assert!(s.is_ready(), "one lost message does not end the conversation");
+    assert_eq!(s.poll_timeout(), None);
 }

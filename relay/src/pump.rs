@@ -111,8 +111,28 @@ fn close(code: CloseCode, reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.to_owned().into() }))
 }
 
-pub async fn run<S>(
-    mut ws: WebSocketStream<BurstReader<S>>,
+/// Relay `ws` to the first of `targets` that answers. A plain function that
+/// splits the WebSocket before any future exists: an `async fn` keeps its
+/// arguments for its whole life, so the moved-out stream would stay in
+/// every idle connection's memory a second time.
+pub fn run<'a, S>(
+    ws: WebSocketStream<BurstReader<S>>,
+    targets: Option<Vec<SocketAddr>>,
+    config: &'a Config,
+    cancel: CancellationToken,
+) -> impl std::future::Future<Output = ()> + 'a
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'a,
+{
+    let more = ws.get_ref().more_hint();
+    let (sink, stream) = ws.split();
+    relay(sink, stream, more, targets, config, cancel)
+}
+
+async fn relay<S>(
+    mut sink: Sink<S>,
+    mut stream: Stream<S>,
+    more: MoreHint,
     targets: Option<Vec<SocketAddr>>,
     config: &Config,
     cancel: CancellationToken,
@@ -133,19 +153,17 @@ pub async fn run<S>(
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             tracing::info!(error = %e, "upstream connect failed");
-            let _ = ws.send(close(CloseCode::Error, &format!("upstream connect failed: {e}"))).await;
+            let _ = sink.send(close(CloseCode::Error, &format!("upstream connect failed: {e}"))).await;
             return;
         }
         Err(_) => {
             tracing::info!("upstream connect timed out");
-            let _ = ws.send(close(CloseCode::Error, "upstream connect timed out")).await;
+            let _ = sink.send(close(CloseCode::Error, "upstream connect timed out")).await;
             return;
         }
     };
     let _ = tcp.set_nodelay(true);
     let (rd, mut wr) = tcp.into_split();
-    let more = ws.get_ref().more_hint();
-    let (mut sink, mut stream) = ws.split();
     let traffic = LastTraffic::new();
     let (mut up, mut down) = (0u64, 0u64);
     let ending = tokio::select! {

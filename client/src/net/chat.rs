@@ -235,7 +235,7 @@ impl Controller {
             return;
         };
         let mut session = SbSession::new(s.email.trim(), dialect, start);
-        session.start();
+        session.start(Instant::now());
         let mut ids = HashMap::new();
         {
             let mut i = self.0.borrow_mut();
@@ -262,7 +262,7 @@ impl Controller {
             let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else {
                 return;
             };
-            sb.session.handle_input(bytes);
+            sb.session.handle_input(bytes, Instant::now());
         }
         self.pump_sb(conv);
     }

@@ -150,7 +150,7 @@ impl Sb {
     pub async fn open(addr: &str, me: &str, d: Dialect, start: SbStart) -> Sb {
         let mut sb =
             Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me, d, start), events: vec![] };
-        sb.s.start();
+        sb.s.start(Instant::now());
         sb.flush().await;
         sb
     }
@@ -183,7 +183,7 @@ impl Sb {
                         .find(|e| pred(e))
                         .unwrap_or_else(|| panic!("switchboard closed; events: {:#?}", self.events));
                 }
-                Ok(Ok(n)) => self.s.handle_input(&buf[..n]),
+                Ok(Ok(n)) => self.s.handle_input(&buf[..n], Instant::now()),
             }
         }
     }

@@ -13,13 +13,13 @@ fuzz_target!(|data: &[u8]| {
     let mut ns = NsSession::new(NsConfig::new("a@b.c", "pw"));
     let mut sb = SbSession::new("a@b.c", Dialect::MSNP9, SbStart::Call { cookie: "k".into(), invitees: vec!["b@c.d".into()] });
     ns.start(t0);
-    sb.start();
+    sb.start(t0);
     let mut now = t0;
     for chunk in data.split(|b| *b == 0xFF) {
         let Some((op, rest)) = chunk.split_first() else { continue };
         match op % 12 {
             0 => ns.handle_input(rest, now),
-            1 => sb.handle_input(rest),
+            1 => sb.handle_input(rest, now),
             2 => { let _ = ns.set_status(Status::ALL[rest.len() % Status::ALL.len()]); }
             3 => { let _ = ns.add_to_list(List::ALL[rest.len() % 5], &String::from_utf8_lossy(rest), (rest.len() % 2 == 1).then_some("1")); }
             4 => { let _ = ns.remove_from_list(List::ALL[rest.len() % 5], &String::from_utf8_lossy(rest), None); }

@@ -149,7 +149,7 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
                     let email = a.string()?;
                     let r = a.rest();
                     let mut r = r.into_iter();
-                    let keeps_name = ctx.role == Role::Switchboard || ctx.dialect < Dialect::MSNP10;
+                    let keeps_name = ctx.role == Role::Switchboard || !ctx.dialect.name_in_prp();
                     let name = if keeps_name { r.next().map(|n| Name::from_wire(&n)) } else { None };
                     let (verified, extra) = (r.next(), r.next());
                     if r.next().is_some() {
@@ -178,7 +178,7 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
         "SYN" => {
             let trid = a.trid()?;
             let list_version = a.string()?;
-            let ab_version = if ctx.dialect >= Dialect::MSNP10 { Some(a.string()?) } else { None };
+            let ab_version = if ctx.dialect.syn_has_ab_version() { Some(a.string()?) } else { None };
             let counts = match a.left() {
                 0 => None,
                 2 => Some((a.num()?, a.num()?)),
@@ -256,7 +256,7 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
         "REG" => {
             let trid = a.trid()?;
             let serial = if a.left() >= 3 { Some(a.num()?) } else { None };
-            let layout = if ctx.dialect >= Dialect::MSNP10 { RegLayout::NameThenId } else { RegLayout::IdThenName };
+            let layout = if ctx.dialect.group_guids() { RegLayout::NameThenId } else { RegLayout::IdThenName };
             let (id, name) = match layout {
                 RegLayout::IdThenName => (a.string()?, a.name()?),
                 RegLayout::NameThenId => {
@@ -388,7 +388,7 @@ fn decode_lsg(a: &mut Args<'_>, ctx: Context) -> Result<LsgForm, DecodeError> {
         let group = if a.left() == 0 { None } else { Some((a.string()?, a.name()?, a.string()?)) };
         return a.done(LsgForm::Indexed { trid, serial, index, total, group });
     }
-    if ctx.dialect >= Dialect::MSNP10 {
+    if ctx.dialect.group_guids() {
         let v = LsgForm::Guid { name: a.name()?, guid: a.string()?, flag: a.opt().map(str::to_owned) };
         return a.done(v);
     }

@@ -9,27 +9,65 @@ mod trids;
 
 pub use contacts::{Contact, ContactList, Group};
 pub use ns::{NsConfig, NsEvent, NsSession, Request, SignOutReason};
-pub use sb::{MessageId, SbEvent, SbSession, SbStart};
+pub use sb::{MessageId, SB_REPLY_TIMEOUT, SbEvent, SbSession, SbStart};
 
-use crate::codec::{DecodeError, FrameError};
-use crate::types::ErrorCode;
+use crate::codec::Frame;
+use std::fmt;
 
-/// Why a session cannot go on. Three kinds are kept apart: bytes we cannot
-/// frame, valid commands that make no sense now, and misuse of the API.
+pub use skipped::{SkipReason, Skipped};
+
+/// Misuse of a session's API: an action that makes no sense now (not
+/// signed in, switchboard closed, no ticket asked for). What the server
+/// sends that cannot be used is never an error: it is a [`Skipped`] event,
+/// or the session's end with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
-    #[error("malformed data from the server: {0}")]
-    Frame(#[from] FrameError),
-    #[error("unexpected reply from the server: {0}")]
-    Protocol(String),
-    #[error("the server refused: {0}")]
-    Server(ErrorCode),
     #[error("{0}")]
     Misuse(&'static str),
 }
 
-impl From<DecodeError> for SessionError {
-    fn from(e: DecodeError) -> Self {
-        SessionError::Protocol(e.to_string())
+mod skipped {
+    use super::*;
+
+    /// A line the session read and did not act on. The session carries on;
+    /// the app logs it, so nothing a server says is dropped unseen (real
+    /// servers differ from the documents, and this is where it shows).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Skipped {
+        /// The command line as received; a payload is told by its length.
+        pub line: String,
+        pub reason: SkipReason,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum SkipReason {
+        /// A known command in a shape we cannot read, with the decoder's word.
+        Malformed(String),
+        /// A valid reply that makes no sense in the session's phase.
+        OutOfPhase,
+        /// A command this session does not act on.
+        NotHandled,
+    }
+
+    impl Skipped {
+        pub(crate) fn new(frame: &Frame, reason: SkipReason) -> Skipped {
+            let mut line = String::from_utf8_lossy(&frame.line).into_owned();
+            if let Some(p) = &frame.payload {
+                line.push_str(&format!(" [{} bytes of payload]", p.len()));
+            }
+            Skipped { line, reason }
+        }
+    }
+
+    impl fmt::Display for Skipped {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match &self.reason {
+                SkipReason::Malformed(why) => write!(f, "unreadable line ({why}): {}", self.line),
+                SkipReason::OutOfPhase => write!(f, "reply out of phase: {}", self.line),
+                SkipReason::NotHandled => write!(f, "not acted on: {}", self.line),
+            }
+        }
     }
 }

@@ -5,9 +5,9 @@
 //! write) and `poll_event` (what the app shows). Actions such as
 //! [`NsSession::set_status`] queue bytes the same way.
 
-use super::SessionError;
 use super::contacts::{ContactList, key};
 use super::trids::TrIds;
+use super::{SessionError, SkipReason, Skipped};
 use crate::auth::{Product, challenge_response, md5_login_response};
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
 use crate::message::MessageBody;
@@ -158,6 +158,8 @@ pub enum NsEvent {
     Notice(MessageBody),
     /// The session is over; the connection should be closed.
     SignedOut(SignOutReason),
+    /// A line read and not acted on; the session went on.
+    Skipped(Skipped),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,12 +320,17 @@ impl NsSession {
         self.framer.push(bytes);
         loop {
             match self.framer.next_frame() {
-                Ok(Some(frame)) => match decode_server(&frame, Context::ns(self.dialect)) {
-                    Ok(cmd) => self.handle_command(cmd, now),
-                    // A known command in a shape we cannot read: skip the line
-                    // rather than kill a working session.
-                    Err(_) => continue,
-                },
+                Ok(Some(frame)) => {
+                    // A line we cannot read or use is told, never fatal: one
+                    // odd line must not kill a working session.
+                    let skipped = match decode_server(&frame, Context::ns(self.dialect)) {
+                        Ok(cmd) => self.handle_command(cmd, now),
+                        Err(e) => Some(SkipReason::Malformed(e.to_string())),
+                    };
+                    if let Some(reason) = skipped {
+                        self.events.push_back(NsEvent::Skipped(Skipped::new(&frame, reason)));
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     self.close(SignOutReason::ProtocolError(e.to_string()));
@@ -401,7 +408,7 @@ impl NsSession {
     }
 
     fn send_chg(&mut self, status: Status) -> TrId {
-        let caps = (self.dialect >= Dialect::MSNP8).then_some(self.config.capabilities);
+        let caps = self.dialect.has_capabilities().then_some(self.config.capabilities);
         self.request(Request::SetStatus(status), |trid| ClientCommand::Chg { trid, status, caps, msnobj: None })
     }
 
@@ -410,7 +417,7 @@ impl NsSession {
         self.require_online()?;
         let n = Name::new(name);
         let req = Request::SetName(name.to_owned());
-        Ok(if self.dialect >= Dialect::MSNP10 {
+        Ok(if self.dialect.name_in_prp() {
             self.request(req, |trid| ClientCommand::Prp { trid, key: "MFN".into(), value: Some(n) })
         } else {
             let email = self.config.email.clone();
@@ -533,7 +540,8 @@ impl NsSession {
         Ok(self.request(Request::Switchboard, |trid| ClientCommand::XfrSb { trid }))
     }
 
-    fn handle_command(&mut self, cmd: ServerCommand, now: Instant) {
+    /// Act on one command; what was not acted on comes back with why.
+    fn handle_command(&mut self, cmd: ServerCommand, now: Instant) -> Option<SkipReason> {
         use ServerCommand as S;
         match cmd {
             S::Ver { trid, dialects } if self.phase == Phase::Ver => {
@@ -544,7 +552,7 @@ impl NsSession {
                     Some(d) => {
                         self.dialect = d;
                         self.events.push_back(NsEvent::DialectChosen(d));
-                        if d >= Dialect::MSNP8 {
+                        if d.uses_twn() {
                             let version =
                                 ClientVersion { email: Some(self.config.email.clone()), ..self.config.client.clone() };
                             self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
@@ -813,10 +821,19 @@ impl NsSession {
                     self.events.push_back(NsEvent::Error { code, request });
                 }
             }
-            // Replies that arrive in the wrong phase, and commands we do not
-            // act on (SBS, GCF, NOT, URL...), are ignored, never fatal.
-            _ => {}
+            // Login replies in the wrong phase, and commands we do not act
+            // on (SBS, GCF, NOT, URL...).
+            S::Ver { .. }
+            | S::Cvr { .. }
+            | S::Inf { .. }
+            | S::XfrNs { .. }
+            | S::UsrChallenge { .. }
+            | S::UsrOk { .. } => {
+                return Some(SkipReason::OutOfPhase);
+            }
+            _ => return Some(SkipReason::NotHandled),
         }
+        None
     }
 
     fn send_usr_initial(&mut self, method: AuthMethod, now: Instant) {

@@ -1,11 +1,22 @@
 //! The client side of one switchboard (conversation) connection.
+//!
+//! Driven like [`super::NsSession`]: `start(now)`, `handle_input(bytes, now)`,
+//! `handle_timeout(now)` when `poll_timeout()` says; drain `poll_transmit`
+//! and `poll_event` after each call. Time bounds what waits on the server:
+//! authentication, and each message's `ACK`.
 
-use super::SessionError;
 use super::trids::TrIds;
+use super::{SessionError, SkipReason, Skipped};
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
 use crate::message::MessageBody;
 use crate::types::*;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+use web_time::Instant;
+
+/// How long the server may take to let us in, or to acknowledge a message,
+/// before the switchboard is given up or the message counted as failed.
+pub const SB_REPLY_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// How this switchboard was reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +67,11 @@ pub enum SbEvent {
     Failed(MessageId),
     /// Authentication refused (bad cookie) or another fatal error.
     Error(ErrorCode),
+    /// The server did not let us in within [`SB_REPLY_TIMEOUT`].
+    TimedOut,
     Closed,
+    /// A line read and not acted on; the session went on.
+    Skipped(Skipped),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +96,12 @@ pub struct SbSession {
     roster: BTreeMap<String, Name>,
     /// Messages typed before anyone joined.
     queue: VecDeque<(MessageId, MessageBody, AckMode)>,
-    /// Sent, waiting for `ACK`/`NAK`.
-    unacked: HashMap<TrId, (MessageId, AckMode)>,
+    /// Sent, waiting for `ACK`/`NAK` until the deadline.
+    unacked: HashMap<TrId, (MessageId, AckMode, Instant)>,
+    /// When authentication gives up.
+    auth_deadline: Option<Instant>,
+    /// The last time we were told (for stamping what `send_message` sends).
+    now: Instant,
     cals: HashMap<TrId, String>,
     /// Asked in before the session was ready: called once it is.
     later: Vec<String>,
@@ -107,6 +126,35 @@ impl SbSession {
             cals: HashMap::new(),
             later: Vec::new(),
             next_id: 0,
+            auth_deadline: None,
+            now: Instant::now(),
+        }
+    }
+
+    /// The next time [`SbSession::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let acks = self.unacked.values().map(|(_, _, deadline)| *deadline);
+        self.auth_deadline.into_iter().chain(acks).min()
+    }
+
+    /// Time passed: give up authentication, or messages, whose server
+    /// reply is overdue.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.auth_deadline.is_some_and(|d| now >= d) {
+            self.events.push_back(SbEvent::TimedOut);
+            self.close();
+            return;
+        }
+        let mut overdue: Vec<(TrId, MessageId)> =
+            self.unacked.iter().filter(|(_, (_, _, d))| now >= *d).map(|(t, (id, _, _))| (*t, *id)).collect();
+        overdue.sort();
+        for (trid, id) in overdue {
+            self.unacked.remove(&trid);
+            self.events.push_back(SbEvent::Failed(id));
         }
     }
 
@@ -131,10 +179,12 @@ impl SbSession {
         encode_client(&cmd, &mut self.out);
     }
 
-    pub fn start(&mut self) {
+    pub fn start(&mut self, now: Instant) {
         if self.phase != Phase::New {
             return;
         }
+        self.now = now;
+        self.auth_deadline = Some(now + SB_REPLY_TIMEOUT);
         let trid = self.trids.next();
         let email = self.email.clone();
         let cmd = match &self.start {
@@ -205,14 +255,15 @@ impl SbSession {
     fn transmit(&mut self, id: MessageId, body: MessageBody, ack: AckMode) {
         let trid = self.trids.next();
         self.send(ClientCommand::Msg { trid, ack, payload: body.to_bytes() });
+        let deadline = self.now + SB_REPLY_TIMEOUT;
         match ack {
             AckMode::Acknowledged | AckMode::Data => {
-                self.unacked.insert(trid, (id, ack));
+                self.unacked.insert(trid, (id, ack, deadline));
             }
             // No ACK will come; the server took it.
             AckMode::NakOnly | AckMode::Unacknowledged => {
                 if ack == AckMode::NakOnly {
-                    self.unacked.insert(trid, (id, ack));
+                    self.unacked.insert(trid, (id, ack, deadline));
                 }
                 self.events.push_back(SbEvent::Sent(id));
             }
@@ -245,11 +296,12 @@ impl SbSession {
             return;
         }
         self.phase = Phase::Closed;
+        self.auth_deadline = None;
         let mut failed: Vec<MessageId> = self
             .unacked
             .drain()
-            .filter(|(_, (_, mode))| matches!(mode, AckMode::Acknowledged | AckMode::Data))
-            .map(|(_, (id, _))| id)
+            .filter(|(_, (_, mode, _))| matches!(mode, AckMode::Acknowledged | AckMode::Data))
+            .map(|(_, (id, _, _))| id)
             .collect();
         failed.extend(self.queue.drain(..).map(|(id, _, _)| id));
         failed.sort();
@@ -257,7 +309,8 @@ impl SbSession {
         self.events.push_back(SbEvent::Closed);
     }
 
-    pub fn handle_input(&mut self, bytes: &[u8]) {
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
+        self.now = now;
         if self.phase == Phase::Closed {
             return;
         }
@@ -265,8 +318,12 @@ impl SbSession {
         loop {
             match self.framer.next_frame() {
                 Ok(Some(frame)) => {
-                    if let Ok(cmd) = decode_server(&frame, Context::sb(self.dialect)) {
-                        self.handle_command(cmd);
+                    let skipped = match decode_server(&frame, Context::sb(self.dialect)) {
+                        Ok(cmd) => self.handle_command(cmd),
+                        Err(e) => Some(SkipReason::Malformed(e.to_string())),
+                    };
+                    if let Some(reason) = skipped {
+                        self.events.push_back(SbEvent::Skipped(Skipped::new(&frame, reason)));
                     }
                 }
                 Ok(None) => break,
@@ -281,11 +338,13 @@ impl SbSession {
         }
     }
 
-    fn handle_command(&mut self, cmd: ServerCommand) {
+    /// Act on one command; what was not acted on comes back with why.
+    fn handle_command(&mut self, cmd: ServerCommand) -> Option<SkipReason> {
         use ServerCommand as S;
         match cmd {
             S::UsrOk { .. } if self.phase == Phase::Authenticating => {
                 self.phase = Phase::Ready;
+                self.auth_deadline = None;
                 self.events.push_back(SbEvent::Ready);
                 if let SbStart::Call { invitees, .. } = self.start.clone() {
                     for e in invitees {
@@ -302,6 +361,7 @@ impl SbSession {
             }
             S::AnsOk { .. } if self.phase == Phase::Authenticating => {
                 self.phase = Phase::Ready;
+                self.auth_deadline = None;
                 self.events.push_back(SbEvent::Ready);
                 self.call_later();
                 self.flush_queue();
@@ -325,21 +385,21 @@ impl SbSession {
                 self.events.push_back(SbEvent::Message { email, name, body });
             }
             S::Ack { trid } => {
-                if let Some((id, mode)) = self.unacked.remove(&trid) {
+                if let Some((id, mode, _)) = self.unacked.remove(&trid) {
                     if mode != AckMode::NakOnly {
                         self.events.push_back(SbEvent::Sent(id));
                     }
                 }
             }
             S::Nak { trid } => {
-                if let Some((id, _)) = self.unacked.remove(&trid) {
+                if let Some((id, _, _)) = self.unacked.remove(&trid) {
                     self.events.push_back(SbEvent::Failed(id));
                 }
             }
             S::Error { code, trid, .. } => {
                 if let Some(email) = trid.and_then(|t| self.cals.remove(&t)) {
                     self.events.push_back(SbEvent::CallFailed { email, code });
-                } else if let Some((id, _)) = trid.and_then(|t| self.unacked.remove(&t)) {
+                } else if let Some((id, _, _)) = trid.and_then(|t| self.unacked.remove(&t)) {
                     self.events.push_back(SbEvent::Failed(id));
                 } else {
                     self.events.push_back(SbEvent::Error(code));
@@ -349,7 +409,9 @@ impl SbSession {
                 }
             }
             S::Out { .. } => self.close(),
-            _ => {}
+            S::UsrOk { .. } | S::AnsOk { .. } => return Some(SkipReason::OutOfPhase),
+            _ => return Some(SkipReason::NotHandled),
         }
+        None
     }
 }

@@ -40,7 +40,11 @@ impl Dialect {
         (2..=12).rev().map(Dialect).collect()
     }
 
-    /// MSNP8 replaced MD5 with Passport (TWN) and dropped `INF`.
+    // Every rule that depends on the dialect is a named method here: call
+    // sites ask the rule, never compare versions.
+
+    /// MSNP8 replaced MD5 with Passport: `VER` is followed by `CVR` and
+    /// `USR TWN`, and `INF` is gone.
     pub fn uses_twn(self) -> bool {
         self.0 >= 8
     }
@@ -48,18 +52,96 @@ impl Dialect {
     pub fn bitmask_lists(self) -> bool {
         self.0 >= 8
     }
+    /// MSNP8: client capabilities ride on `CHG`, `ILN` and `NLN`.
+    pub fn has_capabilities(self) -> bool {
+        self.0 >= 8
+    }
+    /// MSNP8: the dispatch server's `XFR NS` adds `0 <current address>`.
+    pub fn xfr_ns_has_current(self) -> bool {
+        self.0 >= 8
+    }
+    /// MSNP8: the server sends a profile message (`text/x-msmsgsprofile`)
+    /// after sign-in.
+    pub fn sends_profile(self) -> bool {
+        self.0 >= 8
+    }
+    /// Whether a server challenges (`CHL`) a client of this dialect. MSN did
+    /// from MSNP6, with a generic key before MSNP8; revival servers and our
+    /// devserver challenge from MSNP8, when clients have a product id.
+    pub fn challenged(self) -> bool {
+        self.0 >= 8
+    }
+    /// MSNP9: the MSN object (display picture) rides on `CHG`/`ILN`/`NLN`.
+    pub fn has_msn_object(self) -> bool {
+        self.0 >= 9
+    }
+    /// MSNP9: `QNG` says in how many seconds the next `PNG` is due.
+    pub fn qng_has_next_ping(self) -> bool {
+        self.0 >= 9
+    }
     /// MSNP10 moved to `ADC`, contact GUIDs and `N=`/`F=`/`C=` fields.
     pub fn uses_adc(self) -> bool {
         self.0 >= 10
+    }
+    /// MSNP10: `SYN` carries an address-book version beside the list version.
+    pub fn syn_has_ab_version(self) -> bool {
+        self.0 >= 10
+    }
+    /// MSNP10: groups are named by GUID (`LSG name guid`, `REG t name guid`)
+    /// instead of by number.
+    pub fn group_guids(self) -> bool {
+        self.0 >= 10
+    }
+    /// MSNP10: my friendly name is set with `PRP MFN` (before: `REA`), and
+    /// comes in the sync's `PRP MFN` rather than in `USR OK`.
+    pub fn name_in_prp(self) -> bool {
+        self.0 >= 10
+    }
+    /// The fields of the notification server's `USR t OK email ...`.
+    pub fn usr_ok_fields(self) -> UsrOkFields {
+        UsrOkFields { name: !self.name_in_prp(), verified: self.0 >= 6, extra: self.0 >= 8 }
     }
     /// MSNP7 introduced groups.
     pub fn has_groups(self) -> bool {
         self.0 >= 7
     }
-    /// MSNP11 introduced personal messages (`UUX`/`UBX`) and the new `QRY`.
+    /// MSNP11 introduced personal messages (`UUX`/`UBX`) and `SBS` after sign-in.
     pub fn has_psm(self) -> bool {
         self.0 >= 11
     }
+    /// MSNP11: `QRY` answers `CHL` with the new hash (before: MD5 of
+    /// challenge and product key).
+    pub fn qry_v11(self) -> bool {
+        self.0 >= 11
+    }
+    /// The product id a client of this dialect answers `CHL` with.
+    pub fn product_id(self) -> &'static str {
+        match self.0 {
+            0..=7 => "msmsgs@msnmsgr.com",
+            8..=10 => "PROD0061VRRZH@4F",
+            11 => "PROD0090YUAUV{2B",
+            _ => "PROD0101{0RM?UBW",
+        }
+    }
+    /// MSNP12: `LST` carries the network id (1 = MSN).
+    pub fn has_network_id(self) -> bool {
+        self.0 >= 12
+    }
+    /// MSNP12: switchboard rosters (`IRO`, `JOI`) carry capabilities.
+    pub fn roster_caps(self) -> bool {
+        self.0 >= 12
+    }
+}
+
+/// Which optional fields `USR t OK email` carries: `[name] [verified] [0]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsrOkFields {
+    /// The friendly name (MSNP2-9).
+    pub name: bool,
+    /// The "verified account" flag (MSNP6+).
+    pub verified: bool,
+    /// A trailing `0` (MSNP8+).
+    pub extra: bool,
 }
 
 impl fmt::Display for Dialect {

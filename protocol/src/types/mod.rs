@@ -14,7 +14,7 @@ pub use command::{
     AckMode, AdcFields, AuthMethod, ClientCommand, ClientVersion, LsgForm, LstForm, LstItem, OutReason, Presence,
     RegLayout, ServerCommand,
 };
-pub use dialect::{Dialect, UnknownDialect};
+pub use dialect::{Dialect, UnknownDialect, UsrOkFields};
 pub use error_code::ErrorCode;
 pub use lists::{BlpMode, GtcMode, List, ListMask};
 pub use name::Name;
