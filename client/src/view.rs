@@ -3,6 +3,23 @@
 use crate::state::{ContactView, GroupView};
 use msnp::types::Status;
 
+/// A status as a person reads it (the protocol has only the three-letter codes).
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Online => "Online",
+        Status::Busy => "Busy",
+        Status::Idle => "Idle",
+        Status::BeRightBack => "Be Right Back",
+        Status::Away => "Away",
+        Status::OnThePhone => "On the Phone",
+        Status::OutToLunch => "Out to Lunch",
+        Status::Hidden => "Appear Offline",
+        Status::Offline => "Offline",
+        // A status added to the protocol later: its code until it has words.
+        other => other.code(),
+    }
+}
+
 /// A contact list section: a group, or Online/Offline when there are none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section<'a> {

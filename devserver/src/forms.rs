@@ -50,7 +50,7 @@ pub fn presence(
 
 /// `UBX` for a personal message (MSNP11+).
 pub fn ubx(email: &str, psm: &str) -> ServerCommand {
-    ServerCommand::Ubx { email: email.to_owned(), network: None, payload: msnp::session::ns::psm_xml(psm).into_bytes() }
+    ServerCommand::Ubx { email: email.to_owned(), network: None, payload: msnp::message::psm_xml(psm).into_bytes() }
 }
 
 /// "Someone added you": `ADD 0 RL ser email name` or `ADC 0 RL N= F=`.

@@ -7,7 +7,7 @@ use crate::store::StoreError;
 use msnp::auth::{Product, challenge_response};
 use msnp::codec::{Context, Frame, decode_client};
 use msnp::message::MessageBody;
-use msnp::session::ns::xml_text;
+use msnp::message::xml_text;
 use msnp::types::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,6 +44,21 @@ const MAX_GROUPS: usize = 30;
 const MAX_LIST: usize = 600;
 /// `SYN` list versions for MSNP10+ when the client has none.
 const AB_TIME: &str = "2005-04-23T18:57:44.8130000-07:00";
+
+/// What a `SYN` reply is made of, read from the store once.
+#[derive(Debug)]
+struct Account {
+    user: crate::store::User,
+    groups: Vec<(u32, String)>,
+    members: Vec<(String, u32)>,
+}
+
+impl Account {
+    /// The numbered groups a contact is in.
+    fn groups_of(&self, contact: &str) -> Vec<u32> {
+        self.members.iter().filter(|(m, _)| key(m) == key(contact)).map(|(_, g)| *g).collect()
+    }
+}
 
 /// The two per-account modes, set by `BLP` and `GTC` under one rule.
 #[derive(Debug, Clone, Copy)]
@@ -96,8 +111,7 @@ impl NsConn {
         let Some(me) = self.me().map(str::to_owned) else {
             return self.handle_login(cmd, out);
         };
-        let d = self.d();
-        let store = &self.hub.store;
+        let me = me.as_str();
         match cmd {
             C::Ver { trid, .. }
             | C::Cvr { trid, .. }
@@ -106,193 +120,279 @@ impl NsConn {
             | C::UsrSubsequent { trid, .. } => {
                 // Already signed in: the draft has no second login on one connection.
                 err(out, ErrorCode::AlreadyLoggedIn, trid);
+                Ok(Flow::Continue)
             }
-            C::Syn { trid, list_version, ab_version } => self.syn(&me, trid, &list_version, ab_version, out)?,
-            C::Chg { trid, status, caps, msnobj } => {
-                if status == Status::Offline {
-                    err(out, ErrorCode::InvalidParameter, trid);
-                    return Ok(Flow::Continue);
-                }
-                let first = {
-                    let mut st = self.hub.state();
-                    let Some(p) = st.online.get_mut(&key(&me)) else {
-                        return Ok(Flow::Close);
-                    };
-                    let first = p.status.is_none();
-                    p.status = Some(status);
-                    p.caps = caps;
-                    p.msnobj = msnobj.clone();
-                    first
-                };
-                let echo_caps = if d.has_capabilities() { Some(caps.unwrap_or_default()) } else { None };
-                self.send(
-                    out,
-                    ServerCommand::Chg {
-                        trid,
-                        status,
-                        caps: echo_caps,
-                        msnobj: if d.has_msn_object() { msnobj } else { None },
-                    },
-                );
-                if first {
-                    self.initial_presence(&me, trid, out)?;
-                    if d.challenged() {
-                        self.next_chl = Some(Instant::now());
-                    }
-                }
-                self.broadcast_presence(&me)?;
+            C::Syn { trid, list_version, ab_version } => {
+                self.syn(me, trid, &list_version, ab_version, out)?;
+                Ok(Flow::Continue)
             }
-            C::Add { trid, list, email, name, group } => {
-                if d.uses_adc() {
-                    err(out, ErrorCode::CommandDisabled, trid);
-                } else {
-                    let group = match group.as_deref().map(str::parse::<u32>) {
-                        None => None,
-                        Some(Ok(g)) => Some(g),
-                        Some(Err(_)) => {
-                            err(out, ErrorCode::InvalidGroup, trid);
-                            return Ok(Flow::Continue);
-                        }
-                    };
-                    self.add(&me, trid, list, &email, name.as_str(), group, out)?;
-                }
+            C::Chg { trid, status, caps, msnobj } => self.chg(me, trid, status, caps, msnobj, out),
+            C::Add { trid, list, email, name, group } => self.add_legacy(me, trid, list, &email, &name, group, out),
+            C::Adc { trid, list, fields } => self.adc(me, trid, list, fields, out),
+            C::Rem { trid, list, target, group } => {
+                self.rem(me, trid, list, &target, group.as_deref(), out)?;
+                Ok(Flow::Continue)
             }
-            C::Adc { trid, list, fields } => {
-                if !d.uses_adc() {
-                    err(out, ErrorCode::CommandDisabled, trid);
-                } else if let (Some(guid), Some(g), List::Forward) = (&fields.guid, &fields.group, list) {
-                    // Put a contact into a group.
-                    let Some(email) = self.contact_by_guid(&me, guid)? else {
-                        err(out, ErrorCode::InvalidUser, trid);
-                        return Ok(Flow::Continue);
-                    };
-                    let Some(gid) = self.group_by_ref(&me, g)? else {
-                        err(out, ErrorCode::InvalidGroup, trid);
-                        return Ok(Flow::Continue);
-                    };
-                    if store.memberships(&me)?.iter().any(|(c, id)| key(c) == key(&email) && *id == gid) {
-                        err(out, ErrorCode::AlreadyThere, trid);
-                    } else {
-                        store.set_membership(&me, &email, gid, true)?;
-                        store.bump_serial(&me)?;
-                        self.send(out, ServerCommand::Adc { trid, list, fields });
-                    }
-                } else {
-                    let Some(email) = fields.email.clone() else {
-                        err(out, ErrorCode::InvalidParameter, trid);
-                        return Ok(Flow::Continue);
-                    };
-                    let name = fields.name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_else(|| email.clone());
-                    self.add(&me, trid, list, &email, &name, None, out)?;
-                }
-            }
-            C::Rem { trid, list, target, group } => self.rem(&me, trid, list, &target, group.as_deref(), out)?,
             C::Blp { trid, mode } => {
-                if self.set_mode(&me, trid, AccountMode::Blp(mode), out)? {
+                if self.set_mode(me, trid, AccountMode::Blp(mode), out)? {
                     // Who may see me has changed.
-                    self.broadcast_presence(&me)?;
+                    self.broadcast_presence(me)?;
                 }
+                Ok(Flow::Continue)
             }
             C::Gtc { trid, mode } => {
-                self.set_mode(&me, trid, AccountMode::Gtc(mode), out)?;
+                self.set_mode(me, trid, AccountMode::Gtc(mode), out)?;
+                Ok(Flow::Continue)
             }
-            C::Rea { trid, email, name } => {
-                if d.uses_adc() {
-                    err(out, ErrorCode::CommandDisabled, trid);
-                } else if name.as_str().trim().is_empty() || name.as_str().chars().count() > MAX_NAME {
-                    err(out, ErrorCode::InvalidFriendlyName, trid);
-                } else if key(&email) == key(&me) {
-                    store.set_name(&me, name.as_str())?;
-                    let ser = store.bump_serial(&me)?;
-                    self.send(out, ServerCommand::Rea { trid, serial: Some(ser), email, name });
-                    self.broadcast_presence(&me)?;
-                } else if store.on_list(&me, List::Forward, &email)? {
-                    store.rename_entry(&me, &email, name.as_str())?;
-                    let ser = store.bump_serial(&me)?;
-                    self.send(out, ServerCommand::Rea { trid, serial: Some(ser), email, name });
-                } else {
-                    err(out, ErrorCode::NotOnList, trid);
-                }
+            C::Rea { trid, email, name } => self.rea(me, trid, email, name, out),
+            C::Prp { trid, key: k, value } => self.prp(me, trid, k, value, out),
+            C::Uux { trid, payload } => self.uux(me, trid, payload, out),
+            C::Adg { trid, name, .. } => {
+                self.add_group(me, trid, name.as_str(), out)?;
+                Ok(Flow::Continue)
             }
-            C::Prp { trid, key: k, value } => {
-                let v = value.clone().unwrap_or_default();
-                if k == "MFN" {
-                    if !d.uses_adc() {
-                        err(out, ErrorCode::NotExpected, trid);
-                    } else if v.as_str().trim().is_empty() || v.as_str().chars().count() > MAX_NAME {
-                        err(out, ErrorCode::InvalidFriendlyName, trid);
-                    } else {
-                        store.set_name(&me, v.as_str())?;
-                        self.send(out, ServerCommand::Prp { trid: Some(trid), serial: None, key: k, value });
-                        self.broadcast_presence(&me)?;
-                    }
-                } else {
-                    let ser = store.bump_serial(&me)?;
-                    let serial = (!d.uses_adc()).then_some(ser);
-                    self.send(out, ServerCommand::Prp { trid: Some(trid), serial, key: k, value });
-                }
-            }
-            C::Uux { trid, payload } => {
-                if !d.has_psm() {
-                    err(out, ErrorCode::CommandDisabled, trid);
-                } else {
-                    let psm = xml_text(&String::from_utf8_lossy(&payload), "PSM").unwrap_or_default();
-                    store.set_psm(&me, &psm)?;
-                    self.send(out, ServerCommand::Uux { trid, payload: Vec::new() });
-                    self.broadcast_presence(&me)?;
-                }
-            }
-            C::Adg { trid, name, .. } => self.add_group(&me, trid, name.as_str(), out)?,
-            C::Rmg { trid, id } => match self.group_by_ref(&me, &id)? {
-                _ if id == "0" && !d.uses_adc() => err(out, ErrorCode::CannotRemoveGroupZero, trid),
-                None => err(out, ErrorCode::InvalidGroup, trid),
-                Some(gid) => {
-                    store.remove_group(&me, gid)?;
-                    let ser = store.bump_serial(&me)?;
-                    let serial = Some(if d.uses_adc() { 1 } else { ser });
-                    self.send(out, ServerCommand::Rmg { trid, serial, id });
-                }
+            C::Rmg { trid, id } => self.rmg(me, trid, id, out),
+            C::Reg { trid, id, name, .. } => self.reg(me, trid, id, name, out),
+            C::XfrSb { trid } => self.xfr_sb(me, trid, out),
+            C::Qry { trid, product_id, response } => self.qry(trid, product_id, response, out),
+            other => Ok(self.common(other, out)),
+        }
+    }
+
+    /// `CHG`: my status, capabilities and MSN object; the first one also
+    /// sends who of my contacts is online (`ILN`).
+    fn chg(
+        &mut self,
+        me: &str,
+        trid: TrId,
+        status: Status,
+        caps: Option<Capabilities>,
+        msnobj: Option<Name>,
+        out: &mut Vec<u8>,
+    ) -> R {
+        let d = self.d();
+        if status == Status::Offline {
+            err(out, ErrorCode::InvalidParameter, trid);
+            return Ok(Flow::Continue);
+        }
+        let first = {
+            let mut st = self.hub.state();
+            let Some(p) = st.online.get_mut(&key(me)) else {
+                return Ok(Flow::Close);
+            };
+            let first = p.status.is_none();
+            p.status = Some(status);
+            p.caps = caps;
+            p.msnobj = msnobj.clone();
+            first
+        };
+        let echo_caps = if d.has_capabilities() { Some(caps.unwrap_or_default()) } else { None };
+        self.send(
+            out,
+            ServerCommand::Chg {
+                trid,
+                status,
+                caps: echo_caps,
+                msnobj: if d.has_msn_object() { msnobj } else { None },
             },
-            C::Reg { trid, id, name, .. } => match self.group_by_ref(&me, &id)? {
-                None => err(out, ErrorCode::InvalidGroup, trid),
-                Some(_) if name.as_str().len() > MAX_GROUP_NAME => err(out, ErrorCode::GroupNameTooLong, trid),
-                Some(_) if store.groups(&me)?.iter().any(|(_, n)| n == name.as_str()) => {
-                    err(out, ErrorCode::GroupNameExists, trid)
-                }
-                Some(gid) => {
-                    store.rename_group(&me, gid, name.as_str())?;
-                    let ser = store.bump_serial(&me)?;
-                    let (serial, layout) = if d.uses_adc() {
-                        (Some(1), RegLayout::NameThenId)
-                    } else {
-                        (Some(ser), RegLayout::IdThenName)
-                    };
-                    self.send(out, ServerCommand::Reg { trid, serial, id, name, flag: Some("0".into()), layout });
-                }
-            },
-            C::XfrSb { trid } => {
-                let visible = self.hub.state().online.get(&key(&me)).is_some_and(Peer::visible);
-                if !visible {
-                    err(out, ErrorCode::NotAllowedWhenOffline, trid);
-                } else {
-                    let cookie = self.hub.new_xfr_cookie(&me);
-                    let addr = self.hub.advertised.sb.clone();
-                    self.send(out, ServerCommand::XfrSb { trid, addr, auth: "CKI".into(), cookie, extra: vec![] });
-                }
+        );
+        if first {
+            self.initial_presence(me, trid, out)?;
+            if d.challenged() {
+                self.next_chl = Some(Instant::now());
             }
-            C::Qry { trid, product_id, response } => {
-                let ok = match (self.chl.take(), Product::by_id(&product_id)) {
-                    (Some(chl), Some(p)) => challenge_response(d, &chl, p).as_bytes() == response.as_slice(),
-                    _ => false,
-                };
-                if ok {
-                    self.send(out, ServerCommand::Qry { trid });
-                } else {
-                    err(out, ErrorCode::ChallengeResponseFailed, trid);
-                    return Ok(Flow::Close);
+        }
+        self.broadcast_presence(me)?;
+        Ok(Flow::Continue)
+    }
+
+    /// `ADD` (MSNP2-9): put someone on a list, optionally in a numbered group.
+    #[allow(clippy::too_many_arguments)]
+    fn add_legacy(
+        &mut self,
+        me: &str,
+        trid: TrId,
+        list: List,
+        email: &str,
+        name: &Name,
+        group: Option<String>,
+        out: &mut Vec<u8>,
+    ) -> R {
+        let d = self.d();
+        if d.uses_adc() {
+            err(out, ErrorCode::CommandDisabled, trid);
+        } else {
+            let group = match group.as_deref().map(str::parse::<u32>) {
+                None => None,
+                Some(Ok(g)) => Some(g),
+                Some(Err(_)) => {
+                    err(out, ErrorCode::InvalidGroup, trid);
+                    return Ok(Flow::Continue);
                 }
+            };
+            self.add(me, trid, list, email, name.as_str(), group, out)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `ADC` (MSNP10+): put someone on a list, or a known contact into a group.
+    fn adc(&mut self, me: &str, trid: TrId, list: List, fields: AdcFields, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        if !d.uses_adc() {
+            err(out, ErrorCode::CommandDisabled, trid);
+        } else if let (Some(guid), Some(g), List::Forward) = (&fields.guid, &fields.group, list) {
+            // Put a contact into a group.
+            let Some(email) = self.contact_by_guid(me, guid)? else {
+                err(out, ErrorCode::InvalidUser, trid);
+                return Ok(Flow::Continue);
+            };
+            let Some(gid) = self.group_by_ref(me, g)? else {
+                err(out, ErrorCode::InvalidGroup, trid);
+                return Ok(Flow::Continue);
+            };
+            if store.memberships(me)?.iter().any(|(c, id)| key(c) == key(&email) && *id == gid) {
+                err(out, ErrorCode::AlreadyThere, trid);
+            } else {
+                store.set_membership(me, &email, gid, true)?;
+                store.bump_serial(me)?;
+                self.send(out, ServerCommand::Adc { trid, list, fields });
             }
-            other => return Ok(self.common(other, out)),
+        } else {
+            let Some(email) = fields.email.clone() else {
+                err(out, ErrorCode::InvalidParameter, trid);
+                return Ok(Flow::Continue);
+            };
+            let name = fields.name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_else(|| email.clone());
+            self.add(me, trid, list, &email, &name, None, out)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `REA` (MSNP2-9): rename myself or a contact on my list.
+    fn rea(&mut self, me: &str, trid: TrId, email: String, name: Name, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        if d.uses_adc() {
+            err(out, ErrorCode::CommandDisabled, trid);
+        } else if name.as_str().trim().is_empty() || name.as_str().chars().count() > MAX_NAME {
+            err(out, ErrorCode::InvalidFriendlyName, trid);
+        } else if key(&email) == key(me) {
+            store.set_name(me, name.as_str())?;
+            let ser = store.bump_serial(me)?;
+            self.send(out, ServerCommand::Rea { trid, serial: Some(ser), email, name });
+            self.broadcast_presence(me)?;
+        } else if store.on_list(me, List::Forward, &email)? {
+            store.rename_entry(me, &email, name.as_str())?;
+            let ser = store.bump_serial(me)?;
+            self.send(out, ServerCommand::Rea { trid, serial: Some(ser), email, name });
+        } else {
+            err(out, ErrorCode::NotOnList, trid);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `PRP`: my friendly name (`MFN`, MSNP10+) or a phone number.
+    fn prp(&mut self, me: &str, trid: TrId, k: String, value: Option<Name>, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        let v = value.clone().unwrap_or_default();
+        if k == "MFN" {
+            if !d.uses_adc() {
+                err(out, ErrorCode::NotExpected, trid);
+            } else if v.as_str().trim().is_empty() || v.as_str().chars().count() > MAX_NAME {
+                err(out, ErrorCode::InvalidFriendlyName, trid);
+            } else {
+                store.set_name(me, v.as_str())?;
+                self.send(out, ServerCommand::Prp { trid: Some(trid), serial: None, key: k, value });
+                self.broadcast_presence(me)?;
+            }
+        } else {
+            let ser = store.bump_serial(me)?;
+            let serial = (!d.uses_adc()).then_some(ser);
+            self.send(out, ServerCommand::Prp { trid: Some(trid), serial, key: k, value });
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `UUX` (MSNP11+): my personal message.
+    fn uux(&mut self, me: &str, trid: TrId, payload: Vec<u8>, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        if !d.has_psm() {
+            err(out, ErrorCode::CommandDisabled, trid);
+        } else {
+            let psm = xml_text(&String::from_utf8_lossy(&payload), "PSM").unwrap_or_default();
+            store.set_psm(me, &psm)?;
+            self.send(out, ServerCommand::Uux { trid, payload: Vec::new() });
+            self.broadcast_presence(me)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `XFR SB`: a switchboard for a new conversation, if I may be seen.
+    fn xfr_sb(&mut self, me: &str, trid: TrId, out: &mut Vec<u8>) -> R {
+        let visible = self.hub.state().online.get(&key(me)).is_some_and(Peer::visible);
+        if !visible {
+            err(out, ErrorCode::NotAllowedWhenOffline, trid);
+        } else {
+            let cookie = self.hub.new_xfr_cookie(me);
+            let addr = self.hub.advertised.sb.clone();
+            self.send(out, ServerCommand::XfrSb { trid, addr, auth: "CKI".into(), cookie, extra: vec![] });
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `QRY`: the answer to my last `CHL`; a wrong one ends the connection.
+    fn qry(&mut self, trid: TrId, product_id: String, response: Vec<u8>, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let ok = match (self.chl.take(), Product::by_id(&product_id)) {
+            (Some(chl), Some(p)) => challenge_response(d, &chl, p).as_bytes() == response.as_slice(),
+            _ => false,
+        };
+        if ok {
+            self.send(out, ServerCommand::Qry { trid });
+        } else {
+            err(out, ErrorCode::ChallengeResponseFailed, trid);
+            return Ok(Flow::Close);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `RMG`: remove one of my groups (never group 0 before MSNP10).
+    fn rmg(&mut self, me: &str, trid: TrId, id: String, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        match self.group_by_ref(me, &id)? {
+            _ if id == "0" && !d.uses_adc() => err(out, ErrorCode::CannotRemoveGroupZero, trid),
+            None => err(out, ErrorCode::InvalidGroup, trid),
+            Some(gid) => {
+                store.remove_group(me, gid)?;
+                let ser = store.bump_serial(me)?;
+                let serial = Some(if d.uses_adc() { 1 } else { ser });
+                self.send(out, ServerCommand::Rmg { trid, serial, id });
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `REG`: rename one of my groups.
+    fn reg(&mut self, me: &str, trid: TrId, id: String, name: Name, out: &mut Vec<u8>) -> R {
+        let d = self.d();
+        let store = &self.hub.store;
+        match self.group_by_ref(me, &id)? {
+            None => err(out, ErrorCode::InvalidGroup, trid),
+            Some(_) if name.as_str().len() > MAX_GROUP_NAME => err(out, ErrorCode::GroupNameTooLong, trid),
+            Some(_) if store.groups(me)?.iter().any(|(_, n)| n == name.as_str()) => {
+                err(out, ErrorCode::GroupNameExists, trid)
+            }
+            Some(gid) => {
+                store.rename_group(me, gid, name.as_str())?;
+                let ser = store.bump_serial(me)?;
+                let (serial, layout) =
+                    if d.uses_adc() { (Some(1), RegLayout::NameThenId) } else { (Some(ser), RegLayout::IdThenName) };
+                self.send(out, ServerCommand::Reg { trid, serial, id, name, flag: Some("0".into()), layout });
+            }
         }
         Ok(Flow::Continue)
     }
@@ -494,6 +594,7 @@ impl NsConn {
         Ok(order.into_iter().filter_map(|k| map.remove(&k)).collect())
     }
 
+    /// `SYN`: the whole contact list, in the form the dialect reads.
     fn syn(
         &mut self,
         me: &str,
@@ -502,165 +603,200 @@ impl NsConn {
         ab: Option<String>,
         out: &mut Vec<u8>,
     ) -> Result<(), StoreError> {
-        let d = self.d();
         let store = &self.hub.store;
-        let user = store.user(me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        let groups = store.groups(me)?;
-        let members = store.memberships(me)?;
-        let groups_of =
-            |c: &str| -> Vec<u32> { members.iter().filter(|(m, _)| key(m) == key(c)).map(|(_, g)| *g).collect() };
+        let account = Account {
+            user: store.user(me)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?,
+            groups: store.groups(me)?,
+            members: store.memberships(me)?,
+        };
+        let d = self.d();
         if !d.bitmask_lists() {
-            let ser = user.serial;
-            self.send(out, ServerCommand::Syn { trid, list_version: ser.to_string(), ab_version: None, counts: None });
-            if version == ser.to_string() {
-                return Ok(());
-            }
-            self.send(out, ServerCommand::Gtc { trid: Some(trid), serial: Some(ser), mode: user.gtc });
-            self.send(out, ServerCommand::Blp { trid: Some(trid), serial: Some(ser), mode: user.blp });
-            if d.has_groups() {
-                let all: Vec<(u32, String)> =
-                    std::iter::once((0, "Other Contacts".to_owned())).chain(groups.iter().cloned()).collect();
-                let total = all.len() as u32;
-                for (i, (id, name)) in all.into_iter().enumerate() {
-                    self.send(
-                        out,
-                        ServerCommand::Lsg(LsgForm::Indexed {
-                            trid,
-                            serial: ser,
-                            index: i as u32 + 1,
-                            total,
-                            group: Some((id.to_string(), Name::new(name), "0".into())),
-                        }),
-                    );
-                }
-            }
-            let entries = store.entries(me)?;
-            for list in [List::Forward, List::Allow, List::Block, List::Reverse] {
-                let items: Vec<_> = entries.iter().filter(|e| e.list == list).collect();
-                let total = items.len() as u32;
-                if items.is_empty() {
-                    self.send(
-                        out,
-                        ServerCommand::Lst(LstForm::Indexed {
-                            trid,
-                            list,
-                            serial: ser,
-                            index: 0,
-                            total: 0,
-                            item: None,
-                        }),
-                    );
-                }
-                for (i, e) in items.into_iter().enumerate() {
-                    let groups = (list == List::Forward && d.has_groups()).then(|| {
-                        let g = groups_of(&e.contact);
-                        if g.is_empty() { vec!["0".to_owned()] } else { g.iter().map(u32::to_string).collect() }
-                    });
-                    let item = LstItem { email: e.contact.clone(), name: Name::new(e.name.clone()), groups };
-                    self.send(
-                        out,
-                        ServerCommand::Lst(LstForm::Indexed {
-                            trid,
-                            list,
-                            serial: ser,
-                            index: i as u32 + 1,
-                            total,
-                            item: Some(item),
-                        }),
-                    );
-                }
-            }
+            self.syn_indexed(me, trid, version, &account, out)
+        } else if d.uses_adc() {
+            self.syn_keyed(me, trid, version, ab, &account, out)
+        } else {
+            self.syn_bitmask(me, trid, &account, out)
+        }
+    }
+
+    /// MSNP2-7: `SYN t serial`, then (unless the client is up to date)
+    /// every list and group line with the TrID, serial and index/total.
+    fn syn_indexed(
+        &mut self,
+        me: &str,
+        trid: TrId,
+        version: &str,
+        account: &Account,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let d = self.d();
+        let (user, groups) = (&account.user, &account.groups);
+        let groups_of = |c: &str| account.groups_of(c);
+        let ser = user.serial;
+        self.send(out, ServerCommand::Syn { trid, list_version: ser.to_string(), ab_version: None, counts: None });
+        if version == ser.to_string() {
             return Ok(());
         }
+        self.send(out, ServerCommand::Gtc { trid: Some(trid), serial: Some(ser), mode: user.gtc });
+        self.send(out, ServerCommand::Blp { trid: Some(trid), serial: Some(ser), mode: user.blp });
+        if d.has_groups() {
+            let all: Vec<(u32, String)> =
+                std::iter::once((0, "Other Contacts".to_owned())).chain(groups.iter().cloned()).collect();
+            let total = all.len() as u32;
+            for (i, (id, name)) in all.into_iter().enumerate() {
+                self.send(
+                    out,
+                    ServerCommand::Lsg(LsgForm::Indexed {
+                        trid,
+                        serial: ser,
+                        index: i as u32 + 1,
+                        total,
+                        group: Some((id.to_string(), Name::new(name), "0".into())),
+                    }),
+                );
+            }
+        }
+        let entries = self.hub.store.entries(me)?;
+        for list in [List::Forward, List::Allow, List::Block, List::Reverse] {
+            let items: Vec<_> = entries.iter().filter(|e| e.list == list).collect();
+            let total = items.len() as u32;
+            if items.is_empty() {
+                self.send(
+                    out,
+                    ServerCommand::Lst(LstForm::Indexed { trid, list, serial: ser, index: 0, total: 0, item: None }),
+                );
+            }
+            for (i, e) in items.into_iter().enumerate() {
+                let groups = (list == List::Forward && d.has_groups()).then(|| {
+                    let g = groups_of(&e.contact);
+                    if g.is_empty() { vec!["0".to_owned()] } else { g.iter().map(u32::to_string).collect() }
+                });
+                let item = LstItem { email: e.contact.clone(), name: Name::new(e.name.clone()), groups };
+                self.send(
+                    out,
+                    ServerCommand::Lst(LstForm::Indexed {
+                        trid,
+                        list,
+                        serial: ser,
+                        index: i as u32 + 1,
+                        total,
+                        item: Some(item),
+                    }),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// MSNP10+: `SYN` with list and address-book versions and counts, then
+    /// `PRP MFN`, GUID-named groups and `N=`/`F=`/`C=` contacts.
+    fn syn_keyed(
+        &mut self,
+        me: &str,
+        trid: TrId,
+        version: &str,
+        ab: Option<String>,
+        account: &Account,
+        out: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let d = self.d();
+        let (user, groups) = (&account.user, &account.groups);
+        let groups_of = |c: &str| account.groups_of(c);
         let contacts = self.masks(me)?;
-        if d.uses_adc() {
-            let (v1, v2) = if version == "0" {
-                (AB_TIME.to_owned(), AB_TIME.to_owned())
-            } else {
-                (version.to_owned(), ab.unwrap_or_else(|| AB_TIME.into()))
-            };
-            self.send(
-                out,
-                ServerCommand::Syn {
-                    trid,
-                    list_version: v1,
-                    ab_version: Some(v2),
-                    counts: Some((contacts.len() as u32, groups.len() as u32)),
-                },
-            );
-            self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
-            self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
-            self.send(
-                out,
-                ServerCommand::Prp {
-                    trid: None,
-                    serial: None,
-                    key: "MFN".into(),
-                    value: Some(Name::new(user.name.clone())),
-                },
-            );
-            for (id, name) in &groups {
-                self.send(
-                    out,
-                    ServerCommand::Lsg(LsgForm::Guid {
-                        name: Name::new(name.clone()),
-                        guid: group_guid(me, *id),
-                        flag: None,
-                    }),
-                );
-            }
-            for (email, name, lists) in contacts {
-                let fl = lists.contains(List::Forward);
-                let g: Vec<String> = groups_of(&email).into_iter().map(|g| group_guid(me, g)).collect();
-                self.send(
-                    out,
-                    ServerCommand::Lst(LstForm::Keyed {
-                        name: fl.then(|| Name::new(name)),
-                        guid: fl.then(|| contact_guid(&email)),
-                        email,
-                        lists,
-                        network: d.has_network_id().then_some(1),
-                        groups: (fl && !g.is_empty()).then_some(g),
-                    }),
-                );
-            }
+        let (v1, v2) = if version == "0" {
+            (AB_TIME.to_owned(), AB_TIME.to_owned())
         } else {
+            (version.to_owned(), ab.unwrap_or_else(|| AB_TIME.into()))
+        };
+        self.send(
+            out,
+            ServerCommand::Syn {
+                trid,
+                list_version: v1,
+                ab_version: Some(v2),
+                counts: Some((contacts.len() as u32, groups.len() as u32)),
+            },
+        );
+        self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
+        self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
+        self.send(
+            out,
+            ServerCommand::Prp {
+                trid: None,
+                serial: None,
+                key: "MFN".into(),
+                value: Some(Name::new(user.name.clone())),
+            },
+        );
+        for (id, name) in groups {
             self.send(
                 out,
-                ServerCommand::Syn {
-                    trid,
-                    list_version: user.serial.to_string(),
-                    ab_version: None,
-                    counts: Some((contacts.len() as u32, groups.len() as u32 + 1)),
-                },
+                ServerCommand::Lsg(LsgForm::Guid {
+                    name: Name::new(name.clone()),
+                    guid: group_guid(me, *id),
+                    flag: None,
+                }),
             );
-            self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
-            self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
+        }
+        for (email, name, lists) in contacts {
+            let fl = lists.contains(List::Forward);
+            let g: Vec<String> = groups_of(&email).into_iter().map(|g| group_guid(me, g)).collect();
+            self.send(
+                out,
+                ServerCommand::Lst(LstForm::Keyed {
+                    name: fl.then(|| Name::new(name)),
+                    guid: fl.then(|| contact_guid(&email)),
+                    email,
+                    lists,
+                    network: d.has_network_id().then_some(1),
+                    groups: (fl && !g.is_empty()).then_some(g),
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// MSNP8-9: `SYN` with counts, then numbered groups and contacts with
+    /// their list bitmask, none with a TrID.
+    fn syn_bitmask(&mut self, me: &str, trid: TrId, account: &Account, out: &mut Vec<u8>) -> Result<(), StoreError> {
+        let (user, groups) = (&account.user, &account.groups);
+        let groups_of = |c: &str| account.groups_of(c);
+        let contacts = self.masks(me)?;
+        self.send(
+            out,
+            ServerCommand::Syn {
+                trid,
+                list_version: user.serial.to_string(),
+                ab_version: None,
+                counts: Some((contacts.len() as u32, groups.len() as u32 + 1)),
+            },
+        );
+        self.send(out, ServerCommand::Gtc { trid: None, serial: None, mode: user.gtc });
+        self.send(out, ServerCommand::Blp { trid: None, serial: None, mode: user.blp });
+        self.send(
+            out,
+            ServerCommand::Lsg(LsgForm::Numbered {
+                id: "0".into(),
+                name: Name::new("Other Contacts"),
+                flag: "0".into(),
+            }),
+        );
+        for (id, name) in groups {
             self.send(
                 out,
                 ServerCommand::Lsg(LsgForm::Numbered {
-                    id: "0".into(),
-                    name: Name::new("Other Contacts"),
+                    id: id.to_string(),
+                    name: Name::new(name.clone()),
                     flag: "0".into(),
                 }),
             );
-            for (id, name) in &groups {
-                self.send(
-                    out,
-                    ServerCommand::Lsg(LsgForm::Numbered {
-                        id: id.to_string(),
-                        name: Name::new(name.clone()),
-                        flag: "0".into(),
-                    }),
-                );
-            }
-            for (email, name, lists) in contacts {
-                let groups = lists.contains(List::Forward).then(|| {
-                    let g = groups_of(&email);
-                    if g.is_empty() { vec!["0".to_owned()] } else { g.iter().map(u32::to_string).collect() }
-                });
-                self.send(out, ServerCommand::Lst(LstForm::Bitmask { email, name: Name::new(name), lists, groups }));
-            }
+        }
+        for (email, name, lists) in contacts {
+            let groups = lists.contains(List::Forward).then(|| {
+                let g = groups_of(&email);
+                if g.is_empty() { vec!["0".to_owned()] } else { g.iter().map(u32::to_string).collect() }
+            });
+            self.send(out, ServerCommand::Lst(LstForm::Bitmask { email, name: Name::new(name), lists, groups }));
         }
         Ok(())
     }

@@ -202,12 +202,12 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                 html! { <>
                                     <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
                                         data-testid="contact" data-email={c.email.clone()} data-status={st}
-                                        title={format!("{} <{}> — {}", c.name, c.email, c.status.label())}
+                                        title={format!("{} <{}> — {}", c.name, c.email, crate::view::status_label(c.status))}
                                         {ondblclick} {onkeydown}>
                                         <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
                                         <span class="name">{emoticon_text(&c.name)}</span>
                                         if c.status != Status::Offline && c.status != Status::Online {
-                                            <span class="state">{format!(" ({})", c.status.label())}</span>
+                                            <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>
                                         }
                                         if !c.psm.is_empty() { <span class="psm">{" - "}{emoticon_text(&c.psm)}</span> }
                                         if c.blocked { <span class="blocked">{" (blocked)"}</span> }

@@ -53,7 +53,7 @@ pub fn MeBar(props: &MeBarProps) -> Html {
                 <input class="me-name" data-testid="me-name" key={me.name.clone()} value={me.name.clone()} aria-label="My display name" onkeydown={name_key} onblur={name_blur} />
                 <select data-testid="me-status" aria-label="My status" onchange={on_status}>
                     { for Status::ALL.iter().filter(|s| **s != Status::Offline).map(|s| html! {
-                        <option value={s.code()} selected={*s == status}>{s.label()}</option>
+                        <option value={s.code()} selected={*s == status}>{crate::view::status_label(*s)}</option>
                     }) }
                 </select>
                 <input class="me-psm" data-testid="me-psm" key={me.psm.clone()} value={me.psm.clone()} disabled={!props.supports_psm}

@@ -75,7 +75,7 @@ pub fn SignIn(props: &SignInProps) -> Html {
             <label>{"Sign in as"}
                 <select data-testid="signin-status" onchange={on_status}>
                     { for Status::ALL.iter().filter(|st| **st != Status::Offline && **st != Status::Idle).map(|st| html! {
-                        <option value={st.code()} selected={s.status == st.code()}>{st.label()}</option>
+                        <option value={st.code()} selected={s.status == st.code()}>{crate::view::status_label(*st)}</option>
                     }) }
                 </select>
             </label>

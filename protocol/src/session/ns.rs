@@ -10,7 +10,7 @@ use super::trids::TrIds;
 use super::{SessionError, SkipReason, Skipped};
 use crate::auth::{Product, challenge_response, md5_login_response};
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
-use crate::message::MessageBody;
+use crate::message::{MessageBody, media_text, psm_xml, xml_text};
 use crate::types::*;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -953,57 +953,4 @@ fn check_email(email: &str) -> Result<(), SessionError> {
         && email.split_once('@').is_some_and(|(u, d)| !u.is_empty() && !d.is_empty())
         && !email.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control());
     if ok { Ok(()) } else { Err(SessionError::Misuse("not a valid e-mail address")) }
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
-
-fn xml_unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
-}
-
-/// The `UUX` payload for a personal message.
-pub fn psm_xml(psm: &str) -> String {
-    format!("<Data><PSM>{}</PSM><CurrentMedia></CurrentMedia></Data>", xml_escape(psm))
-}
-
-/// Text of the first `<tag>...</tag>`, unescaped. Enough for the flat `UBX`
-/// document; `<tag/>` reads as empty.
-pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
-    let open = format!("<{tag}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{tag}>"))? + start;
-    Some(xml_unescape(&xml[start..end]))
-}
-
-/// `CurrentMedia` is `app\0type\0enabled\0format\0arg1\0...`; render the
-/// `{0} - {1}` format with its arguments, or nothing when disabled.
-fn media_text(m: &str) -> String {
-    let parts: Vec<&str> = m.split("\\0").collect();
-    if parts.len() < 5 || parts[2] != "1" {
-        return String::new();
-    }
-    let mut s = parts[3].to_owned();
-    for (i, arg) in parts[4..].iter().enumerate() {
-        s = s.replace(&format!("{{{i}}}"), arg);
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn psm_round_trip_escapes() {
-        let x = psm_xml("a <b> & c");
-        assert_eq!(xml_text(&x, "PSM").unwrap(), "a <b> & c");
-    }
-
-    #[test]
-    fn media_format() {
-        assert_eq!(media_text("\\0Music\\01\\0{0} - {1}\\0Title\\0Artist\\0\\0"), "Title - Artist");
-        assert_eq!(media_text("\\0Music\\00\\0{0}\\0x"), "");
-    }
 }

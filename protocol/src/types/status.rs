@@ -45,21 +45,6 @@ impl Status {
         }
     }
 
-    /// What a person reads.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Status::Online => "Online",
-            Status::Busy => "Busy",
-            Status::Idle => "Idle",
-            Status::BeRightBack => "Be Right Back",
-            Status::Away => "Away",
-            Status::OnThePhone => "On the Phone",
-            Status::OutToLunch => "Out to Lunch",
-            Status::Hidden => "Appear Offline",
-            Status::Offline => "Offline",
-        }
-    }
-
     /// Whether others can see and call this user.
     pub const fn is_visible(self) -> bool {
         !matches!(self, Status::Hidden | Status::Offline)

@@ -1,6 +1,9 @@
 //! `MSG` payloads: MIME-style headers, a blank line, a body. [`MimeMessage`]
 //! is the raw form (nothing lost); [`MessageBody`] is the typed reading.
 
+pub mod personal;
+pub use personal::{media_text, psm_xml, xml_text};
+
 /// Headers in order (names as sent) and the raw body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MimeMessage {
