@@ -198,7 +198,7 @@ impl Drop for Driver {
     /// killed by pid: killing the process group would take the test runner
     /// (and whatever shell started it) down too.
     fn drop(&mut self) {
-        let family = bench::descendants(self.child.id());
+        let family = proctree::descendants(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
         if !family.is_empty() {

@@ -13,7 +13,7 @@ async fn dropping_the_driver_ends_the_browsers_it_started() {
     let driver = Driver::start().await;
     // As in a test that panics: the session is never closed.
     let browser = driver.browser().await;
-    let family = bench::descendants(driver.pid());
+    let family = proctree::descendants(driver.pid());
     assert!(family.len() > 1, "chromium runs under chromedriver: {family:?}");
     drop(driver);
     drop(browser);
