@@ -67,11 +67,9 @@ enum AccountMode {
     Gtc(GtcMode),
 }
 
+/// The one rule for addresses, shared with the client's sign-in form.
 fn valid_email(e: &str) -> bool {
-    e.len() <= 129
-        && e.split_once('@')
-            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-        && !e.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    Email::parse(e).is_ok()
 }
 
 fn err(out: &mut Vec<u8>, code: ErrorCode, trid: TrId) {

@@ -37,7 +37,7 @@ async fn switchboard(ns: &mut Ns, invitees: &[&str]) -> (Sb, String, String) {
     else {
         unreachable!()
     };
-    let invitees = invitees.iter().map(|s| (*s).to_owned()).collect();
+    let invitees = invitees.iter().map(|s| Email::from_wire(*s)).collect();
     let start = SbStart::Call { cookie: cookie.clone(), invitees };
     (Sb::open(&addr, ns.s.email(), ns.s.dialect(), start).await, addr, cookie)
 }
@@ -46,7 +46,7 @@ async fn switchboard(ns: &mut Ns, invitees: &[&str]) -> (Sb, String, String) {
 /// way, with typing and a nudge. The first message is typed before `to` joins.
 async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
     let (ef, et) = (from.s.email().to_owned(), to.s.email().to_owned());
-    let (mut a, _, _) = switchboard(from, &[&et]).await;
+    let (mut a, _, _) = switchboard(from, &[et.as_str()]).await;
     let early =
         a.s.send_message(MessageBody::text("typed before you joined", TextFormat::default()), AckMode::Acknowledged)
             .unwrap();
@@ -65,7 +65,7 @@ async fn chat(from: &mut Ns, to: &mut Ns) -> (Sb, Sb) {
     a.until(|e| *e == SbEvent::Sent(early)).await;
     b.s.send_typing();
     b.flush().await;
-    a.until(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if *user == et)).await;
+    a.until(|e| matches!(e, SbEvent::Message { body: MessageBody::Typing { user }, .. } if et.is(user))).await;
     b.s.send_message(
         MessageBody::text(
             "hello back ✓",
@@ -171,15 +171,15 @@ async fn three_party_conversation() {
     befriend(&mut a, &mut b).await;
     befriend(&mut a, &mut c).await;
     let (mut sa, mut sb) = chat(&mut a, &mut b).await;
-    sa.s.invite("carol@example.com").unwrap();
+    sa.s.invite(&Email::from_wire("carol@example.com")).unwrap();
     sa.until(|e| matches!(e, SbEvent::Ringing { .. })).await;
     let NsEvent::Invited { session_id, addr, cookie, .. } = c.until(|e| matches!(e, NsEvent::Invited { .. })).await
     else {
         unreachable!()
     };
-    let mut sc = Sb::open(&addr, "carol@example.com", Dialect::MSNP5, SbStart::Answer { cookie, session_id }).await;
+    let mut sc = Sb::open(&addr, &Email::from_wire("carol@example.com"), Dialect::MSNP5, SbStart::Answer { cookie, session_id }).await;
     sc.until(|e| *e == SbEvent::Ready).await;
-    let roster: Vec<String> = sc.s.participants().map(|(e, _)| e.clone()).collect();
+    let roster: Vec<String> = sc.s.participants().map(|(e, _)| e.to_string()).collect();
     assert_eq!(roster, ["alice@example.com", "bob@example.com"]);
     sb.until(|e| matches!(e, SbEvent::Joined { email, .. } if email == "carol@example.com")).await;
     sa.s.send_message(MessageBody::text("hi both", TextFormat::default()), AckMode::Acknowledged).unwrap();
@@ -199,18 +199,18 @@ async fn block_and_unblock() {
     let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
     let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP10).await;
     befriend(&mut a, &mut b).await;
-    b.s.block("alice@example.com").unwrap();
+    b.s.block(&Email::from_wire("alice@example.com")).unwrap();
     b.flush().await;
     a.until_contact("bob@example.com", |c| c.status == Status::Offline).await;
     // A blocked caller cannot ring.
     let (mut sa, _, _) = switchboard(&mut a, &["bob@example.com"]).await;
     let ev = sa.until(|e| matches!(e, SbEvent::CallFailed { .. })).await;
-    assert_eq!(ev, SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnList });
-    b.s.unblock("alice@example.com").unwrap();
+    assert_eq!(ev, SbEvent::CallFailed { email: Email::from_wire("bob@example.com"), code: ErrorCode::NotOnList });
+    b.s.unblock(&Email::from_wire("alice@example.com")).unwrap();
     b.flush().await;
     a.until_contact("bob@example.com", |c| c.status == Status::Online).await;
     // BLP BL blocks everyone not on the allow list.
-    b.s.remove_from_list(List::Allow, "alice@example.com", None).unwrap();
+    b.s.remove_from_list(List::Allow, &Email::from_wire("alice@example.com"), None).unwrap();
     b.flush().await;
     b.s.set_privacy(BlpMode::BlockAll).unwrap();
     b.flush().await;
@@ -294,11 +294,11 @@ async fn calling_someone_offline_is_217() {
     let (mut sa, addr, cookie) = switchboard(&mut a, &["bob@example.com", "ghost@example.com"]).await;
     assert_eq!(
         sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "bob@example.com")).await,
-        SbEvent::CallFailed { email: "bob@example.com".into(), code: ErrorCode::NotOnline }
+        SbEvent::CallFailed { email: Email::from_wire("bob@example.com"), code: ErrorCode::NotOnline }
     );
     assert_eq!(
         sa.until(|e| matches!(e, SbEvent::CallFailed { email, .. } if email == "ghost@example.com")).await,
-        SbEvent::CallFailed { email: "ghost@example.com".into(), code: ErrorCode::InvalidUsername }
+        SbEvent::CallFailed { email: Email::from_wire("ghost@example.com"), code: ErrorCode::InvalidUsername }
     );
     // A used cookie does not open a second switchboard.
     let mut raw = Raw::connect(addr.parse().unwrap()).await;
@@ -623,16 +623,16 @@ async fn removing_from_a_group_and_from_the_list() {
         a.flush().await;
         a.until(|e| *e == NsEvent::GroupsChanged).await;
         let gid = a.s.contacts().groups.iter().find(|g| g.name.as_str() == "Pals").unwrap().id.clone();
-        a.s.add_to_list(List::Forward, "bob@example.com", Some(&gid)).unwrap();
+        a.s.add_to_list(List::Forward, &Email::from_wire("bob@example.com"), Some(&gid)).unwrap();
         a.flush().await;
         a.until_contact("bob@example.com", |c| c.groups.contains(&gid)).await;
         // Out of the group only: still a contact.
-        a.s.remove_from_list(List::Forward, "bob@example.com", Some(&gid)).unwrap();
+        a.s.remove_from_list(List::Forward, &Email::from_wire("bob@example.com"), Some(&gid)).unwrap();
         a.flush().await;
         a.until_contact("bob@example.com", |c| !c.groups.contains(&gid)).await;
         assert!(a.contact("bob@example.com").unwrap().on(List::Forward), "{d}");
         // Off the forward list: bob learns he is off alice's list (REM 0 RL).
-        a.s.remove_from_list(List::Forward, "bob@example.com", None).unwrap();
+        a.s.remove_from_list(List::Forward, &Email::from_wire("bob@example.com"), None).unwrap();
         a.flush().await;
         a.until_contact("bob@example.com", |c| !c.on(List::Forward)).await;
         loop {

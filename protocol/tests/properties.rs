@@ -8,6 +8,11 @@ use msnp::types::*;
 use proptest::prelude::*;
 use web_time::Instant;
 
+/// An address as a server would send it (tests use short ones).
+fn em(s: &str) -> msnp::types::Email {
+    msnp::types::Email::from_wire(s)
+}
+
 fn frames(dir: Direction, chunks: &[&[u8]]) -> Result<Vec<Frame>, FrameError> {
     let mut f = Framer::new(dir, Limits::default());
     let mut out = Vec::new();
@@ -59,10 +64,10 @@ proptest! {
             }
         }
         let _ = MessageBody::parse(&bytes);
-        let mut ns = NsSession::new(NsConfig::new("a@b.c", "p"));
+        let mut ns = NsSession::new(NsConfig::new(em("a@b.c"), "p"));
         ns.start(Instant::now());
         ns.handle_input(&bytes, Instant::now());
-        let mut sb = SbSession::new("a@b.c", Dialect::MSNP12, SbStart::Call { cookie: "c".into(), invitees: vec![] });
+        let mut sb = SbSession::new(em("a@b.c"), Dialect::MSNP12, SbStart::Call { cookie: "c".into(), invitees: vec![] });
         sb.start(Instant::now());
         sb.handle_input(&bytes, Instant::now());
     }

@@ -14,6 +14,11 @@ use std::time::Duration;
 use support::{Entry, Section};
 use web_time::Instant;
 
+/// An address as a server would send it (tests use short ones).
+fn em(s: &str) -> msnp::types::Email {
+    msnp::types::Email::from_wire(s)
+}
+
 /// One line the session wrote, decoded.
 fn drain_lines(bytes: Vec<u8>, ctx: Context, into: &mut VecDeque<(ClientCommand, Vec<u8>)>) {
     let mut f = Framer::new(Direction::ToServer, Limits::default());
@@ -118,7 +123,7 @@ fn user_actions(s: &mut NsSession, e: &Entry) -> bool {
     let args: Vec<&str> = e.line.split(' ').collect();
     match args[0] {
         "ADD" => {
-            s.add_to_list(args[2].parse().unwrap(), args[3], None).unwrap();
+            s.add_to_list(args[2].parse().unwrap(), &em(args[3]), None).unwrap();
         }
         "XFR" => {
             s.request_switchboard().unwrap();
@@ -135,7 +140,7 @@ fn escargot_msnp2_login_sync_presence_lists() {
         [("A-NS", "alice@example.com", "bob@example.com"), ("B-NS", "bob@example.com", "alice@example.com")]
     {
         let sec = support::section("escargot-msnp2-two-users.txt", who);
-        let mut cfg = NsConfig::new(me, "password");
+        let mut cfg = NsConfig::new(em(me), "password");
         cfg.dialects = vec![Dialect::MSNP2];
         let run = replay_ns(&sec, cfg, Match::NameAndTrid, &["VER", "INF", "SYN", "CHG", "ADD", "XFR"], user_actions);
         let ev = &run.events;
@@ -162,7 +167,7 @@ fn escargot_msnp2_login_sync_presence_lists() {
 #[test]
 fn escargot_msnp8_twn_login_with_ticket() {
     let sec = support::section("escargot-msnp8-twn-two-users.txt", "A-NS");
-    let mut cfg = NsConfig::new("alice@example.com", "unused");
+    let mut cfg = NsConfig::new(em("alice@example.com"), "unused");
     cfg.dialects = vec![Dialect::MSNP8];
     // CVR, both USRs (including the ticket) and SYN must match byte for byte.
     let run = replay_ns(&sec, cfg, Match::NameAndTrid, &["VER", "CVR", "USR", "SYN", "ADD", "XFR"], user_actions);
@@ -180,7 +185,7 @@ fn escargot_msnp8_twn_login_with_ticket() {
 #[test]
 fn msnp9_log_referral_then_sync_of_42_contacts_and_challenge() {
     let first = support::section("amsn-msnp9-log.txt", "amsn-ns");
-    let mut cfg = NsConfig::new("sunyin@hotmail.com", "unused");
+    let mut cfg = NsConfig::new(em("sunyin@hotmail.com"), "unused");
     cfg.dialects = vec![Dialect::MSNP9, Dialect::MSNP8];
     cfg.client =
         ClientVersion { os_version: "6.0".into(), client_version: "6.0.0602".into(), ..ClientVersion::default() };
@@ -214,7 +219,7 @@ fn msnp9_challenge_answer_is_exact() {
     let chl = sec.entries.iter().find(|e| e.command() == "CHL").unwrap();
     let qry = sec.entries.iter().find(|e| e.command() == "QRY" && e.dir == Direction::ToServer).unwrap();
     // Bring a session online quickly, then feed the CHL.
-    let mut cfg = NsConfig::new("sunyin@hotmail.com", "x");
+    let mut cfg = NsConfig::new(em("sunyin@hotmail.com"), "x");
     cfg.dialects = vec![Dialect::MSNP9];
     let t = Instant::now();
     let mut s = NsSession::new(cfg);
@@ -243,7 +248,7 @@ fn replay_sb(
     mut user: impl FnMut(&mut SbSession, &Entry),
     before: impl FnOnce(&mut SbSession),
 ) -> SbRun {
-    let mut s = SbSession::new(me, sec.dialect, start);
+    let mut s = SbSession::new(em(me), sec.dialect, start);
     s.start(Instant::now());
     before(&mut s);
     let mut produced = VecDeque::new();
@@ -282,7 +287,7 @@ fn escargot_caller_switchboard_queues_until_join() {
         let run = replay_sb(
             &sec,
             "alice@example.com",
-            SbStart::Call { cookie, invitees: vec!["bob@example.com".into()] },
+            SbStart::Call { cookie, invitees: vec![em("bob@example.com")] },
             |s, e| match e.command() {
                 "MSG" => s.send_typing(),
                 "OUT" => s.leave(),
@@ -294,14 +299,14 @@ fn escargot_caller_switchboard_queues_until_join() {
             },
         );
         let ev = &run.events;
-        assert!(ev.contains(&SbEvent::Ringing { email: "bob@example.com".into() }));
+        assert!(ev.contains(&SbEvent::Ringing { email: em("bob@example.com") }));
         assert!(ev.contains(&SbEvent::Sent(MessageId(1))), "ACK 3 confirms the queued message");
         assert!(
             ev.iter().any(
                 |e| matches!(e, SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "Hi Alice")
             )
         );
-        assert!(ev.contains(&SbEvent::Left { email: "bob@example.com".into(), idle: false }));
+        assert!(ev.contains(&SbEvent::Left { email: em("bob@example.com"), idle: false }));
         assert_eq!(ev.last(), Some(&SbEvent::Closed));
     }
 }
@@ -339,7 +344,7 @@ fn escargot_answerer_switchboard_ignores_own_join() {
 #[test]
 fn closing_with_unacked_and_queued_messages_reports_them_failed() {
     let mut s =
-        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec![em("b@x")] });
     s.start(Instant::now());
     s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n", Instant::now());
     let sent = s.send_message(arial("one"), AckMode::Acknowledged).unwrap();
@@ -347,7 +352,7 @@ fn closing_with_unacked_and_queued_messages_reports_them_failed() {
     let queued = s.send_message(arial("two"), AckMode::Acknowledged).unwrap();
     s.handle_close();
     let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
-    assert!(ev.contains(&SbEvent::Left { email: "b@x".into(), idle: true }));
+    assert!(ev.contains(&SbEvent::Left { email: em("b@x"), idle: true }));
     assert!(ev.contains(&SbEvent::Failed(sent)));
     assert!(ev.contains(&SbEvent::Failed(queued)));
     assert_eq!(ev.last(), Some(&SbEvent::Closed));
@@ -355,7 +360,7 @@ fn closing_with_unacked_and_queued_messages_reports_them_failed() {
 
 #[test]
 fn wrong_password_is_login_failed_911() {
-    let mut cfg = NsConfig::new("a@x.com", "bad");
+    let mut cfg = NsConfig::new(em("a@x.com"), "bad");
     cfg.dialects = vec![Dialect::MSNP7];
     let t = Instant::now();
     let mut s = NsSession::new(cfg);
@@ -380,7 +385,7 @@ fn twn_session(mut cfg: NsConfig, dialect: Dialect, after_ticket: &[u8], t: Inst
 
 #[test]
 fn keepalive_ping_and_missing_qng_times_out() {
-    let mut cfg = NsConfig::new("a@x.com", "p");
+    let mut cfg = NsConfig::new(em("a@x.com"), "p");
     cfg.keepalive = Duration::from_secs(30);
     cfg.reply_timeout = Duration::from_secs(10);
     let t = Instant::now();
@@ -401,7 +406,7 @@ fn keepalive_ping_and_missing_qng_times_out() {
 fn login_step_times_out_when_server_stays_silent() {
     // Escargot closes or ignores misused commands: never wait forever.
     let t = Instant::now();
-    let mut s = NsSession::new(NsConfig::new("a@x.com", "p"));
+    let mut s = NsSession::new(NsConfig::new(em("a@x.com"), "p"));
     s.start(t);
     let deadline = s.poll_timeout().unwrap();
     s.handle_timeout(deadline);
@@ -410,7 +415,7 @@ fn login_step_times_out_when_server_stays_silent() {
 
 #[test]
 fn no_common_dialect_is_reported() {
-    let mut cfg = NsConfig::new("a@x.com", "p");
+    let mut cfg = NsConfig::new(em("a@x.com"), "p");
     cfg.dialects = vec![Dialect::MSNP2];
     let t = Instant::now();
     let mut s = NsSession::new(cfg);
@@ -426,14 +431,14 @@ fn adding_a_known_contact_to_a_group_keeps_their_name() {
     // MSNP12: `ADC t FL C=guid group` names nobody; Bob stays "Bob".
     let t = Instant::now();
     let mut s = twn_session(
-        NsConfig::new("a@x.com", "p"),
+        NsConfig::new(em("a@x.com"), "p"),
         Dialect::MSNP12,
         b"USR 4 OK a@x.com 1 0\r\nSYN 5 2006-01-01T00:00:00.0-00:00 2006-01-01T00:00:00.0-00:00 1 2\r\nGTC A\r\nBLP AL\r\n\
           LSG Friends g1\r\nLSG Family g2\r\nLST N=bob@x.com F=Bob C=guid1 11 g1\r\n",
         t,
     );
     assert_eq!(s.contacts().get("bob@x.com").unwrap().name.as_str(), "Bob");
-    let trid = s.add_to_list(List::Forward, "bob@x.com", Some("g2")).unwrap();
+    let trid = s.add_to_list(List::Forward, &em("bob@x.com"), Some("g2")).unwrap();
     s.handle_input(format!("ADC {} FL C=guid1 g2\r\n", trid.0).as_bytes(), t);
     let bob = s.contacts().get("bob@x.com").unwrap();
     assert_eq!(bob.name.as_str(), "Bob");
@@ -445,11 +450,11 @@ fn adding_a_known_contact_to_a_group_sends_their_name_before_msnp10() {
     // MSNP8: `ADD t FL email name group` echoes the name we send.
     let t = Instant::now();
     let mut s = twn_session(
-        NsConfig::new("a@x.com", "p"),
+        NsConfig::new(em("a@x.com"), "p"),
         Dialect::MSNP8,b"USR 4 OK a@x.com a 1\r\nSYN 5 1 1 2\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\nLSG 1 Kin 0\r\nLST dave@x.com Dave 11 0\r\n", t);
     while s.poll_transmit().is_some() {}
     assert_eq!(s.contacts().get("dave@x.com").unwrap().name.as_str(), "Dave");
-    let trid = s.add_to_list(List::Forward, "dave@x.com", Some("1")).unwrap();
+    let trid = s.add_to_list(List::Forward, &em("dave@x.com"), Some("1")).unwrap();
     let sent = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
     assert_eq!(sent, format!("ADD {} FL dave@x.com Dave 1\r\n", trid.0));
     s.handle_input(format!("ADD {} FL 2 dave@x.com Dave 1\r\n", trid.0).as_bytes(), t);
@@ -462,7 +467,7 @@ fn adding_a_known_contact_to_a_group_sends_their_name_before_msnp10() {
 fn signing_in_is_told_for_nln_after_offline_only() {
     let t = Instant::now();
     let mut s = twn_session(
-        NsConfig::new("a@x.com", "p"),
+        NsConfig::new(em("a@x.com"), "p"),
         Dialect::MSNP8,
         b"USR 4 OK a@x.com a 1\r\nSYN 5 1 2 1\r\nGTC 5 1 A\r\nBLP 5 1 AL\r\nLSG 0 Other 0\r\n\
           LST b@x.com B 11 0\r\nLST c@x.com C 11 0\r\n",
@@ -471,7 +476,7 @@ fn signing_in_is_told_for_nln_after_offline_only() {
     let signed_in = |s: &mut NsSession| -> Vec<String> {
         std::iter::from_fn(|| s.poll_event())
             .filter_map(|e| match e {
-                NsEvent::ContactSignedIn { email } => Some(email),
+                NsEvent::ContactSignedIn { email } => Some(email.to_string()),
                 _ => None,
             })
             .collect()
@@ -490,29 +495,29 @@ fn signing_in_is_told_for_nln_after_offline_only() {
 #[test]
 fn someone_asked_in_before_the_switchboard_is_ready_is_called_once_it_is() {
     let mut s =
-        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec![em("b@x")] });
     s.start(Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"USR 1 a@x c\r\n");
-    s.invite_when_ready("c@x").unwrap();
+    s.invite_when_ready(&em("c@x")).unwrap();
     assert_eq!(s.poll_transmit(), None, "not before the server let us in");
     s.handle_input(b"USR 1 OK a@x a\r\n", Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 b@x\r\nCAL 3 c@x\r\n");
     // Answering: called after ANS's OK.
-    let mut s = SbSession::new("a@x", Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    let mut s = SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
     s.start(Instant::now());
     s.poll_transmit();
-    s.invite_when_ready("c@x").unwrap();
+    s.invite_when_ready(&em("c@x")).unwrap();
     s.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\n", Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 c@x\r\n");
     s.handle_close();
-    assert!(s.invite_when_ready("d@x").is_err());
+    assert!(s.invite_when_ready(&em("d@x")).is_err());
 }
 
 #[test]
 fn lines_the_session_cannot_use_are_told_and_it_carries_on() {
     let t = Instant::now();
     let mut s =
-        twn_session(NsConfig::new("a@x.com", "p"), Dialect::MSNP9, b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
+        twn_session(NsConfig::new(em("a@x.com"), "p"), Dialect::MSNP9, b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n", t);
     std::iter::from_fn(|| s.poll_event()).for_each(drop);
     s.handle_input(b"ILN notanumber NLN\r\nVER 9 MSNP9\r\nSBS 0 null\r\nCHG 6 BSY 0\r\n", t);
     let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
@@ -527,7 +532,7 @@ fn lines_the_session_cannot_use_are_told_and_it_carries_on() {
     assert_eq!(ev.last(), Some(&NsEvent::OwnStatus(Status::Busy)));
     assert!(!s.is_closed());
     // Switchboards likewise.
-    let mut sb = SbSession::new("a@x", Dialect::MSNP9, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    let mut sb = SbSession::new(em("a@x"), Dialect::MSNP9, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
     sb.start(t);
     sb.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\nJOI\r\nMSG b@x b 2\r\nhi", t);
     let ev: Vec<_> = std::iter::from_fn(|| sb.poll_event()).collect();
@@ -545,7 +550,7 @@ fn lines_the_session_cannot_use_are_told_and_it_carries_on() {
 fn a_switchboard_that_never_lets_us_in_times_out() {
     let t = Instant::now();
     let mut s =
-        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec![em("b@x")] });
     s.start(t);
     let queued = s.send_message(arial("hello"), AckMode::Acknowledged).unwrap();
     assert_eq!(s.poll_timeout(), Some(t + SB_REPLY_TIMEOUT));
@@ -561,7 +566,7 @@ fn a_switchboard_that_never_lets_us_in_times_out() {
 fn a_message_the_server_never_acknowledges_fails_in_time() {
     let t = Instant::now();
     let mut s =
-        SbSession::new("a@x", Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec!["b@x".into()] });
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec![em("b@x")] });
     s.start(t);
     s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\nJOI b@x b\r\n", t);
     assert_eq!(s.poll_timeout(), None, "nothing waits on the server");

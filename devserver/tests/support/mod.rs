@@ -52,7 +52,7 @@ pub struct Ns {
 
 impl Ns {
     pub async fn connect(addr: SocketAddr, http: Option<SocketAddr>, email: &str, password: &str, d: Dialect) -> Ns {
-        let mut cfg = NsConfig::new(email, password);
+        let mut cfg = NsConfig::new(Email::parse(email).expect("a valid test address"), password);
         cfg.dialects = vec![d];
         let mut ns = Ns {
             stream: TcpStream::connect(addr).await.unwrap(),
@@ -94,7 +94,7 @@ impl Ns {
             while let Some(e) = self.s.poll_event() {
                 self.events.push(e.clone());
                 if let NsEvent::NeedTicket { .. } = e {
-                    let (_, t) = not_rst(self.http.expect("http"), self.s.email(), &self.password).await;
+                    let (_, t) = not_rst(self.http.expect("http"), self.s.email().as_str(), &self.password).await;
                     self.s.provide_ticket(Secret::new(t.unwrap_or_default()), Instant::now()).unwrap();
                     self.flush().await;
                 }
@@ -121,18 +121,19 @@ impl Ns {
         }
     }
 
-    pub fn contact(&self, email: &str) -> Option<&Contact> {
+    pub fn contact(&self, email: impl AsRef<str>) -> Option<&Contact> {
         self.s.contacts().get(email)
     }
 
     /// Wait until a contact satisfies `pred`.
-    pub async fn until_contact(&mut self, email: &str, pred: impl Fn(&Contact) -> bool) {
+    pub async fn until_contact(&mut self, email: impl AsRef<str>, pred: impl Fn(&Contact) -> bool) {
+        let email = email.as_ref();
         if self.contact(email).is_some_and(&pred) {
             return;
         }
         let e = email.to_owned();
         loop {
-            self.until(|ev| matches!(ev, NsEvent::ContactUpdated { email } if email.eq_ignore_ascii_case(&e))).await;
+            self.until(|ev| matches!(ev, NsEvent::ContactUpdated { email } if email.is(&e))).await;
             if self.contact(email).is_some_and(&pred) {
                 return;
             }
@@ -147,9 +148,9 @@ pub struct Sb {
 }
 
 impl Sb {
-    pub async fn open(addr: &str, me: &str, d: Dialect, start: SbStart) -> Sb {
+    pub async fn open(addr: &str, me: &Email, d: Dialect, start: SbStart) -> Sb {
         let mut sb =
-            Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me, d, start), events: vec![] };
+            Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me.clone(), d, start), events: vec![] };
         sb.s.start(Instant::now());
         sb.flush().await;
         sb

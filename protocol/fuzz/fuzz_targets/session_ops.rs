@@ -8,10 +8,15 @@ use msnp::types::*;
 use std::time::Duration;
 use web_time::Instant;
 
+/// An address as a server would send it (tests use short ones).
+fn em(s: &str) -> msnp::types::Email {
+    msnp::types::Email::from_wire(s)
+}
+
 fuzz_target!(|data: &[u8]| {
     let t0 = Instant::now();
-    let mut ns = NsSession::new(NsConfig::new("a@b.c", "pw"));
-    let mut sb = SbSession::new("a@b.c", Dialect::MSNP9, SbStart::Call { cookie: "k".into(), invitees: vec!["b@c.d".into()] });
+    let mut ns = NsSession::new(NsConfig::new(em("a@b.c"), "pw"));
+    let mut sb = SbSession::new(em("a@b.c"), Dialect::MSNP9, SbStart::Call { cookie: "k".into(), invitees: vec![em("b@c.d")] });
     ns.start(t0);
     sb.start(t0);
     let mut now = t0;

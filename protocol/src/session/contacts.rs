@@ -1,11 +1,11 @@
 //! The contact list model the notification session keeps up to date.
 
-use crate::types::{BlpMode, Capabilities, GtcMode, List, ListMask, Name, Status};
+use crate::types::{BlpMode, Capabilities, Email, GtcMode, List, ListMask, Name, Status};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
-    pub email: String,
+    pub email: Email,
     pub name: Name,
     pub lists: ListMask,
     /// Group ids (numbers before MSNP10, GUIDs after).
@@ -24,9 +24,9 @@ pub struct Contact {
 }
 
 impl Contact {
-    pub fn new(email: &str, name: Name) -> Self {
+    pub fn new(email: Email, name: Name) -> Self {
         Contact {
-            email: email.to_owned(),
+            email,
             name,
             lists: ListMask::default(),
             groups: Vec::new(),
@@ -50,11 +50,10 @@ pub struct Group {
     pub name: Name,
 }
 
-/// Everything `SYN` tells, kept current by later commands. Keys are
-/// lower-cased e-mail addresses.
+/// Everything `SYN` tells, kept current by later commands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactList {
-    pub contacts: BTreeMap<String, Contact>,
+    pub contacts: BTreeMap<Email, Contact>,
     /// In the order the server listed them.
     pub groups: Vec<Group>,
     pub blp: BlpMode,
@@ -63,17 +62,20 @@ pub struct ContactList {
     pub version: String,
 }
 
-pub(crate) fn key(email: &str) -> String {
-    email.to_ascii_lowercase()
-}
-
 impl ContactList {
-    pub fn get(&self, email: &str) -> Option<&Contact> {
-        self.contacts.get(&key(email))
+    pub fn get(&self, email: impl AsRef<str>) -> Option<&Contact> {
+        self.contacts.get(&Email::from_wire(email.as_ref()))
+    }
+
+    pub(crate) fn get_mut(&mut self, email: &str) -> Option<&mut Contact> {
+        self.contacts.get_mut(&Email::from_wire(email))
     }
 
     pub(crate) fn entry(&mut self, email: &str, name: Option<&Name>) -> &mut Contact {
-        let c = self.contacts.entry(key(email)).or_insert_with(|| Contact::new(email, Name::new(email)));
+        let c = self
+            .contacts
+            .entry(Email::from_wire(email))
+            .or_insert_with(|| Contact::new(Email::from_wire(email), Name::new(email)));
         if let Some(n) = name {
             c.name = n.clone();
         }
@@ -87,10 +89,10 @@ impl ContactList {
 
     pub(crate) fn remove_from(&mut self, target: &str, list: List, group: Option<&str>) {
         let k = if target.contains('@') {
-            key(target)
+            Email::from_wire(target)
         } else {
             match self.by_guid(target) {
-                Some(c) => key(&c.email),
+                Some(c) => c.email.clone(),
                 None => return,
             }
         };

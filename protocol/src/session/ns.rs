@@ -5,7 +5,7 @@
 //! write) and `poll_event` (what the app shows). Actions such as
 //! [`NsSession::set_status`] queue bytes the same way.
 
-use super::contacts::{ContactList, key};
+use super::contacts::ContactList;
 use super::trids::TrIds;
 use super::{SessionError, SkipReason, Skipped};
 use crate::auth::{Product, challenge_response, md5_login_response};
@@ -19,7 +19,8 @@ use web_time::Instant;
 /// How to sign in.
 #[derive(Debug, Clone)]
 pub struct NsConfig {
-    pub email: String,
+    /// Checked where it was typed ([`Email::parse`]): it goes into `USR`.
+    pub email: Email,
     /// For MD5 (MSNP2-7). TWN logins ask the app for a ticket instead.
     pub password: Secret,
     /// Dialects to offer, newest first.
@@ -34,9 +35,9 @@ pub struct NsConfig {
 }
 
 impl NsConfig {
-    pub fn new(email: impl Into<String>, password: impl Into<Secret>) -> Self {
+    pub fn new(email: Email, password: impl Into<Secret>) -> Self {
         NsConfig {
-            email: email.into(),
+            email,
             password: password.into(),
             dialects: Dialect::all_newest_first(),
             client: ClientVersion::default(),
@@ -57,8 +58,8 @@ pub enum Request {
     SetStatus(Status),
     SetName(String),
     SetPersonalMessage,
-    AddContact { list: List, email: String },
-    RemoveContact { list: List, email: String },
+    AddContact { list: List, email: Email },
+    RemoveContact { list: List, email: Email },
     SetPrivacy,
     Switchboard,
     AddGroup(String),
@@ -104,7 +105,7 @@ pub enum NsEvent {
     LoginFailed(ErrorCode),
     /// Signed in; the contact list sync follows.
     LoggedIn {
-        email: String,
+        email: Email,
         name: Name,
     },
     /// The contact list is complete.
@@ -117,22 +118,22 @@ pub enum NsEvent {
     OwnPersonalMessage(String),
     /// A contact's presence, name, PSM or lists changed: read it from `contacts()`.
     ContactUpdated {
-        email: String,
+        email: Email,
     },
     ContactRemoved {
-        email: String,
+        email: Email,
     },
     /// A contact came online now (`NLN` after offline), as opposed to being
     /// online already when I signed in (`ILN`): the classic "has just signed
     /// in" toast. `ContactUpdated` follows, as for any presence.
     ContactSignedIn {
-        email: String,
+        email: Email,
     },
     GroupsChanged,
     PrivacyChanged,
     /// Someone put me on their forward list.
     AddedBy {
-        email: String,
+        email: Email,
         name: Name,
     },
     /// The switchboard I asked for (`request_switchboard`) is ready.
@@ -146,7 +147,7 @@ pub enum NsEvent {
         session_id: String,
         addr: String,
         cookie: String,
-        email: String,
+        email: Email,
         name: Name,
     },
     /// A request failed.
@@ -224,7 +225,7 @@ impl NsSession {
             contacts: ContactList::default(),
             sync: SyncProgress::default(),
             status: Status::Offline,
-            name: Name::new(config.email.clone()),
+            name: Name::new(config.email.as_str()),
             psm: String::new(),
             next_ping: None,
             qng_deadline: None,
@@ -248,7 +249,7 @@ impl NsSession {
     pub fn personal_message(&self) -> &str {
         &self.psm
     }
-    pub fn email(&self) -> &str {
+    pub fn email(&self) -> &Email {
         &self.config.email
     }
     pub fn is_online(&self) -> bool {
@@ -420,7 +421,7 @@ impl NsSession {
         Ok(if self.dialect.name_in_prp() {
             self.request(req, |trid| ClientCommand::Prp { trid, key: "MFN".into(), value: Some(n) })
         } else {
-            let email = self.config.email.clone();
+            let email = self.config.email.to_string();
             self.request(req, |trid| ClientCommand::Rea { trid, email, name: n })
         })
     }
@@ -437,13 +438,13 @@ impl NsSession {
     }
 
     /// Add to a list (FL to add a contact, AL/BL to allow or block).
-    pub fn add_to_list(&mut self, list: List, email: &str, group: Option<&str>) -> Result<TrId, SessionError> {
+    pub fn add_to_list(&mut self, list: List, who: &Email, group: Option<&str>) -> Result<TrId, SessionError> {
         self.require_online()?;
-        check_email(email)?;
         if list == List::Reverse || list == List::Pending {
             return Err(SessionError::Misuse("the server keeps the reverse and pending lists"));
         }
-        let req = Request::AddContact { list, email: email.to_owned() };
+        let req = Request::AddContact { list, email: who.clone() };
+        let email = who.as_str();
         let group = group.map(str::to_owned);
         Ok(if self.dialect.uses_adc() {
             let existing_guid = self.contacts.get(email).and_then(|c| c.guid.clone());
@@ -465,8 +466,9 @@ impl NsSession {
         })
     }
 
-    pub fn remove_from_list(&mut self, list: List, email: &str, group: Option<&str>) -> Result<TrId, SessionError> {
+    pub fn remove_from_list(&mut self, list: List, who: &Email, group: Option<&str>) -> Result<TrId, SessionError> {
         self.require_online()?;
+        let email = who.as_str();
         let target = match (self.dialect.uses_adc(), list) {
             (true, List::Forward) => self
                 .contacts
@@ -475,20 +477,20 @@ impl NsSession {
                 .ok_or(SessionError::Misuse("not on the contact list"))?,
             _ => email.to_owned(),
         };
-        let req = Request::RemoveContact { list, email: email.to_owned() };
+        let req = Request::RemoveContact { list, email: who.clone() };
         let group = group.map(str::to_owned);
         Ok(self.request(req, |trid| ClientCommand::Rem { trid, list, target, group }))
     }
 
     /// On `list` as far as we know: confirmed, or an add still awaiting its reply.
-    fn on_or_joining(&self, list: List, email: &str) -> bool {
-        self.contacts.get(email).is_some_and(|c| c.on(list))
-            || self.pending.values().any(|r| matches!(r, Request::AddContact { list: l, email: e } if *l == list && e.eq_ignore_ascii_case(email)))
+    fn on_or_joining(&self, list: List, who: &Email) -> bool {
+        self.contacts.get(who.as_str()).is_some_and(|c| c.on(list))
+            || self.pending.values().any(|r| matches!(r, Request::AddContact { list: l, email: e } if *l == list && e == who))
     }
 
     /// Block: off the allow list, onto the block list (the server refuses a
     /// contact on both with 219).
-    pub fn block(&mut self, email: &str) -> Result<(), SessionError> {
+    pub fn block(&mut self, email: &Email) -> Result<(), SessionError> {
         if self.on_or_joining(List::Allow, email) {
             self.remove_from_list(List::Allow, email, None)?;
         }
@@ -496,7 +498,7 @@ impl NsSession {
         Ok(())
     }
 
-    pub fn unblock(&mut self, email: &str) -> Result<(), SessionError> {
+    pub fn unblock(&mut self, email: &Email) -> Result<(), SessionError> {
         if self.on_or_joining(List::Block, email) {
             self.remove_from_list(List::Block, email, None)?;
         }
@@ -554,7 +556,7 @@ impl NsSession {
                         self.events.push_back(NsEvent::DialectChosen(d));
                         if d.uses_twn() {
                             let version =
-                                ClientVersion { email: Some(self.config.email.clone()), ..self.config.client.clone() };
+                                ClientVersion { email: Some(self.config.email.to_string()), ..self.config.client.clone() };
                             self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
                             self.step(Phase::Cvr, now);
                         } else {
@@ -613,7 +615,7 @@ impl NsSession {
             S::UsrOk { trid, email, name, .. } if self.phase == Phase::UsrSubsequent => {
                 self.pending.remove(&trid);
                 self.name = name.unwrap_or_else(|| Name::new(email.clone()));
-                self.events.push_back(NsEvent::LoggedIn { email, name: self.name.clone() });
+                self.events.push_back(NsEvent::LoggedIn { email: Email::from_wire(email), name: self.name.clone() });
                 let (list_version, ab_version) = if self.dialect.uses_adc() {
                     ("0".to_owned(), Some("0".to_owned()))
                 } else {
@@ -660,7 +662,7 @@ impl NsSession {
             S::Bpr { email, key, value, .. } => {
                 let who = email.or_else(|| self.sync.last_contact.clone());
                 if let Some(who) = who {
-                    if let Some(c) = self.contacts.contacts.get_mut(&key_of(&who)) {
+                    if let Some(c) = self.contacts.get_mut(&who) {
                         c.phones.insert(key, value.map(Name::into_string).unwrap_or_default());
                     }
                 }
@@ -689,7 +691,7 @@ impl NsSession {
                 let email = fields
                     .email
                     .clone()
-                    .or_else(|| fields.guid.as_deref().and_then(|g| self.contacts.by_guid(g)).map(|c| c.email.clone()));
+                    .or_else(|| fields.guid.as_deref().and_then(|g| self.contacts.by_guid(g)).map(|c| c.email.to_string()));
                 if let Some(email) = email {
                     // No `N=`/`F=` (a known contact added to a group): the
                     // name we have stands.
@@ -700,7 +702,7 @@ impl NsSession {
                 let req = self.pending.remove(&trid);
                 let email = match req {
                     Some(Request::RemoveContact { email, .. }) => email,
-                    _ => self.contacts.by_guid(&target).map(|c| c.email.clone()).unwrap_or(target.clone()),
+                    _ => self.contacts.by_guid(&target).map(|c| c.email.clone()).unwrap_or(Email::from_wire(target.clone())),
                 };
                 self.contacts.remove_from(&target, list, group.as_deref());
                 if self.contacts.get(&email).is_some() {
@@ -727,12 +729,12 @@ impl NsSession {
             }
             S::Rea { trid, email, name, .. } => {
                 self.pending.remove(&trid);
-                if email.eq_ignore_ascii_case(&self.config.email) {
+                if self.config.email.is(&email) {
                     self.name = name.clone();
                     self.events.push_back(NsEvent::OwnName(name));
                 } else {
                     self.contacts.entry(&email, Some(&name));
-                    self.events.push_back(NsEvent::ContactUpdated { email });
+                    self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(email) });
                 }
             }
             S::Chg { trid, status, .. } => {
@@ -747,14 +749,14 @@ impl NsSession {
             S::Nln(p) => {
                 let was_offline = self.contacts.get(&p.email).is_none_or(|c| c.status == Status::Offline);
                 if was_offline {
-                    self.events.push_back(NsEvent::ContactSignedIn { email: p.email.clone() });
+                    self.events.push_back(NsEvent::ContactSignedIn { email: Email::from_wire(p.email.clone()) });
                 }
                 self.apply_presence(p);
             }
             S::Fln { email, .. } => {
-                if let Some(c) = self.contacts.contacts.get_mut(&key_of(&email)) {
+                if let Some(c) = self.contacts.get_mut(&email) {
                     c.status = Status::Offline;
-                    self.events.push_back(NsEvent::ContactUpdated { email });
+                    self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(email) });
                 }
             }
             S::Ubx { email, payload, .. } => {
@@ -762,7 +764,7 @@ impl NsSession {
                 let c = self.contacts.entry(&email, None);
                 c.psm = xml_text(&xml, "PSM").unwrap_or_default();
                 c.media = xml_text(&xml, "CurrentMedia").map(|m| media_text(&m)).unwrap_or_default();
-                self.events.push_back(NsEvent::ContactUpdated { email });
+                self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(email) });
             }
             S::Uux { trid, .. } => {
                 self.pending.remove(&trid);
@@ -773,7 +775,7 @@ impl NsSession {
                 self.events.push_back(NsEvent::SwitchboardReady { request: trid, addr, cookie });
             }
             S::Rng { session_id, addr, cookie, email, name, .. } => {
-                self.events.push_back(NsEvent::Invited { session_id, addr, cookie, email, name });
+                self.events.push_back(NsEvent::Invited { session_id, addr, cookie, email: Email::from_wire(email), name });
             }
             S::Chl { challenge, .. } => {
                 let product = Product::for_dialect(self.dialect);
@@ -837,7 +839,7 @@ impl NsSession {
     }
 
     fn send_usr_initial(&mut self, method: AuthMethod, now: Instant) {
-        let email = self.config.email.clone();
+        let email = self.config.email.to_string();
         self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
         self.step(Phase::UsrInitial, now);
     }
@@ -860,7 +862,7 @@ impl NsSession {
                         c.groups = i.groups.unwrap_or_default();
                     }
                     self.sync.last_contact = Some(i.email.clone());
-                    self.events.push_back(NsEvent::ContactUpdated { email: i.email });
+                    self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(i.email) });
                 }
                 if index >= total && !self.sync.lists_done.contains(&list) {
                     self.sync.lists_done.push(list);
@@ -891,7 +893,7 @@ impl NsSession {
         }
         self.sync.seen_contacts += 1;
         self.sync.last_contact = Some(email.to_owned());
-        self.events.push_back(NsEvent::ContactUpdated { email: email.to_owned() });
+        self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(email) });
     }
 
     fn apply_add(&mut self, list: List, email: &str, name: Option<Name>, group: Option<String>, guid: Option<String>) {
@@ -907,9 +909,9 @@ impl NsSession {
         }
         if list == List::Reverse {
             let name = c.name.clone();
-            self.events.push_back(NsEvent::AddedBy { email: email.to_owned(), name });
+            self.events.push_back(NsEvent::AddedBy { email: Email::from_wire(email), name });
         }
-        self.events.push_back(NsEvent::ContactUpdated { email: email.to_owned() });
+        self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(email) });
     }
 
     fn apply_presence(&mut self, p: Presence) {
@@ -917,7 +919,7 @@ impl NsSession {
         c.status = p.status;
         c.caps = p.caps;
         c.msnobj = p.msnobj;
-        self.events.push_back(NsEvent::ContactUpdated { email: p.email });
+        self.events.push_back(NsEvent::ContactUpdated { email: Email::from_wire(p.email) });
     }
 
     fn check_sync(&mut self, now: Instant) {
@@ -944,13 +946,4 @@ impl NsSession {
     }
 }
 
-fn key_of(email: &str) -> String {
-    key(email)
-}
 
-fn check_email(email: &str) -> Result<(), SessionError> {
-    let ok = email.len() <= 129
-        && email.split_once('@').is_some_and(|(u, d)| !u.is_empty() && !d.is_empty())
-        && !email.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control());
-    if ok { Ok(()) } else { Err(SessionError::Misuse("not a valid e-mail address")) }
-}

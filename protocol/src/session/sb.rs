@@ -22,7 +22,7 @@ pub const SB_REPLY_TIMEOUT: Duration = Duration::from_secs(45);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SbStart {
     /// I asked for it (`XFR SB`): `USR`, then `CAL` each invitee.
-    Call { cookie: String, invitees: Vec<String> },
+    Call { cookie: String, invitees: Vec<Email> },
     /// I was invited (`RNG`): `ANS`.
     Answer { cookie: String, session_id: String },
 }
@@ -38,24 +38,24 @@ pub enum SbEvent {
     Ready,
     /// `CAL t RINGING`: the invitation is on its way.
     Ringing {
-        email: String,
+        email: Email,
     },
     /// A `CAL` failed (217 offline, 216 blocked, ...).
     CallFailed {
-        email: String,
+        email: Email,
         code: ErrorCode,
     },
     Joined {
-        email: String,
+        email: Email,
         name: Name,
     },
     /// `idle` when the server dropped them for inactivity.
     Left {
-        email: String,
+        email: Email,
         idle: bool,
     },
     Message {
-        email: String,
+        email: Email,
         name: Name,
         body: MessageBody,
     },
@@ -85,7 +85,7 @@ enum Phase {
 /// One switchboard session.
 #[derive(Debug)]
 pub struct SbSession {
-    email: String,
+    email: Email,
     dialect: Dialect,
     start: SbStart,
     phase: Phase,
@@ -93,7 +93,7 @@ pub struct SbSession {
     trids: TrIds,
     out: Vec<u8>,
     events: VecDeque<SbEvent>,
-    roster: BTreeMap<String, Name>,
+    roster: BTreeMap<Email, Name>,
     /// Messages typed before anyone joined.
     queue: VecDeque<(MessageId, MessageBody, AckMode)>,
     /// Sent, waiting for `ACK`/`NAK` until the deadline.
@@ -102,17 +102,17 @@ pub struct SbSession {
     auth_deadline: Option<Instant>,
     /// The last time we were told (for stamping what `send_message` sends).
     now: Instant,
-    cals: HashMap<TrId, String>,
+    cals: HashMap<TrId, Email>,
     /// Asked in before the session was ready: called once it is.
-    later: Vec<String>,
+    later: Vec<Email>,
     next_id: u64,
 }
 
 impl SbSession {
     /// `email` is my own address; `dialect` what the NS negotiated.
-    pub fn new(email: impl Into<String>, dialect: Dialect, start: SbStart) -> Self {
+    pub fn new(email: Email, dialect: Dialect, start: SbStart) -> Self {
         SbSession {
-            email: email.into(),
+            email,
             dialect,
             start,
             phase: Phase::New,
@@ -164,8 +164,8 @@ impl SbSession {
     pub fn poll_event(&mut self) -> Option<SbEvent> {
         self.events.pop_front()
     }
-    /// Who else is here, by lower-case address.
-    pub fn participants(&self) -> impl Iterator<Item = (&String, &Name)> {
+    /// Who else is here.
+    pub fn participants(&self) -> impl Iterator<Item = (&Email, &Name)> {
         self.roster.iter()
     }
     pub fn is_ready(&self) -> bool {
@@ -186,7 +186,7 @@ impl SbSession {
         self.now = now;
         self.auth_deadline = Some(now + SB_REPLY_TIMEOUT);
         let trid = self.trids.next();
-        let email = self.email.clone();
+        let email = self.email.to_string();
         let cmd = match &self.start {
             SbStart::Call { cookie, .. } => ClientCommand::SbUsr { trid, email, cookie: cookie.clone() },
             SbStart::Answer { cookie, session_id } => {
@@ -198,24 +198,24 @@ impl SbSession {
     }
 
     /// Invite someone (`CAL`).
-    pub fn invite(&mut self, email: &str) -> Result<TrId, SessionError> {
+    pub fn invite(&mut self, email: &Email) -> Result<TrId, SessionError> {
         if self.phase != Phase::Ready {
             return Err(SessionError::Misuse("the switchboard is not ready"));
         }
         let trid = self.trids.next();
-        self.cals.insert(trid, email.to_owned());
-        self.send(ClientCommand::Cal { trid, email: email.to_owned() });
+        self.cals.insert(trid, email.clone());
+        self.send(ClientCommand::Cal { trid, email: email.to_string() });
         Ok(trid)
     }
 
     /// Invite someone now if the session is ready, or as soon as it is;
     /// `Err` only once it has closed.
-    pub fn invite_when_ready(&mut self, email: &str) -> Result<(), SessionError> {
+    pub fn invite_when_ready(&mut self, email: &Email) -> Result<(), SessionError> {
         match self.phase {
             Phase::Ready => self.invite(email).map(|_| ()),
             Phase::Closed => Err(SessionError::Misuse("the switchboard is closed")),
             Phase::New | Phase::Authenticating => {
-                self.later.push(email.to_owned());
+                self.later.push(email.clone());
                 Ok(())
             }
         }
@@ -246,7 +246,7 @@ impl SbSession {
     /// Typing notice: unacknowledged, and not worth queueing.
     pub fn send_typing(&mut self) {
         if self.phase == Phase::Ready && !self.roster.is_empty() {
-            let payload = MessageBody::Typing { user: self.email.clone() }.to_bytes();
+            let payload = MessageBody::Typing { user: self.email.to_string() }.to_bytes();
             let trid = self.trids.next();
             self.send(ClientCommand::Msg { trid, ack: AckMode::Unacknowledged, payload });
         }
@@ -354,9 +354,10 @@ impl SbSession {
                 self.call_later();
             }
             // Escargot also announces our own arrival; we are not a participant.
-            S::Iro { email, .. } | S::Joi { email, .. } if email.eq_ignore_ascii_case(&self.email) => {}
+            S::Iro { email, .. } | S::Joi { email, .. } if self.email.is(&email) => {}
             S::Iro { email, name, .. } => {
-                self.roster.insert(email.to_ascii_lowercase(), name.clone());
+                let email = Email::from_wire(email);
+                self.roster.insert(email.clone(), name.clone());
                 self.events.push_back(SbEvent::Joined { email, name });
             }
             S::AnsOk { .. } if self.phase == Phase::Authenticating => {
@@ -372,17 +373,19 @@ impl SbSession {
                 }
             }
             S::Joi { email, name, .. } => {
-                self.roster.insert(email.to_ascii_lowercase(), name.clone());
+                let email = Email::from_wire(email);
+                self.roster.insert(email.clone(), name.clone());
                 self.events.push_back(SbEvent::Joined { email, name });
                 self.flush_queue();
             }
             S::Bye { email, reason } => {
-                self.roster.remove(&email.to_ascii_lowercase());
+                let email = Email::from_wire(email);
+                self.roster.remove(&email);
                 self.events.push_back(SbEvent::Left { email, idle: reason.as_deref() == Some("1") });
             }
             S::Msg { email, name, payload } => {
                 let body = MessageBody::parse(&payload);
-                self.events.push_back(SbEvent::Message { email, name, body });
+                self.events.push_back(SbEvent::Message { email: Email::from_wire(email), name, body });
             }
             S::Ack { trid } => {
                 if let Some((id, mode, _)) = self.unacked.remove(&trid) {

@@ -3,6 +3,7 @@
 
 mod command;
 mod dialect;
+mod email;
 mod error_code;
 mod lists;
 mod name;
@@ -15,6 +16,7 @@ pub use command::{
     RegLayout, ServerCommand,
 };
 pub use dialect::{Dialect, UnknownDialect, UsrOkFields};
+pub use email::{Email, InvalidEmail};
 pub use error_code::ErrorCode;
 pub use lists::{BlpMode, GtcMode, List, ListMask};
 pub use name::Name;
