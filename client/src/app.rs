@@ -1,6 +1,8 @@
 //! The root component: sign-in window or the contact list with conversations.
 
-use crate::components::{contact_list::ContactList, conversation::Conversations, me_bar::MeBar, signin::SignIn};
+use crate::components::{
+    contact_list::ContactList, conversation::Conversations, debug_panel::DebugPanel, me_bar::MeBar, signin::SignIn,
+};
 use crate::net::Controller;
 use crate::settings::Settings;
 use crate::state::{Action, AppState, ConnState};
@@ -15,7 +17,17 @@ pub fn App() -> Html {
     let state = use_reducer(AppState::default);
     let ctrl = {
         let dispatcher = state.dispatcher();
-        use_memo((), move |_| Controller::new(Callback::from(move |a| dispatcher.dispatch(a))))
+        use_memo((), move |_| {
+            // `?debug` in the page URL: keep and show the protocol lines.
+            let debug = gloo::utils::window()
+                .location()
+                .search()
+                .is_ok_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "debug" || p.starts_with("debug=")));
+            if debug {
+                dispatcher.dispatch(Action::Debug);
+            }
+            Controller::start(Callback::from(move |a| dispatcher.dispatch(a)), debug)
+        })
     };
     let ctrl: Controller = (*ctrl).clone();
     {
@@ -90,6 +102,7 @@ pub fn App() -> Html {
         html! { <button class="toast" data-testid="toast" data-email={t.email.clone()} {onclick}>{t.text.clone()}</button> }
     });
     html! {
+        <ContextProvider<Controller> context={ctrl.clone()}>
         <main class="app">
             <div class="toasts" aria-live="polite">{ for toasts }</div>
             <div class={classes!("connection", state.conn.attr())} data-testid="connection-status" data-state={state.conn.attr()} role="status">{status_text}</div>
@@ -99,7 +112,7 @@ pub fn App() -> Html {
                 <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">
                         <div class="titlebar">{"MSN Messenger"}<button class="link signout" onclick={sign_out}>{"Sign out"}</button></div>
-                        <MeBar me={state.me.clone()} supports_psm={state.supports_psm} ctrl={ctrl.clone()} />
+                        <MeBar me={state.me.clone()} supports_psm={state.supports_psm} />
                         if state.conn == ConnState::Reconnecting {
                             <div class="banner" role="alert">{"Connection lost. Reconnecting... Your messages are kept."}</div>
                         }
@@ -114,11 +127,15 @@ pub fn App() -> Html {
                                 }}
                             </button>
                         }
-                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} ctrl={ctrl.clone()} synced_at={state.synced_at} />
+                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} synced_at={state.synced_at} />
                     </div>
-                    <Conversations state={state.clone()} ctrl={ctrl.clone()} />
+                    <Conversations state={state.clone()} />
                 </div>
             }
+            if let Some(lines) = &state.debug {
+                <DebugPanel lines={lines.clone()} />
+            }
         </main>
+        </ContextProvider<Controller>>
     }
 }

@@ -1,7 +1,9 @@
 //! The one app state, changed only through [`Action`]s.
 
+use crate::net::debug::Dir;
 use msnp::message::TextFormat;
 use msnp::types::Status;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -120,6 +122,18 @@ pub struct Me {
     pub psm: String,
 }
 
+/// One protocol line for the debug panel (secrets already masked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebugLine {
+    /// `NS`, or `SB<n>` for conversation n's switchboard.
+    pub link: String,
+    pub dir: Dir,
+    pub text: String,
+}
+
+/// Protocol lines the debug panel keeps.
+pub const DEBUG_LINES: usize = 500;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppState {
     pub conn: ConnState,
@@ -144,6 +158,10 @@ pub struct AppState {
     pub narrow: bool,
     /// On a narrow screen, the contact list is what shows.
     pub showing_list: bool,
+    /// The font and colour my messages go out in.
+    pub format: TextFormat,
+    /// The last protocol lines, when the debug panel is on (`?debug`).
+    pub debug: Option<VecDeque<DebugLine>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +230,16 @@ pub enum Action {
     Narrow(bool),
     /// On a narrow screen: show the contact list (true) or the conversations.
     ShowList(bool),
+    /// My messages' font and colour changed.
+    Format(TextFormat),
+    /// Turn the debug panel on.
+    Debug,
+    /// Protocol lines for the debug panel.
+    Protocol(Vec<DebugLine>),
 }
+
+/// Messages a conversation window keeps.
+pub const MAX_SHOWN_MESSAGES: usize = 2000;
 
 /// Toasts on screen at once.
 pub const MAX_TOASTS: usize = 4;
@@ -281,6 +308,7 @@ impl Reducible for AppState {
                     error: s.error,
                     page_hidden: s.page_hidden,
                     narrow: s.narrow,
+                    debug: s.debug,
                     ..AppState::default()
                 });
             }
@@ -326,6 +354,16 @@ impl Reducible for AppState {
             }
             Action::DismissToast(id) => s.toasts.retain(|t| t.id != id),
             Action::ShowList(show) => s.showing_list = show,
+            Action::Format(f) => s.format = f,
+            Action::Debug => {
+                s.debug.get_or_insert_with(VecDeque::new);
+            }
+            Action::Protocol(lines) => {
+                let Some(log) = s.debug.as_mut() else { return self };
+                log.extend(lines);
+                let extra = log.len().saturating_sub(DEBUG_LINES);
+                log.drain(..extra);
+            }
             Action::Focus(id) => {
                 s.active = Some(id);
                 s.showing_list = false;
@@ -347,6 +385,9 @@ impl Reducible for AppState {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(message);
                     c.unread |= !mine;
+                    // The window keeps the latest; older ones scroll away for good.
+                    let extra = c.messages.len().saturating_sub(MAX_SHOWN_MESSAGES);
+                    c.messages.drain(..extra);
                 }
             }
             Action::Delivery { conv, id, delivery } => {

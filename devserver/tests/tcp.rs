@@ -177,7 +177,9 @@ async fn three_party_conversation() {
     else {
         unreachable!()
     };
-    let mut sc = Sb::open(&addr, &Email::from_wire("carol@example.com"), Dialect::MSNP5, SbStart::Answer { cookie, session_id }).await;
+    let mut sc =
+        Sb::open(&addr, &Email::from_wire("carol@example.com"), Dialect::MSNP5, SbStart::Answer { cookie, session_id })
+            .await;
     sc.until(|e| *e == SbEvent::Ready).await;
     let roster: Vec<String> = sc.s.participants().map(|(e, _)| e.to_string()).collect();
     assert_eq!(roster, ["alice@example.com", "bob@example.com"]);

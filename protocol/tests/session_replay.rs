@@ -503,7 +503,8 @@ fn someone_asked_in_before_the_switchboard_is_ready_is_called_once_it_is() {
     s.handle_input(b"USR 1 OK a@x a\r\n", Instant::now());
     assert_eq!(s.poll_transmit().unwrap(), b"CAL 2 b@x\r\nCAL 3 c@x\r\n");
     // Answering: called after ANS's OK.
-    let mut s = SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    let mut s =
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
     s.start(Instant::now());
     s.poll_transmit();
     s.invite_when_ready(&em("c@x")).unwrap();
@@ -532,7 +533,8 @@ fn lines_the_session_cannot_use_are_told_and_it_carries_on() {
     assert_eq!(ev.last(), Some(&NsEvent::OwnStatus(Status::Busy)));
     assert!(!s.is_closed());
     // Switchboards likewise.
-    let mut sb = SbSession::new(em("a@x"), Dialect::MSNP9, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    let mut sb =
+        SbSession::new(em("a@x"), Dialect::MSNP9, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
     sb.start(t);
     sb.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\nJOI\r\nMSG b@x b 2\r\nhi", t);
     let ev: Vec<_> = std::iter::from_fn(|| sb.poll_event()).collect();

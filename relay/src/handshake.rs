@@ -92,21 +92,32 @@ pub fn client_ip(config: &Config, peer: SocketAddr, headers: &HeaderMap) -> IpAd
     peer.ip()
 }
 
-fn origin_allowed(config: &Config, headers: &HeaderMap) -> bool {
+/// Whether the page that opens this WebSocket may: an allow-listed origin,
+/// or the relay's own. Its own is the host:port the browser asked for: the
+/// `Host` header, or, behind a proxy on this machine or a `--trusted-proxy`
+/// (`trunk serve`, nginx), the `X-Forwarded-Host` it set. A browser cannot
+/// set that header itself, so no other site's page gets in this way.
+fn origin_allowed(config: &Config, peer: SocketAddr, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return config.allow_no_origin;
     };
     if config.allow_origins.iter().any(|o| o.eq_ignore_ascii_case(origin) || o == "*") {
         return true;
     }
-    // The relay's own origin (it serves the app): same host:port as requested.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    let same = |h: Option<&str>| h.is_some_and(|h| !h.is_empty() && origin_host.eq_ignore_ascii_case(h.trim()));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    // The first hop's host: what the browser asked for.
+    let forwarded = headers.get("x-forwarded-host").and_then(|h| h.to_str().ok()).and_then(|h| h.split(',').next());
+    let proxied = peer.ip().is_loopback() || config.trusted_proxies.contains(&peer.ip());
+    same(host) || (proxied && same(forwarded))
 }
 
+/// A refusal with its reason. Any page may read it (a page on another
+/// origin most of all needs to learn that its origin is the problem); the
+/// reasons say nothing about the relay that its allow-lists do not.
 fn refuse(status: StatusCode, why: &'static str) -> Response {
-    (status, format!("{why}\n")).into_response()
+    (status, [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], format!("{why}\n")).into_response()
 }
 
 fn target_of(config: &Config, query: Option<&str>) -> String {
@@ -146,22 +157,38 @@ enum Refusal {
     InternalAddress,
 }
 
-pub async fn ws(
+/// `/ws`: a WebSocket to relay, or a probe (a plain request).
+pub async fn ws(state: State<Arc<Shared>>, peer: ConnectInfo<SocketAddr>, req: Request) -> Response {
+    handle(state, peer, req, true).await
+}
+
+/// `POST /ws-refusal?target=...`: the status and reason a WebSocket to
+/// `/ws?target=...` would get, through any plain HTTP proxy (`trunk serve`
+/// carries only GET upgrades on its WebSocket route). Never upgrades.
+pub async fn probe(state: State<Arc<Shared>>, peer: ConnectInfo<SocketAddr>, req: Request) -> Response {
+    handle(state, peer, req, false).await
+}
+
+async fn handle(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
+    may_upgrade: bool,
 ) -> Response {
     let config = &shared.config;
     let ip = client_ip(config, peer, req.headers());
     let headers = req.headers();
-    let is_upgrade =
-        headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_upgrade = may_upgrade
+        && headers
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned().filter(|_| is_upgrade);
     // A plain request is a probe: browsers cannot read the status of a
     // refused WebSocket handshake, so the client asks again (with POST, which
     // carries Origin) and gets the same answer. Probes without an Origin
     // header skip that check; nothing is opened for them.
-    if (key.is_some() || headers.contains_key(header::ORIGIN)) && !origin_allowed(config, headers) {
+    if (key.is_some() || headers.contains_key(header::ORIGIN)) && !origin_allowed(config, peer, headers) {
         tracing::warn!(%ip, origin = ?headers.get(header::ORIGIN), "refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }

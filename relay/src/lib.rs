@@ -14,7 +14,7 @@ pub mod tls;
 pub use config::{Config, TargetPattern};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use handshake::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,8 +45,10 @@ impl Relay {
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    let mut r =
-        Router::new().route("/ws", get(handshake::ws).post(handshake::ws)).route("/healthz", get(|| async { "ok\n" }));
+    let mut r = Router::new()
+        .route("/ws", get(handshake::ws).post(handshake::ws))
+        .route("/ws-refusal", post(handshake::probe))
+        .route("/healthz", get(|| async { "ok\n" }));
     if let Some(dir) = &shared.config.static_dir {
         r = r.fallback_service(tower_http::services::ServeDir::new(dir));
     }

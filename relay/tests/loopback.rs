@@ -623,3 +623,83 @@ async fn a_server_that_does_not_read_stops_only_its_own_direction() {
     assert!(got.chunks(1024).enumerate().all(|(i, c)| c.iter().all(|&b| b == i as u8)));
     relay.shutdown().await;
 }
+
+/// A proxy on this machine (`trunk serve`) puts its own host in `Host` and
+/// the page's in `X-Forwarded-Host`: the page counts as the relay's own.
+/// The same header from elsewhere counts for nothing, and a page from
+/// another site never matches it.
+#[tokio::test]
+async fn a_page_behind_a_local_proxy_counts_as_the_relays_own() {
+    let (_l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let handshake = |origin: &str, forwarded: &str| {
+        let mut r = format!("ws://{}/ws", relay.addr).into_client_request().unwrap();
+        r.headers_mut().insert("Host", "127.0.0.1".parse().unwrap());
+        r.headers_mut().insert("Origin", origin.parse().unwrap());
+        r.headers_mut().insert("X-Forwarded-Host", forwarded.parse().unwrap());
+        r
+    };
+    let status = |r| async move {
+        match connect_async(r).await {
+            Ok(_) => 101,
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(status(handshake("http://127.0.0.1:8000", "127.0.0.1:8000")).await, 101);
+    assert_eq!(status(handshake("http://evil.example", "127.0.0.1:8000")).await, 403);
+    relay.shutdown().await;
+}
+
+/// `POST /ws-refusal` answers what `/ws` would (through proxies that pass
+/// only plain HTTP), and never opens anything, even when asked to upgrade.
+#[tokio::test]
+async fn the_refusal_probe_tells_why_and_never_upgrades() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let post = |path: &'static str, origin: &'static str| {
+        let addr = relay.addr;
+        async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            let req = format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            s.write_all(req.as_bytes()).await.unwrap();
+            let mut r = String::new();
+            s.read_to_string(&mut r).await.unwrap();
+            r
+        }
+    };
+    let me: &'static str = Box::leak(own_origin(&relay).into_boxed_str());
+    let r = post("/ws-refusal?target=example.com:80", me).await;
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("target not allowed"), "{r}");
+    let r = post("/ws-refusal", "http://evil.example").await;
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("origin not allowed"), "{r}");
+    let r = post("/ws-refusal", me).await;
+    assert!(r.starts_with("HTTP/1.1 426"), "would be accepted: {r}");
+    // An upgrade asked of the probe is not one.
+    let mut req = format!("ws://{}/ws-refusal", relay.addr).into_client_request().unwrap();
+    req.headers_mut().insert("Origin", me.parse().unwrap());
+    assert!(connect_async(req).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(300), l.accept()).await.is_err(), "nothing went upstream");
+    assert_eq!(relay.active(), 0);
+    relay.shutdown().await;
+}
+
+/// A page on another origin can read why it was refused (CORS allows it).
+#[tokio::test]
+async fn refusals_can_be_read_by_any_page() {
+    let (_l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let mut s = TcpStream::connect(relay.addr).await.unwrap();
+    let req = format!(
+        "POST /ws-refusal HTTP/1.1\r\nHost: {}\r\nOrigin: http://elsewhere.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        relay.addr
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).await.unwrap();
+    assert!(r.starts_with("HTTP/1.1 403"), "{r}");
+    assert!(r.to_ascii_lowercase().contains("access-control-allow-origin: *"), "{r}");
+    relay.shutdown().await;
+}

@@ -15,7 +15,6 @@ pub struct ContactListProps {
     pub groups: Vec<GroupView>,
     /// People who added me, awaiting an answer.
     pub requests: Vec<AddRequest>,
-    pub ctrl: Controller,
     /// When the list finished syncing; the drawn list records how long it took.
     pub synced_at: Option<f64>,
 }
@@ -36,6 +35,7 @@ fn on_enter(f: impl Fn(String) + 'static) -> Callback<KeyboardEvent> {
 
 #[component]
 pub fn ContactList(props: &ContactListProps) -> Html {
+    let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let collapsed = use_state(HashSet::<String>::new);
     // `data-draw-ms` on the list: time from the last LST to the list on
     // screen (after the browser laid it out), for performance checks.
@@ -54,14 +54,14 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     // The contact whose actions (block, delete) are showing.
     let menu_for = use_state(|| None::<String>);
     let act = |email: &str, f: fn(&Controller, &str)| {
-        let (ctrl, email, menu_for) = (props.ctrl.clone(), email.to_owned(), menu_for.clone());
+        let (ctrl, email, menu_for) = (ctrl.clone(), email.to_owned(), menu_for.clone());
         Callback::from(move |_: MouseEvent| {
             f(&ctrl, &email);
             menu_for.set(None);
         })
     };
     let open = |email: &str| {
-        let ctrl = props.ctrl.clone();
+        let ctrl = ctrl.clone();
         let email = email.to_owned();
         (
             {
@@ -78,7 +78,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         )
     };
     let on_add = {
-        let (ctrl, add_open) = (props.ctrl.clone(), add_open.clone());
+        let (ctrl, add_open) = (ctrl.clone(), add_open.clone());
         on_enter(move |email| {
             ctrl.add_contact(&email);
             add_open.set(false);
@@ -86,7 +86,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     };
     let add_group_open = use_state(|| false);
     let on_add_group = {
-        let (ctrl, open) = (props.ctrl.clone(), add_group_open.clone());
+        let (ctrl, open) = (ctrl.clone(), add_group_open.clone());
         on_enter(move |name| {
             ctrl.add_group(&name);
             open.set(false);
@@ -95,7 +95,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     // The group whose actions (rename, delete) are showing.
     let group_menu = use_state(|| None::<String>);
     let on_move = |email: &str| {
-        let (ctrl, email, menu_for) = (props.ctrl.clone(), email.to_owned(), menu_for.clone());
+        let (ctrl, email, menu_for) = (ctrl.clone(), email.to_owned(), menu_for.clone());
         Callback::from(move |e: Event| {
             let to = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
             if !to.is_empty() {
@@ -152,14 +152,14 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                         Callback::from(move |_: MouseEvent| group_menu.set(if open { None } else { Some(id.clone()) }))
                     };
                     let rename = {
-                        let (ctrl, id, group_menu) = (props.ctrl.clone(), id.clone(), group_menu.clone());
+                        let (ctrl, id, group_menu) = (ctrl.clone(), id.clone(), group_menu.clone());
                         on_enter(move |name| {
                             ctrl.rename_group(&id, &name);
                             group_menu.set(None);
                         })
                     };
                     let delete = {
-                        let (ctrl, id, group_menu) = (props.ctrl.clone(), id.clone(), group_menu.clone());
+                        let (ctrl, id, group_menu) = (ctrl.clone(), id.clone(), group_menu.clone());
                         Callback::from(move |_: MouseEvent| {
                             ctrl.remove_group(&id);
                             group_menu.set(None);

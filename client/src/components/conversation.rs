@@ -25,7 +25,6 @@ const FONTS: &[&str] = &[
 #[derive(Properties, PartialEq)]
 pub struct ConversationsProps {
     pub state: UseReducerHandle<AppState>,
-    pub ctrl: Controller,
 }
 
 /// The name to show for an address: the contact's friendly name if known.
@@ -58,12 +57,13 @@ fn style_of(f: &Option<TextFormat>) -> String {
 
 #[component]
 pub fn Conversations(props: &ConversationsProps) -> Html {
+    let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let state = &props.state;
     if state.conversations.is_empty() {
         return html! {};
     }
     let tabs = state.conversations.iter().map(|c| {
-        let ctrl = props.ctrl.clone();
+        let ctrl = ctrl.clone();
         let id = c.id;
         let label = c.with.iter().map(|e| display_name(state, e)).collect::<Vec<_>>().join(", ");
         let active = state.active == Some(c.id);
@@ -74,7 +74,7 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
                 ctrl.close_conversation(id);
             })
         };
-        let focus = props.ctrl.clone();
+        let focus = ctrl.clone();
         let onclick = Callback::from(move |_| focus.conversation_focus(id));
         html! {
             <div role="tab" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()}
@@ -86,7 +86,7 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
     });
     let active = state.active.and_then(|id| state.conversation(id));
     let back = {
-        let ctrl = props.ctrl.clone();
+        let ctrl = ctrl.clone();
         Callback::from(move |_| ctrl.show_list(true))
     };
     html! {
@@ -96,7 +96,7 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
                 { for tabs }
             </div>
             if let Some(c) = active {
-                <ConversationView key={c.id} conv={c.clone()} state={state.clone()} ctrl={props.ctrl.clone()} />
+                <ConversationView key={c.id} conv={c.clone()} state={state.clone()} />
             }
         </div>
     }
@@ -106,11 +106,11 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
 struct ConversationViewProps {
     conv: Conversation,
     state: UseReducerHandle<AppState>,
-    ctrl: Controller,
 }
 
 #[component]
 fn ConversationView(props: &ConversationViewProps) -> Html {
+    let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let c = &props.conv;
     let state = &props.state;
     let draft = use_state(String::new);
@@ -143,7 +143,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         });
     }
     let send = {
-        let (ctrl, draft, id) = (props.ctrl.clone(), draft.clone(), c.id);
+        let (ctrl, draft, id) = (ctrl.clone(), draft.clone(), c.id);
         Callback::from(move |_: ()| {
             let text = (*draft).clone();
             if !text.trim().is_empty() {
@@ -153,7 +153,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     let oninput = {
-        let (ctrl, draft, id) = (props.ctrl.clone(), draft.clone(), c.id);
+        let (ctrl, draft, id) = (ctrl.clone(), draft.clone(), c.id);
         Callback::from(move |e: InputEvent| {
             draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
             ctrl.typing(id);
@@ -169,7 +169,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     let nudge = {
-        let (ctrl, id) = (props.ctrl.clone(), c.id);
+        let (ctrl, id) = (ctrl.clone(), c.id);
         Callback::from(move |_| ctrl.nudge(id))
     };
     let picking = use_state(|| false);
@@ -189,22 +189,20 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             picking.set(false);
         })
     };
-    let fmt = use_state(|| props.ctrl.text_format());
+    let fmt = &state.format;
     let on_font = {
-        let (ctrl, fmt) = (props.ctrl.clone(), fmt.clone());
+        let (ctrl, color) = (ctrl.clone(), fmt.color);
         Callback::from(move |e: Event| {
             let font = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-            ctrl.set_text_format(&font, fmt.color);
-            fmt.set(ctrl.text_format());
+            ctrl.set_text_format(&font, color);
         })
     };
     let on_color = {
-        let (ctrl, fmt) = (props.ctrl.clone(), fmt.clone());
+        let (ctrl, font) = (ctrl.clone(), fmt.font.clone());
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
             let color = u32::from_str_radix(v.trim_start_matches('#'), 16).unwrap_or(0);
-            ctrl.set_text_format(&fmt.font, color);
-            fmt.set(ctrl.text_format());
+            ctrl.set_text_format(&font, color);
         })
     };
     let typing_names: Vec<String> = c.typing.iter().map(|(e, _)| display_name(state, e)).collect();
@@ -228,7 +226,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         Callback::from(move |_: MouseEvent| inviting.set(!*inviting))
     };
     let on_pick = {
-        let (ctrl, id, inviting) = (props.ctrl.clone(), c.id, inviting.clone());
+        let (ctrl, id, inviting) = (ctrl.clone(), c.id, inviting.clone());
         Callback::from(move |e: Event| {
             let email = e.target_unchecked_into::<HtmlSelectElement>().value();
             if !email.is_empty() {
@@ -252,8 +250,8 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             <div class="messages" ref={list_ref} aria-live="polite">
                 { for c.messages.iter().map(|m| {
                     let retry = {
-                        let (ctrl, conv, id) = (props.ctrl.clone(), c.id, m.id);
-                        Callback::from(move |_| ctrl.retry(conv, id))
+                        let (ctrl, conv, message) = (ctrl.clone(), c.id, m.clone());
+                        Callback::from(move |_| ctrl.retry(conv, &message))
                     };
                     match &m.kind {
                         MessageKind::Notice(t) => html! { <div class="notice" data-testid="notice">{t.clone()}</div> },
@@ -296,7 +294,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                     <input type="color" data-testid="compose-color" aria-label="Text colour" value={fmt.css_color()} onchange={on_color} />
                 </div>
-                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some((*fmt).clone()))} />
+                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some(fmt.clone()))} />
                 <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>

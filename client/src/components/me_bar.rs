@@ -11,7 +11,6 @@ use yew::prelude::*;
 pub struct MeBarProps {
     pub me: Me,
     pub supports_psm: bool,
-    pub ctrl: Controller,
 }
 
 /// Commit an edit on Enter or when the field loses focus.
@@ -30,22 +29,23 @@ fn commit(ctrl: &Controller, apply: fn(&Controller, &str)) -> (Callback<Keyboard
 
 #[component]
 pub fn MeBar(props: &MeBarProps) -> Html {
+    let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let me = &props.me;
     let status = me.status.unwrap_or(Status::Online);
     let on_status = {
-        let ctrl = props.ctrl.clone();
+        let ctrl = ctrl.clone();
         Callback::from(move |e: Event| {
             if let Ok(st) = e.target_unchecked_into::<HtmlSelectElement>().value().parse::<Status>() {
                 ctrl.set_status(st);
             }
         })
     };
-    let (name_key, name_blur) = commit(&props.ctrl, |c, v| {
+    let (name_key, name_blur) = commit(&ctrl, |c, v| {
         if !v.trim().is_empty() {
             c.set_name(v.trim())
         }
     });
-    let (psm_key, psm_blur) = commit(&props.ctrl, |c, v| c.set_personal_message(v));
+    let (psm_key, psm_blur) = commit(&ctrl, |c, v| c.set_personal_message(v));
     html! {
         <div class="me">
             <span class={classes!("status-icon", status_class(status))} aria-hidden="true"/>

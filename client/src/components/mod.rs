@@ -1,6 +1,7 @@
 //! One component per file.
 pub mod contact_list;
 pub mod conversation;
+pub mod debug_panel;
 pub mod emoticon_text;
 pub mod me_bar;
 pub mod signin;

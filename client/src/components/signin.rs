@@ -1,7 +1,7 @@
 //! The sign-in window.
 
 use crate::settings::Settings;
-use msnp::types::{Dialect, Status};
+use msnp::types::{Dialect, Email, Status};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -36,12 +36,20 @@ pub fn SignIn(props: &SignInProps) -> Html {
             s.set(n);
         })
     };
+    // What is wrong with the form itself, found before connecting.
+    let invalid = use_state(|| None::<String>);
     let onsubmit = {
-        let s = s.clone();
+        let (s, invalid) = (s.clone(), invalid.clone());
         let cb = props.on_submit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            cb.emit((*s).clone());
+            match Email::parse(&s.email) {
+                Ok(_) => {
+                    invalid.set(None);
+                    cb.emit((*s).clone());
+                }
+                Err(why) => invalid.set(Some(format!("That is not an e-mail address: {why}."))),
+            }
         })
     };
     let on_protocol = {
@@ -67,7 +75,7 @@ pub fn SignIn(props: &SignInProps) -> Html {
     let protocols: Vec<String> =
         std::iter::once("auto".to_owned()).chain(Dialect::all_newest_first().iter().map(|d| d.to_string())).collect();
     html! {
-        <form class="window signin" {onsubmit}>
+        <form class="window signin" novalidate=true {onsubmit}>
             <div class="titlebar">{"Sign in to MSN Messenger"}</div>
             <div class="buddy-logo" aria-hidden="true"><span class="head"/><span class="body"/></div>
             <label>{"E-mail address"}{text_input(&s.email, "signin-email", "email", "someone@example.com", field(|s, v| s.email = v))}</label>
@@ -92,7 +100,7 @@ pub fn SignIn(props: &SignInProps) -> Html {
                 </label>
                 <label>{"Passport ticket URL"}{text_input(&s.passport, "signin-passport", "text", "/NotRST.srf", field(|s, v| s.passport = v))}</label>
             </fieldset>
-            if let Some(err) = &props.error {
+            if let Some(err) = invalid.as_ref().or(props.error.as_ref()) {
                 <div class="error" role="alert" data-testid="signin-error">{err.clone()}</div>
             }
             <button type="submit" data-testid="signin-submit" disabled={props.busy}>{ if props.busy { "Signing in..." } else { "Sign in" } }</button>

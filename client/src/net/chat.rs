@@ -1,12 +1,62 @@
-//! Conversations: one switchboard each, messages with their delivery state,
+//! Conversations: one switchboard each, messages and their delivery,
 //! invitations, typing, nudges, and what waits for a switchboard or for
-//! someone to come online.
+//! someone to come online. The messages themselves live in the app state
+//! (recorded once, under the id given here); a conversation keeps only what
+//! is in flight.
 
-use super::*;
+use super::core::{Input, LinkId, Net, TYPING_EVERY, TYPING_SHOWN, Timer};
+use super::debug::Dir;
+use super::now_ms;
+use super::socket::{self, Writer};
+use crate::state::{Action, ChatMessage, Delivery, MessageKind};
+use msnp::message::MessageBody;
+use msnp::session::{MessageId, SbEvent, SbSession, SbStart};
+use msnp::types::{AckMode, Dialect, Email, ErrorCode};
+use std::collections::HashMap;
+use std::time::Duration;
+use web_time::Instant;
 
-impl Controller {
+/// One conversation's network side.
+#[derive(Default)]
+pub(super) struct Chat {
+    /// Who this conversation calls (the screen shows a copy, sent with
+    /// [`Action::Participants`] whenever it changes here).
+    pub with: Vec<Email>,
+    pub sb: Option<SbLink>,
+    /// Messages waiting for a switchboard: our id and what to send.
+    pub outbox: Vec<(u64, MessageBody)>,
+    /// A switchboard has been asked for.
+    pub requested: bool,
+    last_typing: Option<Instant>,
+    /// The others were offline when called: what failed goes back to the
+    /// outbox, to be sent when one of them comes online.
+    await_online: bool,
+}
+
+pub(super) struct SbLink {
+    id: LinkId,
+    pub session: SbSession,
+    tx: Writer,
+    /// Messages in flight: the session's id to ours and the body (for a
+    /// message that must wait for someone to come online). Emptied as the
+    /// server answers, so it stays as small as what is in flight.
+    sent: HashMap<MessageId, (u64, MessageBody)>,
+}
+
+impl Chat {
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.sb.as_ref().and_then(|sb| sb.session.poll_timeout())
+    }
+
+    /// A switchboard that can carry a message now or soon.
+    fn live_sb(&mut self) -> Option<&mut SbLink> {
+        self.sb.as_mut().filter(|sb| !sb.session.is_closed())
+    }
+}
+
+impl Net {
     /// The open one-to-one conversation with `email`, or a new one.
-    pub fn conversation_with(&self, email: &str, focus: bool) -> u64 {
+    pub(super) fn conversation_with(&mut self, email: &Email, focus: bool) -> u64 {
         self.one_to_one(email, focus, |_| true)
     }
 
@@ -14,377 +64,328 @@ impl Controller {
     /// conversation is going on in it (none yet, closed, or everyone left);
     /// otherwise a new window, so that a second session (a group chat, say)
     /// never takes over one in use.
-    pub(super) fn conversation_for_invite(&self, email: &str) -> u64 {
+    pub(super) fn conversation_for_invite(&mut self, email: &Email) -> u64 {
         self.one_to_one(email, false, |c| {
             c.sb.as_ref().is_none_or(|sb| sb.session.is_closed() || sb.session.participants().next().is_none())
         })
     }
 
-    /// The one-to-one conversation with `email` that `usable` accepts, or a new one.
-    fn one_to_one(&self, email: &str, focus: bool, usable: impl Fn(&Conv) -> bool) -> u64 {
-        let email = email.to_ascii_lowercase();
-        let existing =
-            self.0.borrow().convs.iter().find(|(_, c)| c.with == [email.clone()] && usable(c)).map(|(id, _)| *id);
+    fn one_to_one(&mut self, email: &Email, focus: bool, usable: impl Fn(&Chat) -> bool) -> u64 {
+        let existing = self.chats.iter().find(|(_, c)| c.with == [email.clone()] && usable(c)).map(|(id, _)| *id);
         let id = match existing {
             Some(id) => id,
             None => {
                 let id = self.next_id();
-                self.0.borrow_mut().convs.insert(id, Conv { with: vec![email.clone()], ..Conv::default() });
+                self.chats.insert(id, Chat { with: vec![email.clone()], ..Chat::default() });
                 id
             }
         };
-        self.dispatch(Action::Open { id, with: vec![email], focus });
+        self.dispatch(Action::Open { id, with: vec![email.folded()], focus });
         id
     }
 
-    pub fn conversation_focus(&self, conv: u64) {
-        self.dispatch(Action::Focus(conv));
-    }
-
-    /// On a narrow screen: the contact list (true) or the conversations.
-    pub fn show_list(&self, show: bool) {
-        self.dispatch(Action::ShowList(show));
-    }
-
-    pub fn close_conversation(&self, conv: u64) {
-        if let Some(mut c) = self.0.borrow_mut().convs.remove(&conv)
-            && let Some(sb) = c.sb.as_mut()
-        {
-            sb.session.leave();
-            if let Some(b) = sb.session.poll_transmit() {
-                let _ = sb.tx.unbounded_send(b);
-            }
-            sb.tx.close_channel();
-        }
+    pub(super) fn close_conversation(&mut self, conv: u64) {
+        self.leave_switchboard(conv);
+        self.chats.remove(&conv);
         self.dispatch(Action::Close(conv));
     }
 
-    pub fn send_text(&self, conv: u64, text: &str) {
-        let format = self.text_format();
-        let id = self.next_id();
-        let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
-        let body = MessageBody::text(text, format.clone());
-        let message = ChatMessage {
-            id,
-            from: me.clone(),
-            from_name: me,
-            kind: MessageKind::Text { text: text.to_owned(), format: Some(format) },
-            delivery: Delivery::Pending,
-            at: now_ms(),
-        };
-        self.dispatch(Action::Message { conv, message });
-        self.send_body(conv, id, body);
+    /// Say goodbye on the conversation's switchboard, if it has one.
+    pub(super) fn leave_switchboard(&mut self, conv: u64) {
+        let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.take()) else { return };
+        let mut sb = sb;
+        sb.session.leave();
+        if let Some(b) = sb.session.poll_transmit() {
+            let _ = sb.tx.unbounded_send(b.clone());
+            self.log(&format!("SB{conv}"), Dir::Out, &b);
+        }
+        sb.tx.close_channel();
     }
 
-    pub fn nudge(&self, conv: u64) {
+    fn my_message(&mut self, conv: u64, kind: MessageKind) -> u64 {
         let id = self.next_id();
-        let me = self.0.borrow().settings.email.trim().to_ascii_lowercase();
-        let message = ChatMessage {
-            id,
-            from: me.clone(),
-            from_name: me,
-            kind: MessageKind::Nudge,
-            delivery: Delivery::Pending,
-            at: now_ms(),
-        };
+        let me = self.me.as_ref().map(Email::folded).unwrap_or_default();
+        let message =
+            ChatMessage { id, from: me.clone(), from_name: me, kind, delivery: Delivery::Pending, at: now_ms() };
         self.dispatch(Action::Message { conv, message });
+        id
+    }
+
+    pub(super) fn send_text(&mut self, conv: u64, text: &str) {
+        let format = self.text_format();
+        let id = self.my_message(conv, MessageKind::Text { text: text.to_owned(), format: Some(format.clone()) });
+        self.send_body(conv, id, MessageBody::text(text, format));
+    }
+
+    pub(super) fn nudge(&mut self, conv: u64) {
+        let id = self.my_message(conv, MessageKind::Nudge);
         self.send_body(conv, id, MessageBody::Nudge);
     }
 
+    /// Send again a message that failed; it keeps its place and id.
+    pub(super) fn retry(&mut self, conv: u64, id: u64, body: MessageBody) {
+        self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Pending });
+        self.send_body(conv, id, body);
+    }
+
     /// Ask someone else into a conversation: now, or as soon as its
-    /// switchboard is ready. With none open, they are rung with everyone else
-    /// when one opens.
-    pub fn invite(&self, conv: u64, email: &str) {
-        let email = email.trim().to_ascii_lowercase();
-        let called = {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else { return };
-            if c.with.contains(&email) {
-                return;
-            }
-            c.sb.as_mut()
-                .filter(|sb| !sb.session.is_closed())
-                .is_some_and(|sb| sb.session.invite_when_ready(&email).is_ok())
-        };
+    /// switchboard is ready. With none open, they are rung with everyone
+    /// else when one opens.
+    pub(super) fn invite(&mut self, conv: u64, email: Email) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        if c.with.contains(&email) {
+            return;
+        }
+        let called = c.live_sb().is_some_and(|sb| sb.session.invite_when_ready(&email).is_ok());
         if called {
             self.pump_sb(conv);
         } else {
             self.change_people(conv, |with| {
-                with.push(email.clone());
+                with.push(email);
                 true
             });
             self.ensure_switchboard(conv);
         }
     }
 
-    /// Change who is in a conversation; when `change` says it did, the
-    /// view is told. Returns what `change` said.
-    fn change_people(&self, conv: u64, change: impl FnOnce(&mut Vec<String>) -> bool) -> bool {
-        let with = self.0.borrow_mut().convs.get_mut(&conv).and_then(|c| change(&mut c.with).then(|| c.with.clone()));
-        let changed = with.is_some();
-        if let Some(with) = with {
-            self.dispatch(Action::Participants { conv, with });
+    /// Change who a conversation calls; when `change` says it did, the
+    /// screen is told. Returns what `change` said.
+    fn change_people(&mut self, conv: u64, change: impl FnOnce(&mut Vec<Email>) -> bool) -> bool {
+        let Some(c) = self.chats.get_mut(&conv) else { return false };
+        if !change(&mut c.with) {
+            return false;
         }
-        changed
+        let with = c.with.iter().map(Email::folded).collect();
+        self.dispatch(Action::Participants { conv, with });
+        true
     }
 
-    /// Send again a message that failed.
-    pub fn retry(&self, conv: u64, id: u64) {
-        let body = self.0.borrow().sent.get(&id).map(|(_, b)| b.clone());
-        if let Some(body) = body {
-            self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Pending });
-            self.send_body(conv, id, body);
-        }
-    }
-
-    pub(super) fn send_body(&self, conv: u64, id: u64, body: MessageBody) {
-        self.0.borrow_mut().sent.insert(id, (conv, body.clone()));
-        let sent = {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else {
-                return;
-            };
-            let with = c.with.clone();
-            match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
-                Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
-                    Ok(mid) => {
-                        sb.ids.insert(mid, id);
-                        // Everyone left: ring them again; the message waits for them.
-                        if sb.session.is_ready() && sb.session.participants().next().is_none() {
-                            for e in &with {
-                                let _ = sb.session.invite(e);
-                            }
+    fn send_body(&mut self, conv: u64, id: u64, body: MessageBody) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let with = c.with.clone();
+        let sent = match c.live_sb() {
+            Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
+                Ok(mid) => {
+                    sb.sent.insert(mid, (id, body.clone()));
+                    // Everyone left: ring them again; the message waits for them.
+                    if sb.session.is_ready() && sb.session.participants().next().is_none() {
+                        for e in &with {
+                            let _ = sb.session.invite(e);
                         }
-                        true
                     }
-                    Err(_) => false,
-                },
-                None => false,
-            }
+                    true
+                }
+                Err(_) => false,
+            },
+            None => false,
         };
         if sent {
             self.pump_sb(conv);
         } else {
-            if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
-                c.outbox.push((id, body))
-            }
+            c.outbox.push((id, body));
             self.ensure_switchboard(conv);
         }
     }
 
-    pub(super) fn ensure_switchboard(&self, conv: u64) {
-        let r = {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else {
-                return;
-            };
-            if c.requested || c.sb.as_ref().is_some_and(|sb| !sb.session.is_closed()) {
-                return;
+    /// Ask the notification server for a switchboard, unless one is open or
+    /// asked for. Offline or reconnecting, the outbox waits for sign-in.
+    pub(super) fn ensure_switchboard(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        if c.requested || c.live_sb().is_some() {
+            return;
+        }
+        let request = self.ns.as_mut().map(|ns| ns.session.request_switchboard());
+        if let Some(Ok(trid)) = request {
+            if let Some(c) = self.chats.get_mut(&conv) {
+                c.requested = true;
             }
-            c.requested = true;
-            i.ns.as_mut().map(|ns| ns.session.request_switchboard())
-        };
-        match r {
-            Some(Ok(trid)) => {
-                self.0.borrow_mut().sb_requests.insert(trid, conv);
-                self.pump_ns();
-            }
-            // Offline or reconnecting: the outbox waits for the next sign-in.
-            _ => {
-                if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv) {
-                    c.requested = false;
-                }
-            }
+            self.sb_requests.insert(trid, conv);
+            self.pump_ns();
         }
     }
 
-    pub(super) fn fail_outbox(&self, conv: u64) {
-        let failed: Vec<u64> = {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else {
-                return;
-            };
-            c.requested = false;
-            c.outbox.drain(..).map(|(id, _)| id).collect()
-        };
+    pub(super) fn fail_outbox(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        c.requested = false;
+        let failed: Vec<u64> = c.outbox.drain(..).map(|(id, _)| id).collect();
         for id in failed {
             self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed });
         }
     }
 
-    pub(super) fn open_sb(&self, conv: u64, addr: &str, start: SbStart) {
-        let s = self.0.borrow().settings.clone();
-        let dialect = self.0.borrow().ns.as_ref().map(|n| n.session.dialect()).unwrap_or(Dialect::MSNP8);
-        let socket = self.next_id();
-        let (w1, w2) = (self.weak(), self.weak());
+    /// The switchboard I asked for is ready: call everyone in.
+    pub(super) fn open_sb(&mut self, conv: u64, addr: &str, cookie: String) {
+        let invitees = self.chats.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
+        self.connect_sb(conv, addr, SbStart::Call { cookie, invitees });
+    }
+
+    /// Join a switchboard I was invited to.
+    pub(super) fn answer_sb(&mut self, conv: u64, addr: &str, cookie: String, session_id: String) {
+        self.connect_sb(conv, addr, SbStart::Answer { cookie, session_id });
+    }
+
+    fn connect_sb(&mut self, conv: u64, addr: &str, start: SbStart) {
+        let Some(me) = self.me.clone() else { return };
+        let dialect = self.ns.as_ref().map(|n| n.session.dialect()).unwrap_or(Dialect::MSNP8);
+        let link = self.next_id();
+        let (data, closed) = (self.inbox.clone(), self.inbox.clone());
         let tx = socket::open(
-            &relay_url(&s.relay, Some(addr)),
+            &super::relay_url(&self.settings.relay, Some(addr)),
             move |bytes| {
-                if let Some(i) = w1.upgrade() {
-                    Controller(i).sb_input(conv, socket, &bytes);
-                }
+                let _ = data.unbounded_send(Input::SbData(conv, link, bytes));
             },
             move |_| {
-                if let Some(i) = w2.upgrade() {
-                    Controller(i).sb_closed(conv, socket);
-                }
+                let _ = closed.unbounded_send(Input::SbClosed(conv, link));
             },
         );
         let Ok(tx) = tx else {
             self.fail_outbox(conv);
             return;
         };
-        let mut session = SbSession::new(s.email.trim(), dialect, start);
+        let mut session = SbSession::new(me, dialect, start);
         session.start(Instant::now());
-        let mut ids = HashMap::new();
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else {
-                return;
-            };
-            c.requested = false;
-            for (id, body) in c.outbox.drain(..) {
-                if let Ok(mid) = session.send_message(body, AckMode::Acknowledged) {
-                    ids.insert(mid, id);
-                }
+        let Some(c) = self.chats.get_mut(&conv) else {
+            tx.close_channel();
+            return;
+        };
+        c.requested = false;
+        let mut sent = HashMap::new();
+        for (id, body) in c.outbox.drain(..) {
+            if let Ok(mid) = session.send_message(body.clone(), AckMode::Acknowledged) {
+                sent.insert(mid, (id, body));
             }
-            if let Some(old) = c.sb.take() {
-                old.tx.close_channel();
-            }
-            c.sb = Some(SbConn { session, tx, socket, ids });
         }
+        if let Some(old) = c.sb.take() {
+            old.tx.close_channel();
+        }
+        c.sb = Some(SbLink { id: link, session, tx, sent });
         self.pump_sb(conv);
     }
 
-    pub(super) fn sb_input(&self, conv: u64, socket: u64, bytes: &[u8]) {
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else {
-                return;
-            };
+    fn sb_mut(&mut self, conv: u64, link: LinkId) -> Option<&mut SbLink> {
+        self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.id == link)
+    }
+
+    pub(super) fn sb_input(&mut self, conv: u64, link: LinkId, bytes: &[u8]) {
+        if self.sb_mut(conv, link).is_none() {
+            return;
+        }
+        self.log(&format!("SB{conv}"), Dir::In, bytes);
+        if let Some(sb) = self.sb_mut(conv, link) {
             sb.session.handle_input(bytes, Instant::now());
         }
         self.pump_sb(conv);
     }
 
-    pub(super) fn sb_closed(&self, conv: u64, socket: u64) {
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.socket == socket) else {
-                return;
-            };
+    pub(super) fn sb_closed(&mut self, conv: u64, link: LinkId) {
+        if let Some(sb) = self.sb_mut(conv, link) {
             sb.session.handle_close();
+            self.pump_sb(conv);
         }
-        self.pump_sb(conv);
     }
 
-    pub(super) fn pump_sb(&self, conv: u64) {
-        let (events, ids) = {
-            let mut i = self.0.borrow_mut();
-            let Some(sb) = i.convs.get_mut(&conv).and_then(|c| c.sb.as_mut()) else {
+    /// Write what the switchboard session queued and act on its events,
+    /// until it has nothing more to say.
+    pub(super) fn pump_sb(&mut self, conv: u64) {
+        loop {
+            let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) else { return };
+            let bytes = sb.session.poll_transmit();
+            let events: Vec<SbEvent> = std::iter::from_fn(|| sb.session.poll_event()).collect();
+            if let Some(b) = &bytes {
+                let _ = sb.tx.unbounded_send(b.clone());
+            }
+            if let Some(b) = bytes {
+                self.log(&format!("SB{conv}"), Dir::Out, &b);
+            } else if events.is_empty() {
                 return;
-            };
-            if let Some(b) = sb.session.poll_transmit() {
-                let _ = sb.tx.unbounded_send(b);
             }
-            (std::iter::from_fn(|| sb.session.poll_event()).collect::<Vec<_>>(), sb.ids.clone())
-        };
-        for e in events {
-            match e {
-                SbEvent::Message { email, name, body } => self.incoming(conv, email, name.into_string(), body),
-                SbEvent::Sent(mid) => {
-                    if let Some(id) = ids.get(&mid) {
-                        self.dispatch(Action::Delivery { conv, id: *id, delivery: Delivery::Sent });
-                    }
-                }
-                SbEvent::Failed(mid) => {
-                    let Some(id) = ids.get(&mid).copied() else { continue };
-                    let requeued = {
-                        let mut i = self.0.borrow_mut();
-                        let body = i.sent.get(&id).map(|(_, b)| b.clone());
-                        match (i.convs.get_mut(&conv), body) {
-                            (Some(c), Some(b)) if c.await_online => {
-                                c.outbox.push((id, b));
-                                true
-                            }
-                            _ => false,
-                        }
-                    };
-                    if !requeued {
-                        self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed });
-                    }
-                }
-                SbEvent::Joined { email, .. } => {
-                    let email = email.to_ascii_lowercase();
-                    let new = self.change_people(conv, |with| {
-                        let new = !with.contains(&email);
-                        if new {
-                            with.push(email.clone());
-                        }
-                        new
-                    });
-                    if new {
-                        self.notice(conv, format!("{} has joined the conversation.", self.display_name(&email)));
-                    }
-                }
-                SbEvent::Left { email, idle } => {
-                    let name = self.display_name(&email);
-                    let why = if idle { " (idle)" } else { "" };
-                    self.notice(conv, format!("{name} has left the conversation{why}."));
-                    // Someone who chose to leave a group conversation is no
-                    // longer rung for it; one-to-one, or idle, they are.
-                    let email = email.to_ascii_lowercase();
-                    self.change_people(conv, |with| {
-                        let gone = !idle && with.len() > 1;
-                        if gone {
-                            with.retain(|e| *e != email);
-                        }
-                        gone
-                    });
-                }
-                SbEvent::CallFailed { email, code } => {
-                    let name = self.display_name(&email);
-                    let alone = {
-                        let mut i = self.0.borrow_mut();
-                        let c = i.convs.get_mut(&conv);
-                        let alone = c
-                            .as_ref()
-                            .and_then(|c| c.sb.as_ref())
-                            .is_some_and(|sb| sb.session.participants().next().is_none());
-                        if let (Some(c), true, ErrorCode::NotOnline) = (c, alone, code) {
-                            c.await_online = true;
-                            if let Some(sb) = c.sb.as_mut() {
-                                // Nobody to talk to: close it; its messages return to the outbox.
-                                sb.session.leave();
-                            }
-                        }
-                        alone
-                    };
-                    if alone && code == ErrorCode::NotOnline {
-                        self.notice(
-                            conv,
-                            format!("{name} is not online. Your messages will be sent when {name} comes online."),
-                        );
-                        // Closing queued the rest of the events; handle them now.
-                        self.pump_sb(conv);
-                    } else {
-                        self.notice(conv, format!("{name} could not be invited: {code}."));
-                    }
-                }
-                SbEvent::Closed => {
-                    // The next message starts a new switchboard.
-                    if let Some(c) = self.0.borrow_mut().convs.get_mut(&conv)
-                        && let Some(sb) = c.sb.take()
-                    {
-                        sb.tx.close_channel();
-                    }
-                }
-                _ => {}
+            for e in events {
+                self.sb_event(conv, e);
             }
         }
     }
 
-    pub(super) fn notice(&self, conv: u64, text: String) {
+    fn sb_event(&mut self, conv: u64, e: SbEvent) {
+        match e {
+            SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
+            SbEvent::Sent(mid) => {
+                if let Some((id, _)) = self.sb_sent(conv, mid) {
+                    self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Sent });
+                }
+            }
+            SbEvent::Failed(mid) => {
+                let Some((id, body)) = self.sb_sent(conv, mid) else { return };
+                match self.chats.get_mut(&conv) {
+                    Some(c) if c.await_online => c.outbox.push((id, body)),
+                    _ => self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Failed }),
+                }
+            }
+            SbEvent::Joined { email, .. } => {
+                let new = self.change_people(conv, |with| {
+                    let new = !with.contains(&email);
+                    if new {
+                        with.push(email.clone());
+                    }
+                    new
+                });
+                if new {
+                    let name = self.display_name(&email);
+                    self.notice(conv, format!("{name} has joined the conversation."));
+                }
+            }
+            SbEvent::Left { email, idle } => {
+                let name = self.display_name(&email);
+                let why = if idle { " (idle)" } else { "" };
+                self.notice(conv, format!("{name} has left the conversation{why}."));
+                // Someone who chose to leave a group conversation is no
+                // longer rung for it; one-to-one, or idle, they are.
+                self.change_people(conv, |with| {
+                    let gone = !idle && with.len() > 1;
+                    if gone {
+                        with.retain(|e| *e != email);
+                    }
+                    gone
+                });
+            }
+            SbEvent::CallFailed { email, code } => {
+                let name = self.display_name(&email);
+                let Some(c) = self.chats.get_mut(&conv) else { return };
+                let alone = c.sb.as_ref().is_some_and(|sb| sb.session.participants().next().is_none());
+                if alone && code == ErrorCode::NotOnline {
+                    c.await_online = true;
+                    if let Some(sb) = c.sb.as_mut() {
+                        // Nobody to talk to: close it; its messages return to
+                        // the outbox (its events follow in this pump).
+                        sb.session.leave();
+                    }
+                    self.notice(
+                        conv,
+                        format!("{name} is not online. Your messages will be sent when {name} comes online."),
+                    );
+                } else {
+                    self.notice(conv, format!("{name} could not be invited: {code}."));
+                }
+            }
+            SbEvent::TimedOut => self.notice(conv, "The conversation server did not answer.".into()),
+            SbEvent::Closed => {
+                // The next message starts a new switchboard.
+                if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.take()) {
+                    sb.tx.close_channel();
+                }
+            }
+            SbEvent::Skipped(s) => self.skipped(&format!("SB{conv}"), &s),
+            // Ready, Ringing, and errors the session already turned into
+            // failed messages or a close.
+            _ => {}
+        }
+    }
+
+    /// Take a message's entry off the in-flight list.
+    fn sb_sent(&mut self, conv: u64, mid: MessageId) -> Option<(u64, MessageBody)> {
+        self.chats.get_mut(&conv)?.sb.as_mut()?.sent.remove(&mid)
+    }
+
+    pub(super) fn notice(&mut self, conv: u64, text: String) {
         let id = self.next_id();
         let message = ChatMessage {
             id,
@@ -397,20 +398,29 @@ impl Controller {
         self.dispatch(Action::Message { conv, message });
     }
 
-    pub(super) fn incoming(&self, conv: u64, email: String, name: String, body: MessageBody) {
-        let email = email.to_ascii_lowercase();
+    fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {
         let kind = match body {
             MessageBody::Text { text, format } => MessageKind::Text { text, format },
             MessageBody::Nudge => MessageKind::Nudge,
             MessageBody::Typing { .. } => {
-                self.dispatch(Action::Typing { conv, email, until: now_ms() + TYPING_SHOWN_MS });
+                let until = now_ms() + TYPING_SHOWN.as_millis() as f64;
+                self.dispatch(Action::Typing { conv, email: email.folded(), until });
+                self.after(TYPING_SHOWN + Duration::from_millis(50), Timer::TypingLapse);
                 return;
             }
             // Invitations, winks, P2P: not supported yet; say so rather than drop it.
             MessageBody::Invite { .. } => {
                 MessageKind::Notice(format!("{name} sent an invitation this client cannot accept yet."))
             }
-            _ => return,
+            other => {
+                let kind = match &other {
+                    MessageBody::Datacast { id, .. } => format!("datacast {id}"),
+                    MessageBody::Other(m) => m.content_type(),
+                    _ => "notification".to_owned(),
+                };
+                web_sys::console::info_1(&format!("msn-web: SB{conv}: not shown: a {kind} message").into());
+                return;
+            }
         };
         // Out of sight: a desktop notification, if the user allowed them.
         let toast = match &kind {
@@ -419,33 +429,48 @@ impl Controller {
             MessageKind::Notice(_) => None,
         };
         if let Some((title, body)) = toast.filter(|_| crate::notify::page_hidden()) {
-            let me = self.clone();
-            crate::notify::show(&format!("conversation-{conv}"), &title, &body, move || me.conversation_focus(conv));
+            let dispatch = self.dispatcher();
+            crate::notify::show(&format!("conversation-{conv}"), &title, &body, move || {
+                dispatch.emit(Action::Focus(conv))
+            });
         }
         let id = self.next_id();
-        self.dispatch(Action::Message {
-            conv,
-            message: ChatMessage { id, from: email, from_name: name, kind, delivery: Delivery::Received, at: now_ms() },
-        });
+        let message =
+            ChatMessage { id, from: email.folded(), from_name: name, kind, delivery: Delivery::Received, at: now_ms() };
+        self.dispatch(Action::Message { conv, message });
     }
 
     /// The user is typing in `conv`: tell the others, at most every few seconds.
-    pub fn typing(&self, conv: u64) {
-        let now = now_ms();
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(c) = i.convs.get_mut(&conv) else {
-                return;
-            };
-            if now - c.last_typing < TYPING_EVERY_MS {
-                return;
-            }
-            let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else {
-                return;
-            };
-            c.last_typing = now;
-            sb.session.send_typing();
+    pub(super) fn typing(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        if c.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY) {
+            return;
         }
+        let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else { return };
+        sb.session.send_typing();
+        c.last_typing = Some(Instant::now());
         self.pump_sb(conv);
+    }
+
+    /// Someone's presence changed: if they are online now, send what was
+    /// waiting for them.
+    pub(super) fn contact_maybe_back(&mut self, email: &Email) {
+        let online =
+            self.ns.as_ref().and_then(|n| n.session.contacts().get(email)).is_some_and(|c| c.status.is_visible());
+        if !online {
+            return;
+        }
+        let waiting: Vec<u64> = self
+            .chats
+            .iter_mut()
+            .filter(|(_, c)| c.await_online && c.with.contains(email))
+            .map(|(id, c)| {
+                c.await_online = false;
+                *id
+            })
+            .collect();
+        for conv in waiting {
+            self.ensure_switchboard(conv);
+        }
     }
 }

@@ -1,27 +1,31 @@
-//! The network side of the app: one NS socket and one socket per
-//! conversation, each feeding an `msnp` session, whose events become
-//! [`Action`]s. The controller is the only place that touches sessions.
+//! The network side of the app. One task, the [`Net`](core) actor, owns
+//! every connection: the notification server's socket and session, each
+//! conversation's switchboard socket and session, what waits to be sent, and
+//! every timer (each session's `poll_timeout`, typing indicators, toasts,
+//! reconnects, auto-idle). Nothing else touches a session.
+//!
+//! The screen's state lives in [`crate::state::AppState`] only; the actor
+//! tells it what changed through [`Action`]s. Components reach the actor
+//! through [`Controller`], a cheap handle from a Yew context that sends
+//! intents (`send_text`, `invite`, `block`, ...) down a channel: no borrow can
+//! be held across a dispatch or an await, because there is nothing to borrow.
 
 mod chat;
+mod core;
+pub mod debug;
 mod lists;
 pub mod passport;
 pub mod socket;
 
 use crate::settings::Settings;
-use crate::state::{Action, AddRequest, ChatMessage, ContactView, Delivery, GroupView, MessageKind, Toast};
-use gloo::timers::callback::{Interval, Timeout};
-use msnp::message::{MessageBody, TextFormat};
-use msnp::session::{MessageId, NsConfig, NsEvent, NsSession, SbEvent, SbSession, SbStart, SignOutReason};
-use msnp::types::{AckMode, Dialect, ErrorCode, List, Secret, Status, TrId};
-use socket::{Closed, Writer};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::{Rc, Weak};
-use wasm_bindgen_futures::spawn_local;
-use web_time::Instant;
+use crate::state::{Action, ChatMessage, MessageKind};
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use msnp::message::MessageBody;
+use msnp::types::{ErrorCode, Status};
+use socket::Closed;
 use yew::Callback;
 
-/// Milliseconds since the epoch, for typing-indicator expiry.
+/// Milliseconds since the epoch: when a message was written or arrived.
 pub fn now_ms() -> f64 {
     web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
@@ -29,41 +33,6 @@ pub fn now_ms() -> f64 {
 /// A monotonic clock in ms (`performance.now()`), for timings.
 pub fn perf_now() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
-}
-
-/// Typing notices go out at most this often while the user types.
-const TYPING_EVERY_MS: f64 = 4000.0;
-/// A contact's typing indicator lapses after this long without a notice.
-const TYPING_SHOWN_MS: f64 = 6000.0;
-/// How long a toast stays, in ms.
-const TOAST_MS: u32 = 6000;
-
-struct NsConn {
-    session: NsSession,
-    tx: Writer,
-    /// Guards against callbacks of sockets already replaced.
-    socket: u64,
-}
-
-struct SbConn {
-    session: SbSession,
-    tx: Writer,
-    socket: u64,
-    /// Session message id -> our local message id.
-    ids: HashMap<MessageId, u64>,
-}
-
-#[derive(Default)]
-struct Conv {
-    with: Vec<String>,
-    sb: Option<SbConn>,
-    /// Messages waiting for a switchboard.
-    outbox: Vec<(u64, MessageBody)>,
-    requested: bool,
-    last_typing: f64,
-    /// The others were offline when called: what failed goes back to the
-    /// outbox, to be sent when one of them comes online.
-    await_online: bool,
 }
 
 /// Deployment defaults, read from `msn-web.json` next to the page.
@@ -90,47 +59,161 @@ impl Defaults {
     }
 }
 
-struct Inner {
-    dispatch: Callback<Action>,
-    defaults: Defaults,
-    settings: Settings,
-    /// The URL of the current NS socket, for explaining a refusal.
-    ns_url: String,
-    ns: Option<NsConn>,
-    signed_in: bool,
-    /// Set when the user signs out, so a closed socket is not "lost".
-    leaving: bool,
-    reconnect_attempt: u32,
-    convs: HashMap<u64, Conv>,
-    sb_requests: HashMap<TrId, u64>,
-    /// What I sent, by local id, for retries.
-    sent: HashMap<u64, (u64, MessageBody)>,
-    next_id: u64,
-    _ticker: Option<Interval>,
-    _retry: Option<Timeout>,
-    /// Last keyboard or pointer input (ms), for auto-idle.
-    last_input: f64,
-    /// We set Idle ourselves and will set Online again on input.
-    auto_idle: bool,
+/// What the user asked for, on its way to the actor.
+#[derive(Debug)]
+enum Intent {
+    Defaults(Defaults),
+    SignIn(Settings),
+    SignOut,
+    UserActive,
+    SetStatus(Status),
+    SetName(String),
+    SetPersonalMessage(String),
+    SetFormat { font: String, color: u32 },
+    AddContact(String),
+    Block { email: String, block: bool },
+    Accept(String),
+    RemoveContact(String),
+    AddGroup(String),
+    RenameGroup { id: String, name: String },
+    RemoveGroup(String),
+    MoveToGroup { email: String, to: String },
+    Open { email: String, focus: bool },
+    Close(u64),
+    SendText { conv: u64, text: String },
+    Nudge(u64),
+    Typing(u64),
+    Invite { conv: u64, email: String },
+    Retry { conv: u64, id: u64, body: MessageBody },
 }
 
-/// Minutes without input before the status turns Idle, unless the
-/// deployment's `msn-web.json` says otherwise.
-const AUTO_IDLE_MINUTES: f64 = 5.0;
-
-/// Cheap to clone; shared with components through a context.
+/// A handle on the network actor; cheap to clone, handed to components by a
+/// [`yew::ContextProvider`]. Every method only sends; what happens shows up
+/// in the app state.
 #[derive(Clone)]
-pub struct Controller(Rc<RefCell<Inner>>);
+pub struct Controller {
+    tx: UnboundedSender<core::Input>,
+    dispatch: Callback<Action>,
+}
 
 impl PartialEq for Controller {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        self.tx.same_receiver(&other.tx)
     }
 }
 
 impl std::fmt::Debug for Controller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Controller")
+    }
+}
+
+impl Controller {
+    /// Start the actor. With `debug`, it also records the protocol lines
+    /// both ways for the debug panel (`?debug` in the page URL).
+    pub fn start(dispatch: Callback<Action>, debug: bool) -> Controller {
+        let (tx, rx) = unbounded();
+        let net = core::Net::new(dispatch.clone(), tx.clone(), debug);
+        wasm_bindgen_futures::spawn_local(net.run(rx));
+        Controller { tx, dispatch }
+    }
+
+    fn send(&self, i: Intent) {
+        // Fails only once the actor has stopped, with the page.
+        let _ = self.tx.unbounded_send(core::Input::Do(i));
+    }
+
+    pub fn set_defaults(&self, d: Defaults) {
+        self.send(Intent::Defaults(d));
+    }
+    /// Start signing in; empty fields take the deployment defaults.
+    pub fn sign_in(&self, settings: Settings) {
+        crate::notify::ask_permission();
+        self.send(Intent::SignIn(settings));
+    }
+    pub fn sign_out(&self) {
+        self.send(Intent::SignOut);
+    }
+    /// The user typed or moved the pointer (auto-idle ends).
+    pub fn user_active(&self) {
+        self.send(Intent::UserActive);
+    }
+    pub fn set_status(&self, st: Status) {
+        self.send(Intent::SetStatus(st));
+    }
+    pub fn set_name(&self, name: &str) {
+        self.send(Intent::SetName(name.to_owned()));
+    }
+    pub fn set_personal_message(&self, psm: &str) {
+        self.send(Intent::SetPersonalMessage(psm.to_owned()));
+    }
+    /// The font and colour my messages go out in (remembered with the settings).
+    pub fn set_text_format(&self, font: &str, color: u32) {
+        self.send(Intent::SetFormat { font: font.to_owned(), color });
+    }
+    pub fn add_contact(&self, email: &str) {
+        self.send(Intent::AddContact(email.to_owned()));
+    }
+    pub fn block(&self, email: &str, block: bool) {
+        self.send(Intent::Block { email: email.to_owned(), block });
+    }
+    /// Answer someone who added me: allow them and add them back.
+    pub fn accept(&self, email: &str) {
+        self.send(Intent::Accept(email.to_owned()));
+    }
+    /// Take someone off my contact list (they stay allowed or blocked).
+    pub fn remove_contact(&self, email: &str) {
+        self.send(Intent::RemoveContact(email.to_owned()));
+    }
+    pub fn add_group(&self, name: &str) {
+        self.send(Intent::AddGroup(name.to_owned()));
+    }
+    pub fn rename_group(&self, id: &str, name: &str) {
+        self.send(Intent::RenameGroup { id: id.to_owned(), name: name.to_owned() });
+    }
+    pub fn remove_group(&self, id: &str) {
+        self.send(Intent::RemoveGroup(id.to_owned()));
+    }
+    /// Put a contact in group `to` instead of the groups it is in now.
+    pub fn move_to_group(&self, email: &str, to: &str) {
+        self.send(Intent::MoveToGroup { email: email.to_owned(), to: to.to_owned() });
+    }
+    /// Open (or bring up) the one-to-one conversation with `email`.
+    pub fn conversation_with(&self, email: &str, focus: bool) {
+        self.send(Intent::Open { email: email.to_owned(), focus });
+    }
+    pub fn conversation_focus(&self, conv: u64) {
+        self.dispatch.emit(Action::Focus(conv));
+    }
+    /// On a narrow screen: the contact list (true) or the conversations.
+    pub fn show_list(&self, show: bool) {
+        self.dispatch.emit(Action::ShowList(show));
+    }
+    pub fn close_conversation(&self, conv: u64) {
+        self.send(Intent::Close(conv));
+    }
+    pub fn send_text(&self, conv: u64, text: &str) {
+        self.send(Intent::SendText { conv, text: text.to_owned() });
+    }
+    pub fn nudge(&self, conv: u64) {
+        self.send(Intent::Nudge(conv));
+    }
+    /// The user is typing in `conv`.
+    pub fn typing(&self, conv: u64) {
+        self.send(Intent::Typing(conv));
+    }
+    /// Ask someone else into a conversation.
+    pub fn invite(&self, conv: u64, email: &str) {
+        self.send(Intent::Invite { conv, email: email.to_owned() });
+    }
+    /// Send a failed message again, as it was.
+    pub fn retry(&self, conv: u64, message: &ChatMessage) {
+        let body = match &message.kind {
+            MessageKind::Text { text, format } => MessageBody::Text { text: text.clone(), format: format.clone() },
+            MessageKind::Nudge => MessageBody::Nudge,
+            MessageKind::Notice(_) => return,
+        };
+        self.send(Intent::Retry { conv, id: message.id, body });
     }
 }
 
@@ -166,493 +249,50 @@ fn closed_text(c: &Closed, what: &str) -> String {
             "The relay could not reach the {what}: {}",
             if c.reason.is_empty() { "connection failed" } else { &c.reason }
         ),
-        _ if c.before_open => {
-            format!("Could not connect to the relay (it refused the connection or is not running). {}", c.reason)
-        }
         _ => format!("The connection to the {what} was lost."),
     }
 }
 
-/// GET the relay URL over HTTP: the relay answers with the status it would
-/// have refused the WebSocket with.
-async fn probe_refusal(ws_url: &str) -> String {
+/// Why the relay refused a WebSocket, in words: a page cannot see a refused
+/// handshake's status, so it asks the relay over plain HTTP, which answers
+/// with the status and reason the WebSocket would have had.
+pub async fn probe_refusal(ws_url: &str) -> String {
     let http = ws_url.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
-    // POST, because browsers send Origin on it even to the same origin.
-    match gloo::net::http::Request::post(&http).send().await {
+    // `/ws-refusal` passes through any HTTP proxy (`trunk serve` carries
+    // only upgrades on `/ws`); a relay behind a path of its own may answer
+    // only on the WebSocket's URL. POST, because browsers send Origin on it
+    // even to the same origin.
+    let (path, query) = http.split_once('?').map_or((http.as_str(), ""), |(p, q)| (p, q));
+    let probe = match path.strip_suffix("/ws") {
+        Some(base) if query.is_empty() => format!("{base}/ws-refusal"),
+        Some(base) => format!("{base}/ws-refusal?{query}"),
+        None => http.clone(),
+    };
+    let mut answer = gloo::net::http::Request::post(&probe).send().await;
+    if probe != http && answer.as_ref().is_ok_and(|r| matches!(r.status(), 404 | 405)) {
+        answer = gloo::net::http::Request::post(&http).send().await;
+    }
+    match answer {
         Ok(r) if r.status() == 426 => "Could not connect through the relay.".into(),
-        Ok(r) => {
-            let why = r.text().await.unwrap_or_default();
-            format!("The relay refused the connection (HTTP {}: {}).", r.status(), why.trim())
-        }
+        Ok(r) => refusal_text(r.status(), r.text().await.unwrap_or_default().trim()),
         Err(_) => format!("Could not reach the relay at {ws_url} (is it running?)."),
     }
 }
 
-fn dialects(protocol: &str) -> Vec<Dialect> {
-    match protocol.parse::<Dialect>() {
-        Ok(d) => vec![d],
-        Err(_) => Dialect::all_newest_first(),
-    }
-}
-
-impl Controller {
-    pub fn new(dispatch: Callback<Action>) -> Self {
-        let c = Controller(Rc::new(RefCell::new(Inner {
-            dispatch,
-            defaults: Defaults::default(),
-            settings: Settings::default(),
-            ns_url: String::new(),
-            ns: None,
-            signed_in: false,
-            leaving: false,
-            reconnect_attempt: 0,
-            convs: HashMap::new(),
-            sb_requests: HashMap::new(),
-            sent: HashMap::new(),
-            next_id: 0,
-            _ticker: None,
-            _retry: None,
-            last_input: now_ms(),
-            auto_idle: false,
-        })));
-        let weak = Rc::downgrade(&c.0);
-        let ticker = Interval::new(1000, move || {
-            if let Some(inner) = weak.upgrade() {
-                Controller(inner).tick();
-            }
-        });
-        c.0.borrow_mut()._ticker = Some(ticker);
-        c
-    }
-
-    fn weak(&self) -> Weak<RefCell<Inner>> {
-        Rc::downgrade(&self.0)
-    }
-
-    fn dispatch(&self, a: Action) {
-        let d = self.0.borrow().dispatch.clone();
-        d.emit(a);
-    }
-
-    fn next_id(&self) -> u64 {
-        let mut i = self.0.borrow_mut();
-        i.next_id += 1;
-        i.next_id
-    }
-
-    pub fn set_defaults(&self, d: Defaults) {
-        self.0.borrow_mut().defaults = d;
-    }
-
-    /// Start signing in with these settings; empty fields take the
-    /// deployment defaults.
-    pub fn sign_in(&self, mut settings: Settings) {
-        settings.save();
-        crate::notify::ask_permission();
-        {
-            let d = &self.0.borrow().defaults;
-            for (field, default) in [
-                (&mut settings.passport, &d.passport),
-                (&mut settings.relay, &d.relay),
-                (&mut settings.server, &d.server),
-            ] {
-                if field.trim().is_empty() {
-                    field.clone_from(default);
-                }
-            }
+/// A relay refusal (status and the relay's reason) as a sentence that says
+/// what it means and what to do about it.
+pub fn refusal_text(status: u16, reason: &str) -> String {
+    let origin = gloo::utils::window().location().origin().unwrap_or_default();
+    let advice = match (status, reason) {
+        (_, r) if r.contains("origin not allowed") => format!(
+            ": it does not serve pages from {origin} (start the relay with --allow-origin {origin}, or open the page the relay serves)"
+        ),
+        (_, r) if r.contains("target not allowed") => {
+            ": it may not connect to that server (the relay's --allow list decides)".to_owned()
         }
-        {
-            let mut i = self.0.borrow_mut();
-            i.settings = settings;
-            i.leaving = false;
-            i.signed_in = false;
-            i.reconnect_attempt = 0;
-        }
-        self.dispatch(Action::Connecting { reconnecting: false });
-        let server = self.0.borrow().settings.server.clone();
-        self.connect_ns(Some(server));
-    }
-
-    fn connect_ns(&self, target: Option<String>) {
-        let s = self.0.borrow().settings.clone();
-        let mut cfg = NsConfig::new(s.email.trim(), Secret::new(s.password.clone()));
-        cfg.dialects = dialects(&s.protocol);
-        cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
-        let url = relay_url(&s.relay, target.as_deref());
-        self.0.borrow_mut().ns_url = url.clone();
-        let socket = self.next_id();
-        let (w1, w2) = (self.weak(), self.weak());
-        let tx = socket::open(
-            &url,
-            move |bytes| {
-                if let Some(i) = w1.upgrade() {
-                    Controller(i).ns_input(socket, &bytes);
-                }
-            },
-            move |closed| {
-                if let Some(i) = w2.upgrade() {
-                    Controller(i).ns_closed(socket, closed);
-                }
-            },
-        );
-        match tx {
-            Ok(tx) => {
-                let mut session = NsSession::new(cfg);
-                session.start(Instant::now());
-                self.0.borrow_mut().ns = Some(NsConn { session, tx, socket });
-                self.pump_ns();
-            }
-            Err(e) => self.dispatch(Action::Failed(e)),
-        }
-    }
-
-    fn ns_input(&self, socket: u64, bytes: &[u8]) {
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(ns) = i.ns.as_mut().filter(|n| n.socket == socket) else {
-                return;
-            };
-            ns.session.handle_input(bytes, Instant::now());
-        }
-        self.pump_ns();
-    }
-
-    fn ns_closed(&self, socket: u64, closed: Closed) {
-        let current = self.0.borrow().ns.as_ref().is_some_and(|n| n.socket == socket);
-        if !current {
-            return;
-        }
-        let was_closed = self.0.borrow().ns.as_ref().is_some_and(|n| n.session.is_closed());
-        {
-            let mut i = self.0.borrow_mut();
-            if let Some(ns) = i.ns.as_mut() {
-                ns.session.handle_close();
-            }
-        }
-        if !was_closed {
-            // The session did not end on its own terms: say why, from the socket.
-            let signed_in = self.0.borrow().signed_in;
-            if !signed_in {
-                self.0.borrow_mut().ns = None;
-                if closed.before_open {
-                    // Ask the relay why: a refused handshake's status is hidden from pages.
-                    let url = self.0.borrow().ns_url.clone();
-                    let me = self.clone();
-                    spawn_local(async move { me.dispatch(Action::Failed(probe_refusal(&url).await)) });
-                } else {
-                    self.dispatch(Action::Failed(closed_text(&closed, "server")));
-                }
-                return;
-            }
-        }
-        self.pump_ns();
-    }
-
-    /// Write what the NS session queued and act on its events.
-    fn pump_ns(&self) {
-        let mut events = Vec::new();
-        {
-            let mut i = self.0.borrow_mut();
-            let Some(ns) = i.ns.as_mut() else { return };
-            if let Some(bytes) = ns.session.poll_transmit() {
-                let _ = ns.tx.unbounded_send(bytes);
-            }
-            while let Some(e) = ns.session.poll_event() {
-                events.push(e);
-            }
-        }
-        let mut contacts_changed = false;
-        for e in events {
-            match e {
-                NsEvent::ContactUpdated { email } => {
-                    contacts_changed = true;
-                    self.contact_maybe_back(&email);
-                }
-                NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
-                    contacts_changed = true
-                }
-                other => self.ns_event(other),
-            }
-        }
-        if contacts_changed {
-            self.publish_contacts();
-        }
-        // Events may have queued more bytes (QRY, CHG after sync...).
-        let more = {
-            let mut i = self.0.borrow_mut();
-            i.ns.as_mut().and_then(|ns| ns.session.poll_transmit().map(|b| (b, ns.tx.clone())))
-        };
-        if let Some((b, tx)) = more {
-            let _ = tx.unbounded_send(b);
-        }
-    }
-
-    fn ns_event(&self, e: NsEvent) {
-        match e {
-            NsEvent::NeedTicket { .. } => {
-                let s = self.0.borrow().settings.clone();
-                let url =
-                    if s.passport.trim().is_empty() { "/NotRST.srf".to_owned() } else { s.passport.trim().to_owned() };
-                let me = self.clone();
-                spawn_local(async move {
-                    match passport::fetch_ticket(&url, s.email.trim(), &s.password).await {
-                        Ok(ticket) => {
-                            let r =
-                                me.0.borrow_mut()
-                                    .ns
-                                    .as_mut()
-                                    .map(|ns| ns.session.provide_ticket(Secret::new(ticket), Instant::now()));
-                            if let Some(Err(e)) = r {
-                                me.dispatch(Action::Failed(e.to_string()));
-                            }
-                            me.pump_ns();
-                        }
-                        Err(msg) => {
-                            me.0.borrow_mut().leaving = true;
-                            if let Some(ns) = me.0.borrow_mut().ns.take() {
-                                ns.tx.close_channel();
-                            }
-                            me.dispatch(Action::Failed(msg));
-                        }
-                    }
-                });
-            }
-            NsEvent::Redirect { addr } => {
-                if let Some(ns) = self.0.borrow_mut().ns.take() {
-                    ns.tx.close_channel();
-                }
-                self.connect_ns(Some(addr));
-            }
-            NsEvent::LoginFailed(code) => {
-                self.0.borrow_mut().leaving = true;
-                self.dispatch(Action::Failed(login_error_text(code)));
-            }
-            NsEvent::NoCommonDialect => {
-                self.0.borrow_mut().leaving = true;
-                self.dispatch(Action::Failed("The server does not support the protocol version chosen.".into()));
-            }
-            NsEvent::LoggedIn { email, name } => {
-                let psm = self.0.borrow().ns.as_ref().is_some_and(|n| n.session.dialect().has_psm());
-                self.0.borrow_mut().signed_in = true;
-                self.dispatch(Action::SignedIn {
-                    email: email.to_ascii_lowercase(),
-                    name: name.into_string(),
-                    supports_psm: psm,
-                });
-            }
-            NsEvent::ContactListSynced => {
-                self.0.borrow_mut().reconnect_attempt = 0;
-                self.dispatch(Action::ListComplete { at: perf_now() });
-                self.dispatch(Action::Online);
-                self.publish_contacts();
-                // Messages typed while offline or reconnecting go out now.
-                let waiting: Vec<u64> =
-                    self.0.borrow().convs.iter().filter(|(_, c)| !c.outbox.is_empty()).map(|(id, _)| *id).collect();
-                for conv in waiting {
-                    self.ensure_switchboard(conv);
-                }
-            }
-            NsEvent::OwnStatus(st) => self.dispatch(Action::Me { name: None, status: Some(st), psm: None }),
-            NsEvent::OwnName(n) => self.dispatch(Action::Me { name: Some(n.into_string()), status: None, psm: None }),
-            NsEvent::OwnPersonalMessage(p) => self.dispatch(Action::Me { name: None, status: None, psm: Some(p) }),
-            NsEvent::SwitchboardReady { request, addr, cookie } => {
-                let conv = self.0.borrow_mut().sb_requests.remove(&request);
-                if let Some(conv) = conv {
-                    let with = self.0.borrow().convs.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
-                    self.open_sb(conv, &addr, SbStart::Call { cookie, invitees: with });
-                }
-            }
-            NsEvent::Invited { session_id, addr, cookie, email, .. } => {
-                let conv = self.conversation_for_invite(&email);
-                self.open_sb(conv, &addr, SbStart::Answer { cookie, session_id });
-            }
-            NsEvent::Error { code, request } => {
-                use msnp::session::Request;
-                if let Some(Request::Switchboard) = request {
-                    // Say so where it matters, and fail what was waiting
-                    // (each message keeps its Retry).
-                    let waiting: Vec<u64> =
-                        self.0.borrow().convs.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
-                    for conv in waiting {
-                        self.notice(conv, format!("The conversation could not be started: {code}."));
-                        self.fail_outbox(conv);
-                    }
-                } else {
-                    self.dispatch(Action::Failed(format!("{code}")));
-                }
-            }
-            NsEvent::SignedOut(reason) => self.signed_out(reason),
-            NsEvent::ContactSignedIn { email } => self.signed_in_toast(email),
-            _ => {}
-        }
-    }
-
-    fn signed_out(&self, reason: SignOutReason) {
-        let (leaving, signed_in) = {
-            let i = self.0.borrow();
-            (i.leaving, i.signed_in)
-        };
-        if let Some(ns) = self.0.borrow_mut().ns.take() {
-            ns.tx.close_channel();
-        }
-        let text = match &reason {
-            SignOutReason::UserRequested => None,
-            SignOutReason::SignedInElsewhere => Some("You were signed out because you signed in from another place."),
-            SignOutReason::ServerShutdown => Some("The server is shutting down."),
-            SignOutReason::Timeout => Some("The server stopped answering."),
-            SignOutReason::ServerClosed => Some("The server closed the connection."),
-            SignOutReason::ProtocolError(_) => Some("The server sent data that could not be read."),
-        };
-        let retry =
-            signed_in && !leaving && !matches!(reason, SignOutReason::UserRequested | SignOutReason::SignedInElsewhere);
-        if retry {
-            self.schedule_reconnect();
-        } else if leaving || !signed_in {
-            if let Some(t) = text
-                && !leaving
-            {
-                self.dispatch(Action::Failed(t.into()));
-            }
-            if signed_in {
-                self.dispatch(Action::SignedOut);
-            }
-        } else {
-            if let Some(t) = text {
-                self.dispatch(Action::Failed(t.into()));
-            }
-            self.dispatch(Action::SignedOut);
-        }
-    }
-
-    /// Lost the NS while signed in: reconnect with backoff, keeping
-    /// conversations, status and anything typed.
-    fn schedule_reconnect(&self) {
-        let attempt = {
-            let mut i = self.0.borrow_mut();
-            i.reconnect_attempt += 1;
-            i.signed_in = true;
-            // Switchboard requests died with the old connection.
-            i.sb_requests.clear();
-            for c in i.convs.values_mut() {
-                c.requested = false;
-            }
-            i.reconnect_attempt
-        };
-        self.dispatch(Action::Connecting { reconnecting: true });
-        let delay = (500u32 << attempt.min(6)).min(30_000);
-        let weak = self.weak();
-        let t = Timeout::new(delay, move || {
-            if let Some(i) = weak.upgrade() {
-                let c = Controller(i);
-                let server = c.0.borrow().settings.server.clone();
-                c.connect_ns(Some(server));
-            }
-        });
-        self.0.borrow_mut()._retry = Some(t);
-    }
-
-    pub fn sign_out(&self) {
-        let mut i = self.0.borrow_mut();
-        i.leaving = true;
-        for conv in i.convs.values_mut() {
-            if let Some(sb) = conv.sb.as_mut() {
-                sb.session.leave();
-                if let Some(b) = sb.session.poll_transmit() {
-                    let _ = sb.tx.unbounded_send(b);
-                }
-                sb.tx.close_channel();
-            }
-        }
-        i.convs.clear();
-        if let Some(ns) = i.ns.as_mut() {
-            ns.session.sign_out();
-        }
-        drop(i);
-        self.pump_ns();
-    }
-
-    /// The user typed or moved the pointer.
-    pub fn user_active(&self) {
-        let back = {
-            let mut i = self.0.borrow_mut();
-            i.last_input = now_ms();
-            std::mem::take(&mut i.auto_idle)
-        };
-        if back {
-            self.set_status(Status::Online);
-        }
-    }
-
-    fn check_idle(&self) {
-        let go_idle = {
-            let i = self.0.borrow();
-            let online = i.ns.as_ref().is_some_and(|n| n.session.is_online() && n.session.status() == Status::Online);
-            let minutes = i.defaults.idle_minutes.unwrap_or(AUTO_IDLE_MINUTES);
-            online && !i.auto_idle && now_ms() - i.last_input > minutes * 60_000.0
-        };
-        if go_idle {
-            self.set_status(Status::Idle);
-            self.0.borrow_mut().auto_idle = true;
-        }
-    }
-
-    /// The font and colour my messages are sent with.
-    pub fn text_format(&self) -> TextFormat {
-        let s = &self.0.borrow().settings;
-        TextFormat {
-            font: if s.font.is_empty() { "Segoe UI".into() } else { s.font.clone() },
-            color: s.color,
-            ..TextFormat::default()
-        }
-    }
-
-    pub fn set_text_format(&self, font: &str, color: u32) {
-        let s = {
-            let mut i = self.0.borrow_mut();
-            i.settings.font = font.to_owned();
-            i.settings.color = color;
-            i.settings.clone()
-        };
-        s.save();
-    }
-
-    fn tick(&self) {
-        self.check_idle();
-        {
-            let mut i = self.0.borrow_mut();
-            if let Some(ns) = i.ns.as_mut() {
-                ns.session.handle_timeout(Instant::now());
-            }
-        }
-        self.pump_ns();
-        self.dispatch(Action::Tick { now: now_ms() });
-    }
-
-    pub fn set_status(&self, st: Status) {
-        self.on_ns(|s| s.set_status(st));
-        let mut i = self.0.borrow_mut();
-        i.settings.status = st.code().into();
-        // A status the user picked is theirs, not ours to undo on input.
-        if st != Status::Idle {
-            i.auto_idle = false;
-        }
-    }
-
-    pub fn set_name(&self, name: &str) {
-        self.on_ns(|s| s.set_name(name));
-    }
-
-    pub fn set_personal_message(&self, psm: &str) {
-        self.on_ns(|s| s.set_personal_message(psm));
-    }
-
-    /// Ask the notification session for something the user did; a refusal
-    /// is told to the user, and whatever it queued goes out.
-    fn on_ns<T>(&self, f: impl FnOnce(&mut NsSession) -> Result<T, msnp::session::SessionError>) {
-        let r = self.0.borrow_mut().ns.as_mut().map(|n| f(&mut n.session));
-        if let Some(Err(e)) = r {
-            self.dispatch(Action::Failed(e.to_string()));
-        }
-        self.pump_ns();
-    }
+        (429, _) => ": it has too many connections from here right now; try again in a moment".to_owned(),
+        _ => String::new(),
+    };
+    let reason = if reason.is_empty() { "no reason given" } else { reason };
+    format!("The relay refused the connection (HTTP {status}: {reason}){advice}.")
 }

@@ -149,8 +149,11 @@ pub struct Sb {
 
 impl Sb {
     pub async fn open(addr: &str, me: &Email, d: Dialect, start: SbStart) -> Sb {
-        let mut sb =
-            Sb { stream: TcpStream::connect(addr).await.unwrap(), s: SbSession::new(me.clone(), d, start), events: vec![] };
+        let mut sb = Sb {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            s: SbSession::new(me.clone(), d, start),
+            events: vec![],
+        };
         sb.s.start(Instant::now());
         sb.flush().await;
         sb

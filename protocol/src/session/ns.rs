@@ -485,7 +485,10 @@ impl NsSession {
     /// On `list` as far as we know: confirmed, or an add still awaiting its reply.
     fn on_or_joining(&self, list: List, who: &Email) -> bool {
         self.contacts.get(who.as_str()).is_some_and(|c| c.on(list))
-            || self.pending.values().any(|r| matches!(r, Request::AddContact { list: l, email: e } if *l == list && e == who))
+            || self
+                .pending
+                .values()
+                .any(|r| matches!(r, Request::AddContact { list: l, email: e } if *l == list && e == who))
     }
 
     /// Block: off the allow list, onto the block list (the server refuses a
@@ -555,8 +558,10 @@ impl NsSession {
                         self.dialect = d;
                         self.events.push_back(NsEvent::DialectChosen(d));
                         if d.uses_twn() {
-                            let version =
-                                ClientVersion { email: Some(self.config.email.to_string()), ..self.config.client.clone() };
+                            let version = ClientVersion {
+                                email: Some(self.config.email.to_string()),
+                                ..self.config.client.clone()
+                            };
                             self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
                             self.step(Phase::Cvr, now);
                         } else {
@@ -688,10 +693,9 @@ impl NsSession {
             }
             S::Adc { trid, list, fields } => {
                 self.pending.remove(&trid);
-                let email = fields
-                    .email
-                    .clone()
-                    .or_else(|| fields.guid.as_deref().and_then(|g| self.contacts.by_guid(g)).map(|c| c.email.to_string()));
+                let email = fields.email.clone().or_else(|| {
+                    fields.guid.as_deref().and_then(|g| self.contacts.by_guid(g)).map(|c| c.email.to_string())
+                });
                 if let Some(email) = email {
                     // No `N=`/`F=` (a known contact added to a group): the
                     // name we have stands.
@@ -702,7 +706,11 @@ impl NsSession {
                 let req = self.pending.remove(&trid);
                 let email = match req {
                     Some(Request::RemoveContact { email, .. }) => email,
-                    _ => self.contacts.by_guid(&target).map(|c| c.email.clone()).unwrap_or(Email::from_wire(target.clone())),
+                    _ => self
+                        .contacts
+                        .by_guid(&target)
+                        .map(|c| c.email.clone())
+                        .unwrap_or(Email::from_wire(target.clone())),
                 };
                 self.contacts.remove_from(&target, list, group.as_deref());
                 if self.contacts.get(&email).is_some() {
@@ -775,7 +783,13 @@ impl NsSession {
                 self.events.push_back(NsEvent::SwitchboardReady { request: trid, addr, cookie });
             }
             S::Rng { session_id, addr, cookie, email, name, .. } => {
-                self.events.push_back(NsEvent::Invited { session_id, addr, cookie, email: Email::from_wire(email), name });
+                self.events.push_back(NsEvent::Invited {
+                    session_id,
+                    addr,
+                    cookie,
+                    email: Email::from_wire(email),
+                    name,
+                });
             }
             S::Chl { challenge, .. } => {
                 let product = Product::for_dialect(self.dialect);
@@ -945,5 +959,3 @@ impl NsSession {
         self.next_ping = Some(now + self.config.keepalive);
     }
 }
-
-

@@ -97,11 +97,12 @@ pub struct SbSession {
     /// Messages typed before anyone joined.
     queue: VecDeque<(MessageId, MessageBody, AckMode)>,
     /// Sent, waiting for `ACK`/`NAK` until the deadline.
-    unacked: HashMap<TrId, (MessageId, AckMode, Instant)>,
+    unacked: HashMap<TrId, (MessageId, AckMode, Option<Instant>)>,
     /// When authentication gives up.
     auth_deadline: Option<Instant>,
-    /// The last time we were told (for stamping what `send_message` sends).
-    now: Instant,
+    /// The last time we were told (for stamping what `send_message` sends);
+    /// set by `start`, before which nothing is sent.
+    now: Option<Instant>,
     cals: HashMap<TrId, Email>,
     /// Asked in before the session was ready: called once it is.
     later: Vec<Email>,
@@ -127,20 +128,20 @@ impl SbSession {
             later: Vec::new(),
             next_id: 0,
             auth_deadline: None,
-            now: Instant::now(),
+            now: None,
         }
     }
 
     /// The next time [`SbSession::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let acks = self.unacked.values().map(|(_, _, deadline)| *deadline);
+        let acks = self.unacked.values().filter_map(|(_, _, deadline)| *deadline);
         self.auth_deadline.into_iter().chain(acks).min()
     }
 
     /// Time passed: give up authentication, or messages, whose server
     /// reply is overdue.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.now = now;
+        self.now = Some(now);
         if self.phase == Phase::Closed {
             return;
         }
@@ -149,8 +150,12 @@ impl SbSession {
             self.close();
             return;
         }
-        let mut overdue: Vec<(TrId, MessageId)> =
-            self.unacked.iter().filter(|(_, (_, _, d))| now >= *d).map(|(t, (id, _, _))| (*t, *id)).collect();
+        let mut overdue: Vec<(TrId, MessageId)> = self
+            .unacked
+            .iter()
+            .filter(|(_, (_, _, d))| d.is_some_and(|d| now >= d))
+            .map(|(t, (id, _, _))| (*t, *id))
+            .collect();
         overdue.sort();
         for (trid, id) in overdue {
             self.unacked.remove(&trid);
@@ -183,7 +188,7 @@ impl SbSession {
         if self.phase != Phase::New {
             return;
         }
-        self.now = now;
+        self.now = Some(now);
         self.auth_deadline = Some(now + SB_REPLY_TIMEOUT);
         let trid = self.trids.next();
         let email = self.email.to_string();
@@ -255,7 +260,7 @@ impl SbSession {
     fn transmit(&mut self, id: MessageId, body: MessageBody, ack: AckMode) {
         let trid = self.trids.next();
         self.send(ClientCommand::Msg { trid, ack, payload: body.to_bytes() });
-        let deadline = self.now + SB_REPLY_TIMEOUT;
+        let deadline = self.now.map(|n| n + SB_REPLY_TIMEOUT);
         match ack {
             AckMode::Acknowledged | AckMode::Data => {
                 self.unacked.insert(trid, (id, ack, deadline));
@@ -310,7 +315,7 @@ impl SbSession {
     }
 
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
-        self.now = now;
+        self.now = Some(now);
         if self.phase == Phase::Closed {
             return;
         }

@@ -136,7 +136,9 @@ mod tests {
     #[test]
     fn typed_addresses_are_checked() {
         assert_eq!(Email::parse("  Bob@Example.com ").unwrap().as_str(), "Bob@Example.com");
-        for bad in ["", "bob", "@example.com", "bob@", "bob@example", "bob@.com", "bob@example.", "a@b@c.com", "b@x..com"] {
+        for bad in
+            ["", "bob", "@example.com", "bob@", "bob@example", "bob@.com", "bob@example.", "a@b@c.com", "b@x..com"]
+        {
             assert_eq!(Email::parse(bad).unwrap_err(), InvalidEmail::Shape, "{bad:?}");
         }
         assert_eq!(Email::parse("bo b@example.com").unwrap_err(), InvalidEmail::Characters);

@@ -1,0 +1,664 @@
+//! The actor: the one owner of every connection, session, queue and timer.
+//! It runs as one task; inputs (intents from the UI, bytes and closes from
+//! sockets, Passport answers) come down one channel, and its only clock is
+//! the nearest deadline it keeps (each session's `poll_timeout` and its own
+//! timers): nothing ticks while nothing is due.
+
+use super::chat::Chat;
+use super::debug::{Dir, ProtocolLog};
+use super::socket::{self, Closed, Writer};
+use super::{Defaults, Intent, closed_text, login_error_text, now_ms, perf_now, probe_refusal, relay_url};
+use crate::settings::Settings;
+use crate::state::{Action, Toast};
+use futures::StreamExt;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use futures::future::{Either, select};
+use msnp::message::TextFormat;
+use msnp::session::{NsConfig, NsEvent, NsSession, Request, SessionError, SignOutReason, Skipped};
+use msnp::types::{Dialect, Email, Secret, Status, TrId};
+use std::collections::HashMap;
+use std::time::Duration;
+use web_time::Instant;
+use yew::Callback;
+
+/// Names one socket, so that news from a socket already replaced is ignored.
+pub(super) type LinkId = u64;
+
+/// What reaches the actor.
+#[derive(Debug)]
+pub(super) enum Input {
+    Do(Intent),
+    NsData(LinkId, Vec<u8>),
+    NsClosed(LinkId, Closed),
+    SbData(u64, LinkId, Vec<u8>),
+    SbClosed(u64, LinkId),
+    Ticket(LinkId, Result<String, String>),
+    /// The relay's answer to why it refused the sign-in socket.
+    Refused(String),
+}
+
+/// Timers of the actor's own (the sessions keep theirs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Timer {
+    /// A typing indicator on screen lapses.
+    TypingLapse,
+    DismissToast(u64),
+    Reconnect,
+    IdleCheck,
+}
+
+/// Where the user is in signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    /// Not signed in, and not trying.
+    Out,
+    /// The first sign-in is under way: a failure is told and ends it.
+    SigningIn,
+    /// Signed in at least once: a lost connection is retried, with the
+    /// attempts since the last success.
+    In { attempt: u32 },
+    /// Signing out (or given up): closes are expected and quiet; the
+    /// screen goes back to sign-in if it had got past it.
+    Leaving { was_in: bool },
+}
+
+pub(super) struct NsLink {
+    pub id: LinkId,
+    pub session: NsSession,
+    tx: Writer,
+    /// For explaining a refusal.
+    url: String,
+}
+
+/// Typing notices go out at most this often while the user types.
+pub(super) const TYPING_EVERY: Duration = Duration::from_secs(4);
+/// A contact's typing indicator lapses after this long without a notice.
+pub(super) const TYPING_SHOWN: Duration = Duration::from_secs(6);
+/// How long a toast stays.
+const TOAST_FOR: Duration = Duration::from_secs(6);
+/// Minutes without input before the status turns Idle, unless the
+/// deployment's `msn-web.json` says otherwise.
+const AUTO_IDLE_MINUTES: f64 = 5.0;
+
+pub(super) struct Net {
+    dispatch: Callback<Action>,
+    /// A sender for sockets and tasks to report back on.
+    pub inbox: UnboundedSender<Input>,
+    log: Option<ProtocolLog>,
+    defaults: Defaults,
+    pub settings: Settings,
+    /// The address being signed in, checked at the sign-in form.
+    pub me: Option<Email>,
+    pub ns: Option<NsLink>,
+    lifecycle: Lifecycle,
+    pub chats: HashMap<u64, Chat>,
+    /// Switchboards asked for, by the request's TrID.
+    pub sb_requests: HashMap<TrId, u64>,
+    next_id: u64,
+    timers: Vec<(Instant, Timer)>,
+    last_input: Instant,
+    /// We set Idle ourselves and will set Online again on input.
+    auto_idle: bool,
+}
+
+impl Net {
+    pub fn new(dispatch: Callback<Action>, inbox: UnboundedSender<Input>, debug: bool) -> Net {
+        Net {
+            dispatch,
+            inbox,
+            log: debug.then(ProtocolLog::default),
+            defaults: Defaults::default(),
+            settings: Settings::default(),
+            me: None,
+            ns: None,
+            lifecycle: Lifecycle::Out,
+            chats: HashMap::new(),
+            sb_requests: HashMap::new(),
+            next_id: 0,
+            timers: Vec::new(),
+            last_input: Instant::now(),
+            auto_idle: false,
+        }
+    }
+
+    /// Serve inputs and timers until the page goes.
+    pub async fn run(mut self, mut rx: UnboundedReceiver<Input>) {
+        loop {
+            let input = match self.next_deadline() {
+                None => rx.next().await,
+                Some(at) => {
+                    let wait = at.saturating_duration_since(Instant::now());
+                    let sleep = gloo_timers::future::sleep(wait);
+                    match select(rx.next(), sleep).await {
+                        Either::Left((input, _)) => input,
+                        Either::Right(_) => {
+                            self.on_time(Instant::now());
+                            continue;
+                        }
+                    }
+                }
+            };
+            match input {
+                Some(i) => self.handle(i),
+                None => break,
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let ns = self.ns.as_ref().and_then(|n| n.session.poll_timeout());
+        let sbs = self.chats.values().filter_map(Chat::poll_timeout);
+        let own = self.timers.iter().map(|(t, _)| *t);
+        ns.into_iter().chain(sbs).chain(own).min()
+    }
+
+    fn on_time(&mut self, now: Instant) {
+        if let Some(ns) = self.ns.as_mut() {
+            ns.session.handle_timeout(now);
+        }
+        self.pump_ns();
+        let due: Vec<u64> =
+            self.chats.iter().filter(|(_, c)| c.poll_timeout().is_some_and(|t| t <= now)).map(|(id, _)| *id).collect();
+        for conv in due {
+            if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) {
+                sb.session.handle_timeout(now);
+            }
+            self.pump_sb(conv);
+        }
+        let (fired, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.timers).into_iter().partition(|(t, _)| *t <= now);
+        self.timers = kept;
+        for (_, timer) in fired {
+            match timer {
+                Timer::TypingLapse => self.dispatch(Action::Tick { now: now_ms() }),
+                Timer::DismissToast(id) => self.dispatch(Action::DismissToast(id)),
+                Timer::Reconnect => {
+                    let server = self.settings.server.clone();
+                    self.connect_ns(Some(server));
+                }
+                Timer::IdleCheck => self.check_idle(),
+            }
+        }
+    }
+
+    pub(super) fn after(&mut self, wait: Duration, timer: Timer) {
+        self.timers.push((Instant::now() + wait, timer));
+    }
+
+    pub(super) fn dispatch(&self, a: Action) {
+        self.dispatch.emit(a);
+    }
+
+    /// For callbacks that outlive this call (notification clicks).
+    pub(super) fn dispatcher(&self) -> Callback<Action> {
+        self.dispatch.clone()
+    }
+
+    pub(super) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Record protocol lines for the debug panel (when it is on).
+    pub(super) fn log(&mut self, link: &str, dir: Dir, bytes: &[u8]) {
+        if let Some(log) = self.log.as_mut() {
+            let lines = log.record(link, dir, bytes);
+            if !lines.is_empty() {
+                self.dispatch.emit(Action::Protocol(lines));
+            }
+        }
+    }
+
+    /// A line a session did not act on: the browser console always hears
+    /// of it, the debug panel too when it is open.
+    pub(super) fn skipped(&mut self, link: &str, s: &Skipped) {
+        let text = format!("msn-web: {link}: {s}");
+        web_sys::console::warn_1(&text.clone().into());
+        if let Some(log) = self.log.as_mut() {
+            let line = log.note(link, &s.to_string());
+            self.dispatch.emit(Action::Protocol(vec![line]));
+        }
+    }
+
+    fn handle(&mut self, input: Input) {
+        match input {
+            Input::Do(intent) => self.intent(intent),
+            Input::NsData(link, bytes) => {
+                if self.ns.as_ref().is_some_and(|n| n.id == link) {
+                    self.log("NS", Dir::In, &bytes);
+                    if let Some(ns) = self.ns.as_mut() {
+                        ns.session.handle_input(&bytes, Instant::now());
+                    }
+                    self.pump_ns();
+                }
+            }
+            Input::NsClosed(link, closed) => self.ns_closed(link, closed),
+            Input::SbData(conv, link, bytes) => self.sb_input(conv, link, &bytes),
+            Input::SbClosed(conv, link) => self.sb_closed(conv, link),
+            Input::Ticket(link, ticket) => self.ticket(link, ticket),
+            Input::Refused(text) => self.dispatch(Action::Failed(text)),
+        }
+    }
+
+    fn intent(&mut self, intent: Intent) {
+        match intent {
+            Intent::Defaults(d) => self.defaults = d,
+            Intent::SignIn(s) => self.sign_in(s),
+            Intent::SignOut => self.sign_out(),
+            Intent::UserActive => {
+                self.last_input = Instant::now();
+                if std::mem::take(&mut self.auto_idle) {
+                    self.set_status(Status::Online);
+                }
+            }
+            Intent::SetStatus(st) => {
+                self.set_status(st);
+                // A status the user picked is theirs, not ours to undo on input.
+                self.auto_idle = false;
+            }
+            Intent::SetName(name) => self.on_ns(|s| s.set_name(&name)),
+            Intent::SetPersonalMessage(psm) => self.on_ns(|s| s.set_personal_message(&psm)),
+            Intent::SetFormat { font, color } => {
+                self.settings.font = font;
+                self.settings.color = color;
+                self.settings.save();
+                self.dispatch(Action::Format(self.text_format()));
+            }
+            Intent::AddContact(e) => self.add_contact(&e),
+            Intent::Block { email, block } => self.block(&email, block),
+            Intent::Accept(e) => self.accept(&e),
+            Intent::RemoveContact(e) => self.remove_contact(&e),
+            Intent::AddGroup(name) => self.on_ns(|s| s.add_group(name.trim())),
+            Intent::RenameGroup { id, name } => self.on_ns(|s| s.rename_group(&id, name.trim())),
+            Intent::RemoveGroup(id) => self.on_ns(|s| s.remove_group(&id)),
+            Intent::MoveToGroup { email, to } => self.move_to_group(&email, &to),
+            Intent::Open { email, focus } => {
+                self.conversation_with(&Email::from_wire(email), focus);
+            }
+            Intent::Close(conv) => self.close_conversation(conv),
+            Intent::SendText { conv, text } => self.send_text(conv, &text),
+            Intent::Nudge(conv) => self.nudge(conv),
+            Intent::Typing(conv) => self.typing(conv),
+            Intent::Invite { conv, email } => self.invite(conv, Email::from_wire(email)),
+            Intent::Retry { conv, id, body } => self.retry(conv, id, body),
+        }
+    }
+
+    /// The font and colour my messages are sent with.
+    pub(super) fn text_format(&self) -> TextFormat {
+        let s = &self.settings;
+        TextFormat {
+            font: if s.font.is_empty() { "Segoe UI".into() } else { s.font.clone() },
+            color: s.color,
+            ..TextFormat::default()
+        }
+    }
+
+    fn sign_in(&mut self, mut settings: Settings) {
+        // The form checks the address too; this is the rule's one owner.
+        let me = match Email::parse(&settings.email) {
+            Ok(e) => e,
+            Err(e) => {
+                self.dispatch(Action::Failed(format!("That is not an e-mail address: {e}.")));
+                return;
+            }
+        };
+        settings.save();
+        for (field, default) in [
+            (&mut settings.passport, &self.defaults.passport),
+            (&mut settings.relay, &self.defaults.relay),
+            (&mut settings.server, &self.defaults.server),
+        ] {
+            if field.trim().is_empty() {
+                field.clone_from(default);
+            }
+        }
+        self.settings = settings;
+        self.me = Some(me);
+        self.lifecycle = Lifecycle::SigningIn;
+        self.dispatch(Action::Connecting { reconnecting: false });
+        self.dispatch(Action::Format(self.text_format()));
+        let server = self.settings.server.clone();
+        self.connect_ns(Some(server));
+    }
+
+    fn connect_ns(&mut self, target: Option<String>) {
+        let Some(me) = self.me.clone() else { return };
+        let s = &self.settings;
+        let mut cfg = NsConfig::new(me, Secret::new(s.password.clone()));
+        cfg.dialects = match s.protocol.parse::<Dialect>() {
+            Ok(d) => vec![d],
+            Err(_) => Dialect::all_newest_first(),
+        };
+        cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
+        let url = relay_url(&s.relay, target.as_deref());
+        let link = self.next_id();
+        let (data, closed) = (self.inbox.clone(), self.inbox.clone());
+        let tx = socket::open(
+            &url,
+            move |bytes| {
+                let _ = data.unbounded_send(Input::NsData(link, bytes));
+            },
+            move |c| {
+                let _ = closed.unbounded_send(Input::NsClosed(link, c));
+            },
+        );
+        match tx {
+            Ok(tx) => {
+                let mut session = NsSession::new(cfg);
+                session.start(Instant::now());
+                self.ns = Some(NsLink { id: link, session, tx, url });
+                self.pump_ns();
+            }
+            Err(e) => self.dispatch(Action::Failed(e)),
+        }
+    }
+
+    /// Drop the notification connection, politely or not.
+    fn drop_ns(&mut self) {
+        if let Some(ns) = self.ns.take() {
+            ns.tx.close_channel();
+        }
+    }
+
+    fn ns_closed(&mut self, link: LinkId, closed: Closed) {
+        let Some(ns) = self.ns.as_mut().filter(|n| n.id == link) else { return };
+        let ended_itself = ns.session.is_closed();
+        ns.session.handle_close();
+        if !ended_itself && self.lifecycle == Lifecycle::SigningIn {
+            // The session did not end on its own terms: say why, from the socket.
+            let url = ns.url.clone();
+            self.ns = None;
+            self.lifecycle = Lifecycle::Out;
+            if closed.before_open {
+                // A refused handshake's status is hidden from pages: ask the relay.
+                let inbox = self.inbox.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = inbox.unbounded_send(Input::Refused(probe_refusal(&url).await));
+                });
+            } else {
+                self.dispatch(Action::Failed(closed_text(&closed, "server")));
+            }
+            return;
+        }
+        self.pump_ns();
+    }
+
+    /// Write what the NS session queued and act on its events, until it has
+    /// nothing more to say.
+    pub(super) fn pump_ns(&mut self) {
+        loop {
+            let Some(ns) = self.ns.as_mut() else { return };
+            let link = ns.id;
+            let bytes = ns.session.poll_transmit();
+            let events: Vec<NsEvent> = std::iter::from_fn(|| ns.session.poll_event()).collect();
+            if let Some(b) = bytes {
+                let _ = ns.tx.unbounded_send(b.clone());
+                self.log("NS", Dir::Out, &b);
+            } else if events.is_empty() {
+                return;
+            }
+            let mut contacts_changed = false;
+            for e in events {
+                if self.ns.as_ref().is_none_or(|n| n.id != link) {
+                    // A redirect replaced this session: the rest of its
+                    // events (its own end) are not the new one's.
+                    break;
+                }
+                match e {
+                    NsEvent::ContactUpdated { email } => {
+                        contacts_changed = true;
+                        self.contact_maybe_back(&email);
+                    }
+                    NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
+                        contacts_changed = true
+                    }
+                    other => self.ns_event(other),
+                }
+            }
+            if contacts_changed {
+                self.publish_contacts();
+            }
+        }
+    }
+
+    fn ns_event(&mut self, e: NsEvent) {
+        match e {
+            NsEvent::NeedTicket { .. } => {
+                let Some(link) = self.ns.as_ref().map(|n| n.id) else { return };
+                let s = &self.settings;
+                let url =
+                    if s.passport.trim().is_empty() { "/NotRST.srf".to_owned() } else { s.passport.trim().to_owned() };
+                let (email, password, inbox) = (s.email.trim().to_owned(), s.password.clone(), self.inbox.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let t = super::passport::fetch_ticket(&url, &email, &password).await;
+                    let _ = inbox.unbounded_send(Input::Ticket(link, t));
+                });
+            }
+            NsEvent::Redirect { addr } => {
+                self.drop_ns();
+                self.connect_ns(Some(addr));
+            }
+            NsEvent::LoginFailed(code) => {
+                self.leave();
+                self.dispatch(Action::Failed(login_error_text(code)));
+            }
+            NsEvent::NoCommonDialect => {
+                self.leave();
+                self.dispatch(Action::Failed("The server does not support the protocol version chosen.".into()));
+            }
+            NsEvent::LoggedIn { email, name } => {
+                let psm = self.ns.as_ref().is_some_and(|n| n.session.dialect().has_psm());
+                if !matches!(self.lifecycle, Lifecycle::In { .. }) {
+                    self.lifecycle = Lifecycle::In { attempt: 0 };
+                }
+                self.dispatch(Action::SignedIn { email: email.folded(), name: name.into_string(), supports_psm: psm });
+            }
+            NsEvent::ContactListSynced => {
+                self.lifecycle = Lifecycle::In { attempt: 0 };
+                self.dispatch(Action::ListComplete { at: perf_now() });
+                self.dispatch(Action::Online);
+                self.publish_contacts();
+                self.schedule_idle_check();
+                // Messages typed while offline or reconnecting go out now.
+                let waiting: Vec<u64> =
+                    self.chats.iter().filter(|(_, c)| !c.outbox.is_empty()).map(|(id, _)| *id).collect();
+                for conv in waiting {
+                    self.ensure_switchboard(conv);
+                }
+            }
+            NsEvent::OwnStatus(st) => self.dispatch(Action::Me { name: None, status: Some(st), psm: None }),
+            NsEvent::OwnName(n) => self.dispatch(Action::Me { name: Some(n.into_string()), status: None, psm: None }),
+            NsEvent::OwnPersonalMessage(p) => self.dispatch(Action::Me { name: None, status: None, psm: Some(p) }),
+            NsEvent::SwitchboardReady { request, addr, cookie } => {
+                if let Some(conv) = self.sb_requests.remove(&request) {
+                    self.open_sb(conv, &addr, cookie);
+                }
+            }
+            NsEvent::Invited { session_id, addr, cookie, email, .. } => {
+                let conv = self.conversation_for_invite(&email);
+                self.answer_sb(conv, &addr, cookie, session_id);
+            }
+            NsEvent::Error { code, request } => {
+                if let Some(Request::Switchboard) = request {
+                    // Say so where it matters, and fail what was waiting
+                    // (each message keeps its Retry).
+                    let waiting: Vec<u64> = self.chats.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
+                    for conv in waiting {
+                        self.notice(conv, format!("The conversation could not be started: {code}."));
+                        self.fail_outbox(conv);
+                    }
+                } else {
+                    self.dispatch(Action::Failed(format!("{code}")));
+                }
+            }
+            NsEvent::SignedOut(reason) => self.signed_out(reason),
+            NsEvent::ContactSignedIn { email } => self.signed_in_toast(&email),
+            NsEvent::Skipped(s) => self.skipped("NS", &s),
+            // Mail notices, dialect choice, adds by others (the list shows
+            // them): nothing more to do here.
+            _ => {}
+        }
+    }
+
+    fn ticket(&mut self, link: LinkId, ticket: Result<String, String>) {
+        if self.ns.as_ref().is_none_or(|n| n.id != link) {
+            return;
+        }
+        match ticket {
+            Ok(t) => {
+                let r = self.ns.as_mut().map(|ns| ns.session.provide_ticket(Secret::new(t), Instant::now()));
+                if let Some(Err(e)) = r {
+                    self.dispatch(Action::Failed(e.to_string()));
+                }
+                self.pump_ns();
+            }
+            Err(msg) => {
+                self.leave();
+                self.drop_ns();
+                self.dispatch(Action::Failed(msg));
+            }
+        }
+    }
+
+    fn signed_out(&mut self, reason: SignOutReason) {
+        self.drop_ns();
+        let text = match &reason {
+            SignOutReason::UserRequested => None,
+            SignOutReason::SignedInElsewhere => Some("You were signed out because you signed in from another place."),
+            SignOutReason::ServerShutdown => Some("The server is shutting down."),
+            SignOutReason::Timeout => Some("The server stopped answering."),
+            SignOutReason::ServerClosed => Some("The server closed the connection."),
+            SignOutReason::ProtocolError(_) => Some("The server sent data that could not be read."),
+        };
+        let final_reason = matches!(reason, SignOutReason::UserRequested | SignOutReason::SignedInElsewhere);
+        match self.lifecycle {
+            Lifecycle::In { attempt } if !final_reason => self.schedule_reconnect(attempt + 1),
+            Lifecycle::Leaving { was_in } => {
+                self.lifecycle = Lifecycle::Out;
+                if was_in {
+                    self.dispatch(Action::SignedOut);
+                }
+            }
+            Lifecycle::In { .. } => {
+                self.lifecycle = Lifecycle::Out;
+                if let Some(t) = text {
+                    self.dispatch(Action::Failed(t.into()));
+                }
+                self.dispatch(Action::SignedOut);
+            }
+            Lifecycle::SigningIn | Lifecycle::Out => {
+                self.lifecycle = Lifecycle::Out;
+                if let Some(t) = text {
+                    self.dispatch(Action::Failed(t.into()));
+                }
+            }
+        }
+    }
+
+    /// Lost the NS while signed in: reconnect with backoff, keeping
+    /// conversations, status and anything typed.
+    fn schedule_reconnect(&mut self, attempt: u32) {
+        self.lifecycle = Lifecycle::In { attempt };
+        // Switchboard requests died with the old connection.
+        self.sb_requests.clear();
+        for c in self.chats.values_mut() {
+            c.requested = false;
+        }
+        self.dispatch(Action::Connecting { reconnecting: true });
+        let delay = (500u64 << attempt.min(6)).min(30_000);
+        self.timers.retain(|(_, t)| *t != Timer::Reconnect);
+        self.after(Duration::from_millis(delay), Timer::Reconnect);
+    }
+
+    /// Stop: what closes from now on is expected.
+    fn leave(&mut self) {
+        let was_in = matches!(self.lifecycle, Lifecycle::In { .. } | Lifecycle::Leaving { was_in: true });
+        self.lifecycle = Lifecycle::Leaving { was_in };
+    }
+
+    fn sign_out(&mut self) {
+        self.leave();
+        self.timers.retain(|(_, t)| *t != Timer::Reconnect);
+        for conv in self.chats.keys().copied().collect::<Vec<_>>() {
+            self.leave_switchboard(conv);
+        }
+        self.chats.clear();
+        match self.ns.as_mut() {
+            Some(ns) => {
+                ns.session.sign_out();
+                self.pump_ns();
+            }
+            None => {
+                self.lifecycle = Lifecycle::Out;
+                self.dispatch(Action::SignedOut);
+            }
+        }
+    }
+
+    fn set_status(&mut self, st: Status) {
+        self.on_ns(|s| s.set_status(st));
+        self.settings.status = st.code().into();
+    }
+
+    fn schedule_idle_check(&mut self) {
+        let minutes = self.defaults.idle_minutes.unwrap_or(AUTO_IDLE_MINUTES);
+        self.timers.retain(|(_, t)| *t != Timer::IdleCheck);
+        let due = self.last_input + Duration::from_secs_f64(minutes.max(0.0) * 60.0);
+        self.timers.push((due, Timer::IdleCheck));
+    }
+
+    /// Turn Idle after a while without input; look again later otherwise.
+    fn check_idle(&mut self) {
+        let online = self.ns.as_ref().is_some_and(|n| n.session.is_online());
+        if !online {
+            return;
+        }
+        let minutes = self.defaults.idle_minutes.unwrap_or(AUTO_IDLE_MINUTES);
+        let quiet = self.last_input.elapsed().as_secs_f64() >= minutes * 60.0;
+        let status = self.ns.as_ref().map(|n| n.session.status());
+        if quiet && status == Some(Status::Online) && !self.auto_idle {
+            self.set_status(Status::Idle);
+            self.auto_idle = true;
+        }
+        self.schedule_idle_check();
+    }
+
+    /// Ask the notification session for something the user did; a refusal
+    /// is told to the user, and whatever it queued goes out.
+    pub(super) fn on_ns<T>(&mut self, f: impl FnOnce(&mut NsSession) -> Result<T, SessionError>) {
+        let r = self.ns.as_mut().map(|n| f(&mut n.session));
+        if let Some(Err(e)) = r {
+            self.dispatch(Action::Failed(e.to_string()));
+        }
+        self.pump_ns();
+    }
+
+    /// "Bob has just signed in.": a toast for a few seconds, and a desktop
+    /// notification when the page is out of sight. Not while I am Busy: the
+    /// classic client kept quiet then too.
+    fn signed_in_toast(&mut self, email: &Email) {
+        if self.ns.as_ref().is_some_and(|n| n.session.status() == Status::Busy) {
+            return;
+        }
+        let name = self.display_name(email);
+        let id = self.next_id();
+        self.dispatch(Action::Toast(Toast { id, email: email.folded(), text: format!("{name} has just signed in.") }));
+        self.after(TOAST_FOR, Timer::DismissToast(id));
+        if crate::notify::page_hidden() {
+            let (inbox, e) = (self.inbox.clone(), email.to_string());
+            crate::notify::show(&format!("signed-in-{}", email.folded()), &name, "has just signed in.", move || {
+                let _ = inbox.unbounded_send(Input::Do(Intent::Open { email: e, focus: true }));
+            });
+        }
+    }
+
+    /// A contact's friendly name, or the address.
+    pub(super) fn display_name(&self, email: &Email) -> String {
+        self.ns
+            .as_ref()
+            .and_then(|n| n.session.contacts().get(email))
+            .map(|c| c.name.as_str().to_owned())
+            .unwrap_or_else(|| email.to_string())
+    }
+}
