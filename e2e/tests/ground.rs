@@ -29,6 +29,8 @@ async fn an_invalid_address_is_refused_before_any_socket_opens() {
     assert_eq!(stack.relay.as_ref().unwrap().active(), 0);
     b.el("[data-testid=connection-status][data-state=offline]").await;
     // Corrected, it signs in.
+    b.el(&tid("signin-advanced")).await.click().await.unwrap();
+    b.type_into("signin-passport", &stack.passport()).await;
     b.type_into("signin-email", "alice@example.com").await;
     b.el(&tid("signin-submit")).await.click().await.unwrap();
     b.until_online().await;
