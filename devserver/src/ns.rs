@@ -1157,7 +1157,8 @@ impl Handler for NsConn {
             Ok(c) => c,
             Err(e) => {
                 // A known command with bad arguments: 201 (the draft's
-                // "invalid parameter"), never a crash.
+                // "invalid parameter"), never a crash; and a log line.
+                tracing::info!(line = %String::from_utf8_lossy(&frame.line), error = %e, "unreadable line");
                 let code = if e.trid.is_some() { ErrorCode::InvalidParameter } else { ErrorCode::SyntaxError };
                 self.send(out, ServerCommand::Error { code, trid: e.trid, extra: vec![] });
                 return Flow::Continue;

@@ -216,8 +216,12 @@ impl Handler for SbConn {
         match decode_client(&frame, Context::sb(Dialect::NEWEST)) {
             Ok(cmd) => self.handle(cmd, out),
             // Escargot drops a switchboard client that sends a bad MSG.
-            Err(e) if e.command == "MSG" => Flow::Close,
+            Err(e) if e.command == "MSG" => {
+                tracing::info!(line = %String::from_utf8_lossy(&frame.line), error = %e, "unreadable MSG: closing");
+                Flow::Close
+            }
             Err(e) => {
+                tracing::info!(line = %String::from_utf8_lossy(&frame.line), error = %e, "unreadable line");
                 out.extend(bytes(&ServerCommand::Error {
                     code: ErrorCode::InvalidParameter,
                     trid: e.trid,

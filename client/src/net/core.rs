@@ -484,6 +484,7 @@ impl Net {
                     // Say so where it matters, and fail what was waiting
                     // (each message keeps its Retry).
                     let waiting: Vec<u64> = self.chats.iter().filter(|(_, c)| c.requested).map(|(id, _)| *id).collect();
+                    self.sb_requests.retain(|_, conv| !waiting.contains(conv));
                     for conv in waiting {
                         self.notice(conv, format!("The conversation could not be started: {code}."));
                         self.fail_outbox(conv);
