@@ -26,5 +26,6 @@
 pub mod auth;
 pub mod codec;
 pub mod message;
+pub mod p2p;
 pub mod session;
 pub mod types;

@@ -1,0 +1,611 @@
+//! One peer's P2P sessions over one switchboard, sans I/O: feed it the P2P
+//! messages meant for me (`handle_packet`), time (`handle_timeout`) and the
+//! app's decisions; drain `poll_transmit` (`MSG` payloads to send with ack
+//! mode `D`) and `poll_event`.
+//!
+//! The flows, as MSN 6-7 run them (P2P v1 over the switchboard):
+//! - **MSN object** (display picture, custom emoticon): the requester sends
+//!   `INVITE` with the object as context; the owner answers `200 OK`, then,
+//!   each after the last is acknowledged, a 4-byte data preparation and the
+//!   data (flag `0x20`, footer 1); the requester checks it against `SHA1D`
+//!   and says `BYE`.
+//! - **File**: the sender sends `INVITE` with the file context; the receiver
+//!   answers `200 OK` (or `603 Decline`); the data follows at once (flag
+//!   `0x1000030`, footer 2), and the receiver says `BYE` when it has all of
+//!   it. Either side ends a session early with `BYE`.
+//!
+//! Every whole message received is acknowledged; data is sent in chunks of
+//! at most [`MAX_CHUNK`] bytes without waiting for each (the app paces them
+//! to the switchboard), and control messages (acknowledgements, `BYE`) go
+//! before queued data, so a cancel never waits behind a megabyte.
+
+use super::P2pError;
+use super::header::{Flags, Header, MAX_CHUNK, Packet, app, envelope};
+use super::object::{FileContext, MsnObject};
+use super::slp::{Dialog, EUF_FILE, EUF_OBJECT, SlpMessage};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+use web_time::Instant;
+
+/// Limits on what a peer can make us hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct P2pConfig {
+    /// Largest display picture or emoticon accepted.
+    pub max_object: u64,
+    /// Largest file accepted (the app may refuse smaller ones).
+    pub max_file: u64,
+    /// A session with no traffic for this long has failed.
+    pub stall: Duration,
+}
+
+impl Default for P2pConfig {
+    fn default() -> Self {
+        P2pConfig { max_object: 1 << 20, max_file: 1 << 30, stall: Duration::from_secs(60) }
+    }
+}
+
+/// Largest negotiation (MSNSLP) message accepted.
+const MAX_SLP: u64 = 16 * 1024;
+/// Messages being reassembled at once.
+const MAX_PARTIALS: usize = 16;
+
+/// What a session moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transfer {
+    Object(MsnObject),
+    File(FileContext),
+}
+
+impl Transfer {
+    fn size(&self) -> u64 {
+        match self {
+            Transfer::Object(o) => o.size,
+            Transfer::File(f) => f.size,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum P2pEvent {
+    /// The peer asks for one of my objects: answer with
+    /// [`P2pLink::serve_object`] or [`P2pLink::decline`].
+    ObjectRequested {
+        session: u32,
+        object: MsnObject,
+    },
+    /// The peer offers a file: [`P2pLink::accept`] or [`P2pLink::decline`].
+    FileOffered {
+        session: u32,
+        file: FileContext,
+    },
+    /// The peer accepted what I offered or asked for.
+    Accepted {
+        session: u32,
+    },
+    Declined {
+        session: u32,
+    },
+    /// Bytes moved so far, either way.
+    Progress {
+        session: u32,
+        done: u64,
+        total: u64,
+    },
+    /// Everything arrived, and checked (size; `SHA1D` for objects).
+    Received {
+        session: u32,
+        transfer: Transfer,
+        data: Vec<u8>,
+    },
+    /// The peer has everything I sent.
+    Sent {
+        session: u32,
+    },
+    Cancelled {
+        session: u32,
+        by_peer: bool,
+    },
+    Failed {
+        session: u32,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Sending,
+    Receiving,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// I invited; waiting for the answer.
+    Invited,
+    /// They invited; waiting for the app.
+    Asked,
+    /// Agreed: data flows.
+    Flowing,
+}
+
+#[derive(Debug)]
+struct Session {
+    dialog: Dialog,
+    transfer: Transfer,
+    role: Role,
+    phase: Phase,
+    /// Sending: the data, until it is queued. Receiving: what has arrived.
+    data: Vec<u8>,
+    last_activity: Instant,
+}
+
+/// What to do when the peer acknowledges one of my messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnAck {
+    Nothing,
+    /// The `200 OK` for an object: send the data preparation.
+    SendPreparation(u32),
+    /// The data preparation: send the object.
+    SendObject(u32),
+    /// The data: the session has delivered everything.
+    Delivered(u32),
+}
+
+/// A whole message on its way out, sent chunk by chunk.
+#[derive(Debug)]
+struct Outgoing {
+    header: Header,
+    data: Vec<u8>,
+    app_id: u32,
+    /// Bytes of `data` already sent.
+    sent: usize,
+}
+
+#[derive(Debug)]
+struct Partial {
+    header: Header,
+    data: Vec<u8>,
+}
+
+/// One peer's P2P link. See the module docs for the flows.
+#[derive(Debug)]
+pub struct P2pLink {
+    me: String,
+    peer: String,
+    config: P2pConfig,
+    /// xorshift state for ids, sessions and GUIDs (no randomness source
+    /// here: the app seeds it).
+    rng: u64,
+    next_id: u32,
+    control: VecDeque<Outgoing>,
+    bulk: VecDeque<Outgoing>,
+    partials: HashMap<u32, Partial>,
+    sessions: BTreeMap<u32, Session>,
+    awaiting_ack: HashMap<u32, OnAck>,
+    events: VecDeque<P2pEvent>,
+    now: Option<Instant>,
+}
+
+impl P2pLink {
+    /// `seed` should be random (the browser's or the OS's generator).
+    pub fn new(me: &str, peer: &str, seed: u64, config: P2pConfig) -> P2pLink {
+        let mut link = P2pLink {
+            me: me.to_owned(),
+            peer: peer.to_owned(),
+            config,
+            rng: seed | 1,
+            next_id: 0,
+            control: VecDeque::new(),
+            bulk: VecDeque::new(),
+            partials: HashMap::new(),
+            sessions: BTreeMap::new(),
+            awaiting_ack: HashMap::new(),
+            events: VecDeque::new(),
+            now: None,
+        };
+        // A base identifier well away from 0 and from wrapping.
+        link.next_id = (link.random() % 0x7fff_0000) as u32 + 4;
+        link
+    }
+
+    pub fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn guid(&mut self) -> String {
+        let (a, b) = (self.random(), self.random());
+        format!(
+            "{{{:08X}-{:04X}-{:04X}-{:04X}-{:012X}}}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    fn next_msg_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        id
+    }
+
+    /// Queue a whole message; `then` says what its acknowledgement means.
+    fn queue(&mut self, session_id: u32, flags: Flags, app_id: u32, data: Vec<u8>, bulk: bool, then: OnAck) {
+        let id = self.next_msg_id();
+        let tag = self.random() as u32;
+        let header = Header { session_id, id, total: data.len() as u64, flags, ack_id: tag, ..Header::default() };
+        if then != OnAck::Nothing {
+            self.awaiting_ack.insert(id, then);
+        }
+        let out = Outgoing { header, data, app_id, sent: 0 };
+        if bulk { self.bulk.push_back(out) } else { self.control.push_back(out) }
+    }
+
+    fn queue_slp(&mut self, msg: SlpMessage, then: OnAck) {
+        self.queue(0, Flags::NONE, app::SLP, msg.to_bytes(), false, then);
+    }
+
+    fn dialog(&mut self) -> Dialog {
+        let (call_id, branch) = (self.guid(), self.guid());
+        Dialog { me: self.me.clone(), peer: self.peer.clone(), call_id, branch }
+    }
+
+    fn new_session_id(&mut self) -> u32 {
+        loop {
+            let id = (self.random() as u32) & 0x7fff_ffff;
+            if id != 0 && !self.sessions.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn start(&mut self, transfer: Transfer, role: Role, data: Vec<u8>, now: Instant) -> u32 {
+        self.now = Some(now);
+        let session = self.new_session_id();
+        let dialog = self.dialog();
+        let (euf, app_id, context) = match &transfer {
+            Transfer::Object(o) => (EUF_OBJECT, app::OBJECT, o.to_context()),
+            Transfer::File(f) => (EUF_FILE, app::FILE, f.to_context()),
+        };
+        let invite = dialog.invite(session, euf, app_id, &context);
+        self.sessions
+            .insert(session, Session { dialog, transfer, role, phase: Phase::Invited, data, last_activity: now });
+        self.queue_slp(invite, OnAck::Nothing);
+        session
+    }
+
+    /// Ask the peer for one of their objects (a display picture, say).
+    pub fn request_object(&mut self, object: &MsnObject, now: Instant) -> u32 {
+        self.start(Transfer::Object(object.clone()), Role::Receiving, Vec::new(), now)
+    }
+
+    /// Offer the peer a file; the data goes once they accept.
+    pub fn offer_file(&mut self, name: &str, data: Vec<u8>, now: Instant) -> u32 {
+        let file = FileContext { name: name.to_owned(), size: data.len() as u64 };
+        self.start(Transfer::File(file), Role::Sending, data, now)
+    }
+
+    /// Give the peer the object it asked for.
+    pub fn serve_object(&mut self, session: u32, data: Vec<u8>) -> Result<(), P2pError> {
+        let s = self.sessions.get_mut(&session).ok_or(P2pError::NoSession(session))?;
+        if s.phase != Phase::Asked || s.role != Role::Sending {
+            return Err(P2pError::NoSession(session));
+        }
+        s.phase = Phase::Flowing;
+        s.data = data;
+        let ok = s.dialog.answer(session, true);
+        self.queue_slp(ok, OnAck::SendPreparation(session));
+        Ok(())
+    }
+
+    /// Accept a file the peer offered.
+    pub fn accept(&mut self, session: u32) -> Result<(), P2pError> {
+        let s = self.sessions.get_mut(&session).ok_or(P2pError::NoSession(session))?;
+        if s.phase != Phase::Asked || s.role != Role::Receiving {
+            return Err(P2pError::NoSession(session));
+        }
+        s.phase = Phase::Flowing;
+        let ok = s.dialog.answer(session, true);
+        self.queue_slp(ok, OnAck::Nothing);
+        Ok(())
+    }
+
+    /// Say no to what the peer asked for or offered.
+    pub fn decline(&mut self, session: u32) -> Result<(), P2pError> {
+        let s = self.sessions.remove(&session).ok_or(P2pError::NoSession(session))?;
+        if s.phase != Phase::Asked {
+            self.sessions.insert(session, s);
+            return Err(P2pError::NoSession(session));
+        }
+        self.queue_slp(s.dialog.answer(session, false), OnAck::Nothing);
+        Ok(())
+    }
+
+    /// End a session now, from my side.
+    pub fn cancel(&mut self, session: u32) -> Result<(), P2pError> {
+        let s = self.sessions.remove(&session).ok_or(P2pError::NoSession(session))?;
+        self.forget(session);
+        self.queue_slp(s.dialog.bye(session), OnAck::Nothing);
+        self.events.push_back(P2pEvent::Cancelled { session, by_peer: false });
+        Ok(())
+    }
+
+    /// Drop what is queued or half-received for a session that ended.
+    fn forget(&mut self, session: u32) {
+        self.bulk.retain(|o| o.header.session_id != session);
+        self.partials.retain(|_, p| p.header.session_id != session);
+        self.awaiting_ack.retain(|_, a| match a {
+            OnAck::SendPreparation(s) | OnAck::SendObject(s) | OnAck::Delivered(s) => *s != session,
+            OnAck::Nothing => true,
+        });
+    }
+
+    fn fail(&mut self, session: u32, reason: impl Into<String>) {
+        if let Some(s) = self.sessions.remove(&session) {
+            self.forget(session);
+            self.queue_slp(s.dialog.bye(session), OnAck::Nothing);
+            self.events.push_back(P2pEvent::Failed { session, reason: reason.into() });
+        }
+    }
+
+    /// Nothing going on: the app may drop the link.
+    pub fn is_idle(&self) -> bool {
+        self.sessions.is_empty() && self.control.is_empty() && self.bulk.is_empty()
+    }
+
+    pub fn poll_event(&mut self) -> Option<P2pEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next `MSG` payload to send (ack mode `D`): control messages
+    /// first, then data, one chunk at a time.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let from_control = !self.control.is_empty();
+        let queue = if from_control { &mut self.control } else { &mut self.bulk };
+        let out = queue.front_mut()?;
+        let start = out.sent;
+        let end = (start + MAX_CHUNK).min(out.data.len());
+        let packet = Packet {
+            header: Header { offset: start as u64, length: (end - start) as u32, ..out.header },
+            data: out.data[start..end].to_vec(),
+            app_id: out.app_id,
+        };
+        out.sent = end;
+        let (session, total) = (out.header.session_id, out.header.total);
+        if out.sent >= out.data.len() {
+            queue.pop_front();
+        }
+        if !from_control && let Some(s) = self.sessions.get_mut(&session) {
+            s.last_activity = self.now.unwrap_or(s.last_activity);
+            self.events.push_back(P2pEvent::Progress { session, done: end as u64, total });
+        }
+        Some(envelope(&self.peer, &packet))
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.sessions.values().map(|s| s.last_activity + self.config.stall).min()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
+        let stalled: Vec<u32> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| now >= s.last_activity + self.config.stall)
+            .map(|(id, _)| *id)
+            .collect();
+        for session in stalled {
+            self.fail(session, "the other side stopped answering");
+        }
+    }
+
+    /// A P2P message from the peer (the body of an `MSG` whose `P2P-Dest`
+    /// is me). A bad one is refused with the reason; the link goes on.
+    pub fn handle_packet(&mut self, bytes: &[u8], now: Instant) -> Result<(), P2pError> {
+        self.now = Some(now);
+        let p = Packet::parse(bytes)?;
+        let h = p.header;
+        if let Some(s) = self.sessions.get_mut(&h.session_id) {
+            s.last_activity = now;
+        }
+        if h.flags.has(Flags::ACK) {
+            self.acknowledged(h.ack_id);
+            return Ok(());
+        }
+        if h.flags.has(Flags::NAK) || h.flags.has(Flags::ERROR) || h.flags.has(Flags::TRANSPORT_ERROR) {
+            self.fail(h.session_id, "the other side reported an error");
+            return Ok(());
+        }
+        // The largest message this session may send us.
+        let limit = match self.sessions.get(&h.session_id) {
+            None if h.session_id == 0 => MAX_SLP,
+            None => return Err(P2pError::NoSession(h.session_id)),
+            // The data, or a 4-byte data preparation.
+            Some(s) if s.role == Role::Receiving && s.phase == Phase::Flowing => s.transfer.size().max(4),
+            Some(_) => return Err(P2pError::Unexpected(h.session_id)),
+        };
+        if h.total > limit {
+            self.fail(h.session_id, "the other side sent more than it announced");
+            return Err(P2pError::TooLarge(h.total));
+        }
+        if h.offset == 0 && !self.partials.contains_key(&h.id) {
+            if self.partials.len() >= MAX_PARTIALS {
+                return Err(P2pError::TooMany);
+            }
+            let cap = (h.total as usize).min(64 * 1024);
+            self.partials.insert(h.id, Partial { header: h, data: Vec::with_capacity(cap) });
+        }
+        let Some(partial) = self.partials.get_mut(&h.id) else {
+            return Err(P2pError::BadOffset);
+        };
+        if h.offset != partial.data.len() as u64 || h.total != partial.header.total {
+            self.partials.remove(&h.id);
+            return Err(P2pError::BadOffset);
+        }
+        partial.data.extend_from_slice(&p.data);
+        let done = partial.data.len() as u64;
+        if h.session_id != 0 && h.flags.0 != 0 {
+            self.events.push_back(P2pEvent::Progress { session: h.session_id, done, total: h.total });
+        }
+        if done < h.total {
+            return Ok(());
+        }
+        let whole = self.partials.remove(&h.id).expect("just used");
+        self.send_ack(&whole.header);
+        if h.session_id == 0 {
+            let msg = SlpMessage::parse(&whole.data)?;
+            self.handle_slp(msg, now);
+        } else {
+            self.data_arrived(whole);
+        }
+        Ok(())
+    }
+
+    fn send_ack(&mut self, of: &Header) {
+        let id = self.next_msg_id();
+        let header = Header {
+            session_id: of.session_id,
+            id,
+            total: of.total,
+            flags: Flags::ACK,
+            ack_id: of.id,
+            ack_uid: of.ack_id,
+            ack_size: of.total,
+            ..Header::default()
+        };
+        self.control.push_back(Outgoing { header, data: Vec::new(), app_id: app::SLP, sent: 0 });
+    }
+
+    fn acknowledged(&mut self, my_id: u32) {
+        match self.awaiting_ack.remove(&my_id) {
+            Some(OnAck::SendPreparation(session)) => {
+                self.queue(session, Flags::NONE, app::OBJECT, vec![0; 4], false, OnAck::SendObject(session));
+            }
+            Some(OnAck::SendObject(session)) => {
+                if let Some(s) = self.sessions.get_mut(&session) {
+                    let data = std::mem::take(&mut s.data);
+                    self.queue(session, Flags::OBJECT_DATA, app::OBJECT, data, true, OnAck::Delivered(session));
+                }
+            }
+            Some(OnAck::Delivered(session)) => {
+                // Delivered: the session is over (the receiver's BYE that
+                // follows finds nothing, as it should).
+                if self.sessions.remove(&session).is_some() {
+                    self.events.push_back(P2pEvent::Sent { session });
+                }
+            }
+            Some(OnAck::Nothing) | None => {}
+        }
+    }
+
+    fn session_of(&self, msg: &SlpMessage) -> Option<u32> {
+        let by_call = msg.call_id().and_then(|c| {
+            self.sessions.iter().find(|(_, s)| s.dialog.call_id.eq_ignore_ascii_case(c)).map(|(id, _)| *id)
+        });
+        by_call.or_else(|| msg.session_id().filter(|id| self.sessions.contains_key(id)))
+    }
+
+    fn handle_slp(&mut self, msg: SlpMessage, now: Instant) {
+        match (msg.method(), msg.status()) {
+            (Some("INVITE"), _) => self.invited(msg, now),
+            (Some("BYE"), _) => {
+                let Some(session) = self.session_of(&msg) else { return };
+                // A delivered session has ended already: a BYE that finds
+                // one still going is the peer giving up.
+                self.sessions.remove(&session);
+                self.forget(session);
+                self.events.push_back(P2pEvent::Cancelled { session, by_peer: true });
+            }
+            (_, Some(code)) => {
+                let Some(session) = self.session_of(&msg) else { return };
+                let Some(s) = self.sessions.get_mut(&session).filter(|s| s.phase == Phase::Invited) else {
+                    return;
+                };
+                match code {
+                    200 => {
+                        s.phase = Phase::Flowing;
+                        self.events.push_back(P2pEvent::Accepted { session });
+                        if s.role == Role::Sending {
+                            let data = std::mem::take(&mut s.data);
+                            self.queue(session, Flags::FILE_DATA, app::FILE, data, true, OnAck::Delivered(session));
+                        }
+                    }
+                    603 => {
+                        self.sessions.remove(&session);
+                        self.events.push_back(P2pEvent::Declined { session });
+                    }
+                    other => {
+                        self.sessions.remove(&session);
+                        let reason = format!("the other side answered {other}");
+                        self.events.push_back(P2pEvent::Failed { session, reason });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn invited(&mut self, msg: SlpMessage, now: Instant) {
+        let call_id = msg.call_id().unwrap_or_default().to_owned();
+        let branch =
+            msg.header("Via").and_then(|v| v.split("branch=").nth(1)).map(|b| b.trim().to_owned()).unwrap_or_default();
+        let dialog = Dialog { me: self.me.clone(), peer: self.peer.clone(), call_id, branch };
+        let Some(session) = msg.session_id().filter(|id| *id != 0 && !self.sessions.contains_key(id)) else {
+            return;
+        };
+        let context = msg.field("Context").unwrap_or_default();
+        let euf = msg.field("EUF-GUID").unwrap_or_default();
+        let (transfer, role) = if euf.eq_ignore_ascii_case(EUF_OBJECT) {
+            match MsnObject::from_context(context) {
+                Some(o) if o.size <= self.config.max_object => (Transfer::Object(o), Role::Sending),
+                _ => return self.queue_slp(dialog.answer(session, false), OnAck::Nothing),
+            }
+        } else if euf.eq_ignore_ascii_case(EUF_FILE) {
+            match FileContext::from_context(context) {
+                Some(f) if f.size <= self.config.max_file => (Transfer::File(f), Role::Receiving),
+                _ => return self.queue_slp(dialog.answer(session, false), OnAck::Nothing),
+            }
+        } else {
+            // Webcam, games, ...: not this client's.
+            return self.queue_slp(dialog.answer(session, false), OnAck::Nothing);
+        };
+        self.events.push_back(match &transfer {
+            Transfer::Object(object) => P2pEvent::ObjectRequested { session, object: object.clone() },
+            Transfer::File(file) => P2pEvent::FileOffered { session, file: file.clone() },
+        });
+        self.sessions.insert(
+            session,
+            Session { dialog, transfer, role, phase: Phase::Asked, data: Vec::new(), last_activity: now },
+        );
+    }
+
+    fn data_arrived(&mut self, whole: Partial) {
+        let session = whole.header.session_id;
+        // A data preparation (flags 0, 4 bytes) only says data follows.
+        if whole.header.flags == Flags::NONE {
+            return;
+        }
+        let Some(s) = self.sessions.remove(&session) else { return };
+        self.forget(session);
+        let ok = match &s.transfer {
+            Transfer::Object(o) => o.matches(&whole.data),
+            Transfer::File(f) => whole.data.len() as u64 == f.size,
+        };
+        self.queue_slp(s.dialog.bye(session), OnAck::Nothing);
+        self.events.push_back(if ok {
+            P2pEvent::Received { session, transfer: s.transfer, data: whole.data }
+        } else {
+            P2pEvent::Failed { session, reason: "what arrived is not what was announced".into() }
+        });
+    }
+}
