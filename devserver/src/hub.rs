@@ -151,10 +151,28 @@ impl Default for Timing {
     }
 }
 
+/// What switchboards refuse, as the revival servers people use do: so that
+/// a client that breaks a rule fails in our tests, not in front of users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SbRules {
+    /// A `MSG` payload over this closes the connection (Escargot: 1,664).
+    pub max_message: usize,
+    /// A P2P message (`application/x-msnmsgrp2p`) sent with any ack mode
+    /// but `D` closes the connection, as Escargot does.
+    pub p2p_data_only: bool,
+}
+
+impl Default for SbRules {
+    fn default() -> Self {
+        SbRules { max_message: 1664, p2p_data_only: true }
+    }
+}
+
 #[derive(Debug)]
 pub struct Hub {
     pub store: Store,
     pub advertised: Advertised,
+    pub rules: SbRules,
     pub timing: Timing,
     state: Mutex<State>,
     next_conn: std::sync::atomic::AtomicU64,
@@ -177,8 +195,8 @@ pub fn session_id() -> String {
 }
 
 impl Hub {
-    pub fn new(store: Store, advertised: Advertised, timing: Timing) -> Hub {
-        Hub { store, advertised, timing, state: Mutex::new(State::default()), next_conn: 1.into() }
+    pub fn new(store: Store, advertised: Advertised, timing: Timing, rules: SbRules) -> Hub {
+        Hub { store, advertised, rules, timing, state: Mutex::new(State::default()), next_conn: 1.into() }
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {

@@ -36,6 +36,7 @@ pub struct Config {
     /// Host to put in `XFR`/`RNG` instead of the listening address.
     pub public_host: Option<String>,
     pub timing: Timing,
+    pub sb_rules: hub::SbRules,
 }
 
 impl Config {
@@ -52,6 +53,7 @@ impl Config {
             demo: false,
             public_host: None,
             timing: Timing::default(),
+            sb_rules: hub::SbRules::default(),
         }
     }
 }
@@ -185,7 +187,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let ns = ns_l.local_addr().map_err(|source| StartError::Bind { addr: config.ns, source })?;
     let sb = sb_l.local_addr().map_err(|source| StartError::Bind { addr: config.sb, source })?;
     let advertised = Advertised { ns: advertise(&config.public_host, ns), sb: advertise(&config.public_host, sb) };
-    let hub = Arc::new(Hub::new(store, advertised, config.timing.clone()));
+    let hub = Arc::new(Hub::new(store, advertised, config.timing.clone(), config.sb_rules));
     let (tx, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     tasks.spawn(accept_loop(ns_l, hub.clone(), Kind::Ns, rx.clone()));

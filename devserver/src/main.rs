@@ -47,6 +47,14 @@ struct Args {
     /// Seconds between CHL challenges to MSNP8+ clients (0: only once).
     #[arg(long, default_value_t = 600)]
     challenge_every: u64,
+    /// Largest switchboard MSG payload; a larger one closes the connection
+    /// (the revival servers' 1,664 bytes by default).
+    #[arg(long, default_value_t = 1664)]
+    sb_max_message: usize,
+    /// Let P2P messages through with any ack mode (revival servers close
+    /// the switchboard unless it is D).
+    #[arg(long)]
+    p2p_any_ack: bool,
 }
 
 #[tokio::main]
@@ -74,6 +82,7 @@ async fn main() -> std::process::ExitCode {
         users,
         demo: a.demo,
         public_host: a.public_host,
+        sb_rules: devserver::hub::SbRules { max_message: a.sb_max_message, p2p_data_only: !a.p2p_any_ack },
         timing: Timing {
             ns_idle: Duration::from_secs(a.ns_idle),
             sb_idle: Duration::from_secs(a.sb_idle),

@@ -8,8 +8,10 @@ use msnp::types::*;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Escargot closes a switchboard connection that sends a larger message.
-pub const MAX_MESSAGE: usize = 1664;
+/// Whether an `MSG` payload is a P2P message (its Content-Type).
+fn is_p2p(payload: &[u8]) -> bool {
+    msnp::message::MimeMessage::parse(payload).content_type() == "application/x-msnmsgrp2p"
+}
 
 #[derive(Debug)]
 pub struct SbConn {
@@ -167,7 +169,13 @@ impl SbConn {
                 out.extend(bytes(&ServerCommand::CalRinging { trid, session_id: sid }));
             }
             C::Msg { trid, ack, payload } => {
-                if payload.len() > MAX_MESSAGE {
+                let rules = self.hub.rules;
+                if payload.len() > rules.max_message {
+                    tracing::info!(bytes = payload.len(), max = rules.max_message, "closing: message too large");
+                    return Flow::Close;
+                }
+                if rules.p2p_data_only && ack != AckMode::Data && is_p2p(&payload) {
+                    tracing::info!(?ack, "closing: a P2P message not sent with ack mode D");
                     return Flow::Close;
                 }
                 let others: Vec<Member> = {

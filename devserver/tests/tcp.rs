@@ -646,3 +646,60 @@ async fn removing_from_a_group_and_from_the_list() {
         srv.shutdown().await;
     }
 }
+
+/// A P2P message as a client sends one (an acknowledgement, 52 bytes).
+fn p2p_payload(dest: &str) -> MessageBody {
+    let ack = msnp::p2p::Packet {
+        header: msnp::p2p::Header { id: 7, flags: msnp::p2p::Flags::ACK, ack_id: 3, ..Default::default() },
+        data: vec![],
+        app_id: 0,
+    };
+    MessageBody::parse(&msnp::p2p::envelope(dest, &ack))
+}
+
+#[tokio::test]
+async fn p2p_goes_through_with_ack_mode_d_and_closes_the_switchboard_otherwise() {
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP9).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP12).await;
+    befriend(&mut a, &mut b).await;
+    let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+    let body = p2p_payload("bob@example.com");
+    assert!(matches!(&body, MessageBody::P2p { dest, data } if dest == "bob@example.com" && data.len() == 52));
+    let sent = sa.s.send_message(body.clone(), AckMode::Data).unwrap();
+    sa.flush().await;
+    sb.until(|e| matches!(e, SbEvent::Message { body: b, .. } if *b == body)).await;
+    sa.until(|e| *e == SbEvent::Sent(sent)).await;
+    // The same with ack mode A: the server closes the switchboard.
+    sa.s.send_message(body.clone(), AckMode::Acknowledged).unwrap();
+    sa.flush().await;
+    sa.until(|e| *e == SbEvent::Closed).await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_the_switchboard_and_the_limit_is_a_flag() {
+    let long = MessageBody::text("x".repeat(1700), TextFormat::default());
+    for (limit, delivered) in [(None, false), (Some(4096), true)] {
+        let srv = server_with(|c| {
+            if let Some(l) = limit {
+                c.sb_rules.max_message = l;
+            }
+        })
+        .await;
+        let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+        let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP8).await;
+        befriend(&mut a, &mut b).await;
+        let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+        let id = sa.s.send_message(long.clone(), AckMode::Acknowledged).unwrap();
+        sa.flush().await;
+        if delivered {
+            sb.until(|e| matches!(e, SbEvent::Message { body, .. } if *body == long)).await;
+            sa.until(|e| *e == SbEvent::Sent(id)).await;
+        } else {
+            sa.until(|e| *e == SbEvent::Closed).await;
+            assert!(sa.events.contains(&SbEvent::Failed(id)), "{:?}", sa.events);
+        }
+        srv.shutdown().await;
+    }
+}

@@ -194,6 +194,10 @@ pub enum MessageBody {
     InitialEmail { inbox_unread: u32, folders_unread: u32 },
     /// `text/x-msmsgsemailnotification`: a new mail.
     NewEmail { from: String, subject: String, from_addr: Option<String> },
+    /// `application/x-msnmsgrp2p` (MSNP9+, ack mode `D`): a P2P message
+    /// (see [`crate::p2p`]) for `dest` only, though everyone in the
+    /// conversation receives it.
+    P2p { dest: String, data: Vec<u8> },
     /// Any other type, kept whole.
     Other(MimeMessage),
 }
@@ -238,6 +242,10 @@ impl MessageBody {
                 };
                 MessageBody::Invite { command, cookie: get(&fields, "Invitation-Cookie"), fields }
             }
+            "application/x-msnmsgrp2p" => match m.header("P2P-Dest") {
+                Some(dest) => MessageBody::P2p { dest: dest.trim().to_owned(), data: m.body },
+                None => MessageBody::Other(m),
+            },
             "text/x-msmsgsprofile" => MessageBody::Profile {
                 fields: m.headers.iter().filter(|(k, _)| k != "MIME-Version" && k != "Content-Type").cloned().collect(),
             },
@@ -300,6 +308,9 @@ impl MessageBody {
                 let mut body = lines(&f);
                 body.extend_from_slice(b"\r\n");
                 MimeMessage::with("text/x-msmsgsemailnotification; charset=UTF-8", vec![], body)
+            }
+            MessageBody::P2p { dest, data } => {
+                MimeMessage::with("application/x-msnmsgrp2p", vec![kv("P2P-Dest", dest.clone())], data.clone())
             }
             MessageBody::Other(m) => m.clone(),
         }

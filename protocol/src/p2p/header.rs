@@ -125,8 +125,5 @@ impl Packet {
 
 /// The `MSG` payload that carries `packet` to `dest` (sent with ack mode `D`).
 pub fn envelope(dest: &str, packet: &Packet) -> Vec<u8> {
-    let mut out =
-        format!("MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: {dest}\r\n\r\n").into_bytes();
-    out.extend_from_slice(&packet.to_bytes());
-    out
+    crate::message::MessageBody::P2p { dest: dest.to_owned(), data: packet.to_bytes() }.to_bytes()
 }
