@@ -584,3 +584,33 @@ fn a_message_the_server_never_acknowledges_fails_in_time() {
     assert!(s.is_ready(), "one lost message does not end the conversation");
     assert_eq!(s.poll_timeout(), None);
 }
+
+#[test]
+fn my_picture_rides_on_every_chg_from_msnp9() {
+    let t = Instant::now();
+    let pic = msnp::p2p::MsnObject::for_data("a@x.com", 3, "0", b"png bytes");
+    for (dialect, carries) in [(Dialect::MSNP8, false), (Dialect::MSNP9, true), (Dialect::MSNP12, true)] {
+        let after = if dialect == Dialect::MSNP12 {
+            &b"USR 4 OK a@x.com 1 0\r\nSYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:44.8130000-07:00 0 0\r\n"[..]
+        } else {
+            &b"USR 4 OK a@x.com a 1 0\r\nSYN 5 1 0 0\r\n"[..]
+        };
+        let mut s = twn_session(NsConfig::new(em("a@x.com"), "p"), dialect, after, t);
+        s.poll_transmit();
+        s.set_picture(Some(pic.clone()));
+        if !carries {
+            assert_eq!(s.poll_transmit(), None, "before MSNP9 there is nothing to announce");
+            continue;
+        }
+        let line = String::from_utf8(s.poll_transmit().expect("a CHG")).unwrap();
+        assert!(line.starts_with("CHG "), "{dialect}: {line}");
+        let encoded = Name::new(pic.to_xml()).to_wire();
+        assert_eq!(line.contains(&encoded), carries, "{dialect}: {line}");
+        // And a contact's announced picture reads back.
+        let nln = format!("NLN NLN b@x.com B 268435456 {encoded}\r\n");
+        s.handle_input(nln.as_bytes(), t);
+        if carries {
+            assert_eq!(s.contacts().get("b@x.com").and_then(|c| c.picture()), Some(pic.clone()));
+        }
+    }
+}

@@ -42,6 +42,12 @@ impl Contact {
     pub fn on(&self, list: List) -> bool {
         self.lists.contains(list)
     }
+
+    /// Their display picture, if they announce one that can be read.
+    pub fn picture(&self) -> Option<crate::p2p::MsnObject> {
+        let o = crate::p2p::MsnObject::parse(self.msnobj.as_ref()?.as_str())?;
+        (o.kind == crate::p2p::object::kind::DISPLAY_PICTURE).then_some(o)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use super::{SessionError, SkipReason, Skipped};
 use crate::auth::{Product, challenge_response, md5_login_response};
 use crate::codec::{Context, Direction, Framer, Limits, decode_server, encode_client};
 use crate::message::{MessageBody, media_text, psm_xml, xml_text};
+use crate::p2p::MsnObject;
 use crate::types::*;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub struct NsConfig {
     pub client: ClientVersion,
     pub initial_status: Status,
     pub capabilities: Capabilities,
+    /// My display picture, announced in every `CHG` from MSNP9.
+    pub picture: Option<MsnObject>,
     /// Time between `PNG`s once online.
     pub keepalive: Duration,
     /// How long to wait for a login step or a `QNG` before giving up.
@@ -42,6 +45,7 @@ impl NsConfig {
             dialects: Dialect::all_newest_first(),
             client: ClientVersion::default(),
             initial_status: Status::Online,
+            picture: None,
             capabilities: Capabilities::MSN_WEB,
             keepalive: Duration::from_secs(45),
             reply_timeout: Duration::from_secs(20),
@@ -410,7 +414,24 @@ impl NsSession {
 
     fn send_chg(&mut self, status: Status) -> TrId {
         let caps = self.dialect.has_capabilities().then_some(self.config.capabilities);
-        self.request(Request::SetStatus(status), |trid| ClientCommand::Chg { trid, status, caps, msnobj: None })
+        let msnobj =
+            self.config.picture.as_ref().filter(|_| self.dialect.has_msn_object()).map(|o| Name::new(o.to_xml()));
+        self.request(Request::SetStatus(status), |trid| ClientCommand::Chg { trid, status, caps, msnobj })
+    }
+
+    /// My display picture (or none): announced now when online (with my
+    /// status, in `CHG`), and in every `CHG` after. Before MSNP9 nobody
+    /// learns of it.
+    pub fn set_picture(&mut self, picture: Option<MsnObject>) {
+        self.config.picture = picture;
+        if self.phase == Phase::Online && self.dialect.has_msn_object() {
+            let status = self.status;
+            self.send_chg(status);
+        }
+    }
+
+    pub fn picture(&self) -> Option<&MsnObject> {
+        self.config.picture.as_ref()
     }
 
     /// Change my friendly name: `REA` before MSNP10, `PRP MFN` after.

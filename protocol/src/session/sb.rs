@@ -173,6 +173,12 @@ impl SbSession {
     pub fn participants(&self) -> impl Iterator<Item = (&Email, &Name)> {
         self.roster.iter()
     }
+    /// Messages sent or queued and not yet answered by the server: what an
+    /// app that streams (P2P data) keeps below a window.
+    pub fn in_flight(&self) -> usize {
+        self.unacked.len() + self.queue.len()
+    }
+
     pub fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
     }
