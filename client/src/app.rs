@@ -112,7 +112,8 @@ pub fn App() -> Html {
                 <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">
                         <div class="titlebar">{"MSN Messenger"}<button class="link signout" onclick={sign_out}>{"Sign out"}</button></div>
-                        <MeBar me={state.me.clone()} supports_psm={state.supports_psm} />
+                        <MeBar me={state.me.clone()} supports_psm={state.supports_psm}
+                            picture={state.me.picture.as_ref().and_then(|p| state.pictures.get(p)).cloned()} />
                         if state.conn == ConnState::Reconnecting {
                             <div class="banner" role="alert">{"Connection lost. Reconnecting... Your messages are kept."}</div>
                         }
@@ -127,7 +128,7 @@ pub fn App() -> Html {
                                 }}
                             </button>
                         }
-                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} synced_at={state.synced_at} />
+                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} synced_at={state.synced_at} pictures={state.pictures.clone()} />
                     </div>
                     <Conversations state={state.clone()} />
                 </div>

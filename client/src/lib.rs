@@ -9,6 +9,8 @@ pub mod components;
 pub mod emoticons;
 pub mod net;
 pub mod notify;
+pub mod picture;
 pub mod settings;
 pub mod state;
+pub mod store;
 pub mod view;

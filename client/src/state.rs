@@ -3,7 +3,7 @@
 use crate::net::debug::Dir;
 use msnp::message::TextFormat;
 use msnp::types::Status;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -36,6 +36,8 @@ pub struct ContactView {
     pub psm: String,
     pub groups: Vec<String>,
     pub blocked: bool,
+    /// The SHA1D of their display picture, if they announce one.
+    pub picture: Option<String>,
 }
 
 /// A passing note in the corner ("Bob has just signed in."); clicking it
@@ -120,6 +122,8 @@ pub struct Me {
     pub name: String,
     pub status: Option<Status>,
     pub psm: String,
+    /// The SHA1D of my display picture.
+    pub picture: Option<String>,
 }
 
 /// One protocol line for the debug panel (secrets already masked).
@@ -162,6 +166,9 @@ pub struct AppState {
     pub format: TextFormat,
     /// The last protocol lines, when the debug panel is on (`?debug`).
     pub debug: Option<VecDeque<DebugLine>>,
+    /// Display pictures that can be shown: SHA1D → Blob URL (made only
+    /// once the bytes decoded as an image). Kept across sign-outs.
+    pub pictures: HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +243,12 @@ pub enum Action {
     Debug,
     /// Protocol lines for the debug panel.
     Protocol(Vec<DebugLine>),
+    /// A display picture can be shown.
+    Picture {
+        sha1d: String,
+        url: String,
+    },
+    MyPicture(Option<String>),
 }
 
 /// Messages a conversation window keeps.
@@ -309,6 +322,7 @@ impl Reducible for AppState {
                     page_hidden: s.page_hidden,
                     narrow: s.narrow,
                     debug: s.debug,
+                    pictures: s.pictures,
                     ..AppState::default()
                 });
             }
@@ -355,6 +369,10 @@ impl Reducible for AppState {
             Action::DismissToast(id) => s.toasts.retain(|t| t.id != id),
             Action::ShowList(show) => s.showing_list = show,
             Action::Format(f) => s.format = f,
+            Action::Picture { sha1d, url } => {
+                s.pictures.insert(sha1d, url);
+            }
+            Action::MyPicture(p) => s.me.picture = p,
             Action::Debug => {
                 s.debug.get_or_insert_with(VecDeque::new);
             }

@@ -101,6 +101,7 @@ mod tests {
             psm: String::new(),
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             blocked: false,
+            picture: None,
         }
     }
 

@@ -195,6 +195,7 @@ fn view_helpers() {
         psm: String::new(),
         groups: vec![],
         blocked: false,
+        picture: None,
     };
     let cs = [c("b@x", Status::Offline), c("a@x", Status::Busy)];
     let s = sections(&cs, &[]);

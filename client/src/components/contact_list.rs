@@ -1,6 +1,7 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
 use crate::components::emoticon_text::emoticon_text;
+use crate::components::picture::Picture;
 use crate::net::Controller;
 use crate::state::{AddRequest, ContactView, GroupView};
 use crate::view::{sections, status_class};
@@ -17,6 +18,8 @@ pub struct ContactListProps {
     pub requests: Vec<AddRequest>,
     /// When the list finished syncing; the drawn list records how long it took.
     pub synced_at: Option<f64>,
+    /// Display pictures that can be shown (SHA1D → Blob URL).
+    pub pictures: std::collections::HashMap<String, String>,
 }
 
 /// Enter in a text field hands its trimmed, non-empty value to `f`.
@@ -205,6 +208,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         title={format!("{} <{}> — {}", c.name, c.email, crate::view::status_label(c.status))}
                                         {ondblclick} {onkeydown}>
                                         <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
+                                        <Picture email={c.email.clone()} url={c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned()} size="small" />
                                         <span class="name">{emoticon_text(&c.name)}</span>
                                         if c.status != Status::Offline && c.status != Status::Online {
                                             <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>

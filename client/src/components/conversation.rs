@@ -1,6 +1,7 @@
 //! Conversation tabs and the active conversation window.
 
 use crate::components::emoticon_text::emoticon_text;
+use crate::components::picture::Picture;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind};
@@ -235,8 +236,17 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
+    // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
+    let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
+    let them = c.with.first().cloned().unwrap_or_default();
+    let their_picture = url_of(state.contacts.iter().find(|k| k.email == them).and_then(|k| k.picture.as_ref()));
+    let my_picture = url_of(state.me.picture.as_ref());
     html! {
         <div class={classes!("conversation", shaking.then_some("shake"))} data-testid="conversation" data-with={c.with.join(",")}>
+            <aside class="pictures">
+                <Picture email={them} url={their_picture} size="large" />
+                <Picture email={state.me.email.clone()} url={my_picture} size="large" />
+            </aside>
             <div class="to">
                 <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>
                 <button class="invite" data-testid="invite" aria-expanded={inviting.to_string()} onclick={toggle_invite}>{"Invite"}</button>

@@ -1,5 +1,6 @@
 //! My own name, status and personal message, editable in place.
 
+use crate::components::picture::Picture;
 use crate::net::Controller;
 use crate::state::Me;
 use crate::view::status_class;
@@ -11,6 +12,8 @@ use yew::prelude::*;
 pub struct MeBarProps {
     pub me: Me,
     pub supports_psm: bool,
+    /// My display picture's Blob URL, once it can be shown.
+    pub picture: Option<String>,
 }
 
 /// Commit an edit on Enter or when the field loses focus.
@@ -46,8 +49,29 @@ pub fn MeBar(props: &MeBarProps) -> Html {
         }
     });
     let (psm_key, psm_blur) = commit(&ctrl, |c, v| c.set_personal_message(v));
+    let on_picture = {
+        let ctrl = ctrl.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                let ctrl = ctrl.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                        Ok(buf) => ctrl.set_picture(js_sys::Uint8Array::new(&buf).to_vec()),
+                        Err(_) => web_sys::console::warn_1(&"msn-web: the chosen file could not be read".into()),
+                    }
+                });
+            }
+            // The same file may be chosen again.
+            input.set_value("");
+        })
+    };
     html! {
         <div class="me">
+            <label class="me-picture" title="Change my display picture">
+                <Picture email={me.email.clone()} url={props.picture.clone()} size="medium" />
+                <input type="file" accept="image/*" data-testid="me-picture" aria-label="Choose my display picture" onchange={on_picture} />
+            </label>
             <span class={classes!("status-icon", status_class(status))} aria-hidden="true"/>
             <div class="me-fields">
                 <input class="me-name" data-testid="me-name" key={me.name.clone()} value={me.name.clone()} aria-label="My display name" onkeydown={name_key} onblur={name_blur} />

@@ -4,4 +4,5 @@ pub mod conversation;
 pub mod debug_panel;
 pub mod emoticon_text;
 pub mod me_bar;
+pub mod picture;
 pub mod signin;

@@ -10,6 +10,7 @@ use super::now_ms;
 use super::socket::{self, Writer};
 use crate::state::{Action, ChatMessage, Delivery, MessageKind};
 use msnp::message::MessageBody;
+use msnp::p2p::{MsnObject, P2pConfig, P2pEvent, P2pLink, Transfer};
 use msnp::session::{MessageId, SbEvent, SbSession, SbStart};
 use msnp::types::{AckMode, Dialect, Email, ErrorCode};
 use std::collections::HashMap;
@@ -31,7 +32,15 @@ pub(super) struct Chat {
     /// The others were offline when called: what failed goes back to the
     /// outbox, to be sent when one of them comes online.
     await_online: bool,
+    /// P2P (pictures, files) with each person here, over this switchboard.
+    p2p: HashMap<Email, P2pLink>,
+    /// Pictures asked for: P2P session → whose and which.
+    fetches: HashMap<u32, (Email, MsnObject)>,
 }
+
+/// P2P messages in flight on one switchboard at most: enough to stream,
+/// few enough that a chat message is never stuck behind a file.
+const P2P_WINDOW: usize = 8;
 
 pub(super) struct SbLink {
     id: LinkId,
@@ -45,7 +54,23 @@ pub(super) struct SbLink {
 
 impl Chat {
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.sb.as_ref().and_then(|sb| sb.session.poll_timeout())
+        let links = self.p2p.values().filter_map(P2pLink::poll_timeout);
+        self.sb.as_ref().and_then(|sb| sb.session.poll_timeout()).into_iter().chain(links).min()
+    }
+
+    /// Time passed for the switchboard and the P2P links on it.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(sb) = self.sb.as_mut() {
+            sb.session.handle_timeout(now);
+        }
+        for link in self.p2p.values_mut() {
+            link.handle_timeout(now);
+        }
+    }
+
+    /// `who` is here, on a switchboard ready to carry P2P.
+    pub fn has_ready(&self, who: &Email) -> bool {
+        self.sb.as_ref().is_some_and(|sb| sb.session.is_ready() && sb.session.participants().any(|(e, _)| e == who))
     }
 
     /// A switchboard that can carry a message now or soon.
@@ -294,19 +319,108 @@ impl Net {
             if let Some(b) = &bytes {
                 let _ = sb.tx.unbounded_send(b.clone());
             }
+            let wrote = bytes.is_some();
             if let Some(b) = bytes {
                 self.log(&format!("SB{conv}"), Dir::Out, &b);
-            } else if events.is_empty() {
-                return;
             }
+            let busy = !events.is_empty();
             for e in events {
                 self.sb_event(conv, e);
             }
+            if !wrote && !busy && !self.p2p_step(conv) {
+                return;
+            }
+        }
+    }
+
+    /// Move what the P2P links have to say into the switchboard (up to the
+    /// window) and act on their events; whether anything happened.
+    fn p2p_step(&mut self, conv: u64) -> bool {
+        let Some(c) = self.chats.get_mut(&conv) else { return false };
+        let mut events = Vec::new();
+        let mut sent = false;
+        if let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) {
+            for (peer, link) in c.p2p.iter_mut() {
+                while sb.session.in_flight() < P2P_WINDOW {
+                    let Some(payload) = link.poll_transmit() else { break };
+                    sent |= sb.session.send_message(MessageBody::parse(&payload), AckMode::Data).is_ok();
+                }
+                events.extend(std::iter::from_fn(|| link.poll_event()).map(|e| (peer.clone(), e)));
+            }
+        }
+        let busy = !events.is_empty();
+        for (peer, e) in events {
+            self.p2p_event(conv, peer, e);
+        }
+        sent || busy
+    }
+
+    fn p2p_event(&mut self, conv: u64, peer: Email, e: P2pEvent) {
+        let mine = self.pictures.mine.clone();
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let Some(link) = c.p2p.get_mut(&peer) else { return };
+        match e {
+            P2pEvent::ObjectRequested { session, object } => {
+                // Only my current picture is served.
+                let _ = match mine.filter(|(o, _)| o.sha1d == object.sha1d) {
+                    Some((_, png)) => link.serve_object(session, png),
+                    None => link.decline(session),
+                };
+            }
+            P2pEvent::FileOffered { session, file } => {
+                let _ = link.decline(session);
+                let name = self.display_name(&peer);
+                self.notice(
+                    conv,
+                    format!(
+                        "{name} offered a file, {:?} ({} bytes); this client cannot receive files yet.",
+                        file.name, file.size
+                    ),
+                );
+            }
+            P2pEvent::Received { session, transfer: Transfer::Object(object), data } => {
+                c.fetches.remove(&session);
+                self.picture_received(object, data);
+            }
+            P2pEvent::Failed { session, .. } | P2pEvent::Cancelled { session, .. } | P2pEvent::Declined { session } => {
+                if let Some((owner, object)) = c.fetches.remove(&session) {
+                    web_sys::console::info_1(&format!("msn-web: SB{conv}: {owner}'s picture did not come").into());
+                    self.picture_failed(owner, object);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Ask `owner`, in conversation `conv`, for one of their objects.
+    pub(super) fn request_object(&mut self, conv: u64, owner: &Email, object: &MsnObject) {
+        let Some(me) = self.me.clone() else { return };
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let link = c.p2p.entry(owner.clone()).or_insert_with(|| new_link(&me, owner));
+        let session = link.request_object(object, Instant::now());
+        c.fetches.insert(session, (owner.clone(), object.clone()));
+        self.pump_sb(conv);
+    }
+
+    /// A P2P message someone here sent: mine to handle, or someone else's
+    /// (everyone in a conversation receives every one) to ignore.
+    fn p2p_message(&mut self, conv: u64, from: &Email, dest: &str, data: &[u8]) {
+        let Some(me) = self.me.clone() else { return };
+        if !me.is(dest) {
+            return;
+        }
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let link = c.p2p.entry(from.clone()).or_insert_with(|| new_link(&me, from));
+        if let Err(e) = link.handle_packet(data, Instant::now()) {
+            web_sys::console::warn_1(&format!("msn-web: SB{conv}: P2P from {from} refused: {e}").into());
         }
     }
 
     fn sb_event(&mut self, conv: u64, e: SbEvent) {
         match e {
+            SbEvent::Message { email, body: MessageBody::P2p { dest, data }, .. } => {
+                self.p2p_message(conv, &email, &dest, &data)
+            }
             SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
             SbEvent::Sent(mid) => {
                 if let Some((id, _)) = self.sb_sent(conv, mid) {
@@ -332,6 +446,8 @@ impl Net {
                     let name = self.display_name(&email);
                     self.notice(conv, format!("{name} has joined the conversation."));
                 }
+                // With them here, their picture can come if it is wanted.
+                self.fetch_picture(&email);
             }
             SbEvent::Left { email, idle } => {
                 let name = self.display_name(&email);
@@ -368,9 +484,17 @@ impl Net {
             }
             SbEvent::TimedOut => self.notice(conv, "The conversation server did not answer.".into()),
             SbEvent::Closed => {
-                // The next message starts a new switchboard.
-                if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.take()) {
+                // The next message starts a new switchboard; P2P sessions
+                // end with this one, and pictures on their way are wanted
+                // again.
+                let Some(c) = self.chats.get_mut(&conv) else { return };
+                if let Some(sb) = c.sb.take() {
                     sb.tx.close_channel();
+                }
+                c.p2p.clear();
+                let lost: Vec<(Email, MsnObject)> = c.fetches.drain().map(|(_, f)| f).collect();
+                for (owner, object) in lost {
+                    self.picture_failed(owner, object);
                 }
             }
             SbEvent::Skipped(s) => self.skipped(&format!("SB{conv}"), &s),
@@ -473,4 +597,10 @@ impl Net {
             self.ensure_switchboard(conv);
         }
     }
+}
+
+/// A P2P link to `peer`, seeded from the browser's generator.
+fn new_link(me: &Email, peer: &Email) -> P2pLink {
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ (now_ms() as u64).rotate_left(32);
+    P2pLink::new(me.as_str(), peer.as_str(), seed, P2pConfig::default())
 }

@@ -6,6 +6,7 @@
 
 use super::chat::Chat;
 use super::debug::{Dir, ProtocolLog};
+use super::pictures::Pictures;
 use super::socket::{self, Closed, Writer};
 use super::{Defaults, Intent, closed_text, login_error_text, now_ms, perf_now, probe_refusal, relay_url};
 use crate::settings::Settings;
@@ -35,6 +36,21 @@ pub(super) enum Input {
     Ticket(LinkId, Result<String, String>),
     /// The relay's answer to why it refused the sign-in socket.
     Refused(String),
+    /// The picture cache is open.
+    Store(crate::store::Store),
+    /// My picture, scaled (or why it could not be).
+    PictureMade(Result<Vec<u8>, String>),
+    /// A contact's picture as the cache had it (or not).
+    Cached {
+        owner: Email,
+        object: msnp::p2p::MsnObject,
+        bytes: Option<Vec<u8>>,
+    },
+    /// A picture's Blob URL, once it decoded as an image.
+    Shown {
+        sha1d: String,
+        url: Result<String, String>,
+    },
 }
 
 /// Timers of the actor's own (the sessions keep theirs).
@@ -99,6 +115,7 @@ pub(super) struct Net {
     last_input: Instant,
     /// We set Idle ourselves and will set Online again on input.
     auto_idle: bool,
+    pub pictures: Pictures,
 }
 
 impl Net {
@@ -118,11 +135,13 @@ impl Net {
             timers: Vec::new(),
             last_input: Instant::now(),
             auto_idle: false,
+            pictures: Pictures::default(),
         }
     }
 
     /// Serve inputs and timers until the page goes.
     pub async fn run(mut self, mut rx: UnboundedReceiver<Input>) {
+        self.open_store();
         loop {
             let input = match self.next_deadline() {
                 None => rx.next().await,
@@ -160,8 +179,8 @@ impl Net {
         let due: Vec<u64> =
             self.chats.iter().filter(|(_, c)| c.poll_timeout().is_some_and(|t| t <= now)).map(|(id, _)| *id).collect();
         for conv in due {
-            if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) {
-                sb.session.handle_timeout(now);
+            if let Some(c) = self.chats.get_mut(&conv) {
+                c.handle_timeout(now);
             }
             self.pump_sb(conv);
         }
@@ -237,6 +256,10 @@ impl Net {
             Input::SbClosed(conv, link) => self.sb_closed(conv, link),
             Input::Ticket(link, ticket) => self.ticket(link, ticket),
             Input::Refused(text) => self.dispatch(Action::Failed(text)),
+            Input::Store(s) => self.store_ready(s),
+            Input::PictureMade(png) => self.picture_made(png),
+            Input::Cached { owner, object, bytes } => self.cached(owner, object, bytes),
+            Input::Shown { sha1d, url } => self.shown(sha1d, url),
         }
     }
 
@@ -281,6 +304,7 @@ impl Net {
             Intent::Typing(conv) => self.typing(conv),
             Intent::Invite { conv, email } => self.invite(conv, Email::from_wire(email)),
             Intent::Retry { conv, id, body } => self.retry(conv, id, body),
+            Intent::SetPicture(file) => self.choose_picture(file),
         }
     }
 
@@ -314,7 +338,12 @@ impl Net {
             }
         }
         self.settings = settings;
+        if self.me.as_ref() != Some(&me) {
+            // Another account: its own picture, not the last one's.
+            self.pictures.mine = None;
+        }
         self.me = Some(me);
+        self.load_my_picture();
         self.lifecycle = Lifecycle::SigningIn;
         self.dispatch(Action::Connecting { reconnecting: false });
         self.dispatch(Action::Format(self.text_format()));
@@ -331,6 +360,7 @@ impl Net {
             Err(_) => Dialect::all_newest_first(),
         };
         cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
+        cfg.picture = self.pictures.mine.as_ref().map(|(o, _)| o.clone());
         let url = relay_url(&s.relay, target.as_deref());
         let link = self.next_id();
         let (data, closed) = (self.inbox.clone(), self.inbox.clone());

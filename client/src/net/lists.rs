@@ -6,7 +6,8 @@ use crate::state::{Action, AddRequest, ContactView, GroupView};
 use msnp::types::{Email, List};
 
 impl Net {
-    pub(super) fn publish_contacts(&self) {
+    pub(super) fn publish_contacts(&mut self) {
+        self.contact_pictures();
         let Some(ns) = self.ns.as_ref() else { return };
         let cl = ns.session.contacts();
         let contacts = cl
@@ -18,6 +19,7 @@ impl Net {
                 psm: c.psm.clone(),
                 groups: c.groups.clone(),
                 blocked: c.on(List::Block),
+                picture: c.picture().map(|p| p.sha1d),
             })
             .collect();
         let groups =

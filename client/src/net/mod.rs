@@ -15,6 +15,7 @@ mod core;
 pub mod debug;
 mod lists;
 pub mod passport;
+mod pictures;
 pub mod socket;
 
 use crate::settings::Settings;
@@ -69,22 +70,49 @@ enum Intent {
     SetStatus(Status),
     SetName(String),
     SetPersonalMessage(String),
-    SetFormat { font: String, color: u32 },
+    SetFormat {
+        font: String,
+        color: u32,
+    },
     AddContact(String),
-    Block { email: String, block: bool },
+    Block {
+        email: String,
+        block: bool,
+    },
     Accept(String),
     RemoveContact(String),
     AddGroup(String),
-    RenameGroup { id: String, name: String },
+    RenameGroup {
+        id: String,
+        name: String,
+    },
     RemoveGroup(String),
-    MoveToGroup { email: String, to: String },
-    Open { email: String, focus: bool },
+    MoveToGroup {
+        email: String,
+        to: String,
+    },
+    Open {
+        email: String,
+        focus: bool,
+    },
     Close(u64),
-    SendText { conv: u64, text: String },
+    SendText {
+        conv: u64,
+        text: String,
+    },
     Nudge(u64),
     Typing(u64),
-    Invite { conv: u64, email: String },
-    Retry { conv: u64, id: u64, body: MessageBody },
+    Invite {
+        conv: u64,
+        email: String,
+    },
+    Retry {
+        conv: u64,
+        id: u64,
+        body: MessageBody,
+    },
+    /// A picture file the user chose, as read.
+    SetPicture(Vec<u8>),
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -206,6 +234,11 @@ impl Controller {
     pub fn invite(&self, conv: u64, email: &str) {
         self.send(Intent::Invite { conv, email: email.to_owned() });
     }
+    /// Make this picture (any image file's bytes) my display picture.
+    pub fn set_picture(&self, file: Vec<u8>) {
+        self.send(Intent::SetPicture(file));
+    }
+
     /// Send a failed message again, as it was.
     pub fn retry(&self, conv: u64, message: &ChatMessage) {
         let body = match &message.kind {

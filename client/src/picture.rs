@@ -1,0 +1,84 @@
+//! Display pictures in the browser: what arrives is data, never code. An
+//! image is shown only after the browser has decoded it as one, from a Blob
+//! URL; mine is scaled and cropped to 96x96 and stored as PNG, as MSN 6-7
+//! did.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, Url};
+
+/// The size of a display picture, in pixels.
+pub const SIDE: u32 = 96;
+
+fn text(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| "the browser refused it".to_owned())
+}
+
+fn blob(bytes: &[u8], mime: &str) -> Result<Blob, String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let opts = BlobPropertyBag::new();
+    opts.set_type(mime);
+    Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(text)
+}
+
+/// Decode `bytes` as an image; an error when they are not one.
+async fn decode(bytes: &[u8]) -> Result<ImageBitmap, String> {
+    let promise = gloo::utils::window().create_image_bitmap_with_blob(&blob(bytes, "")?).map_err(text)?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| "not an image".to_owned())?
+        .dyn_into::<ImageBitmap>()
+        .map_err(|_| "not an image".to_owned())
+}
+
+/// A Blob URL for picture bytes, made only once they decode as an image.
+pub async fn checked_url(bytes: &[u8]) -> Result<String, String> {
+    decode(bytes).await?.close();
+    Url::create_object_url_with_blob(&blob(bytes, "image/png")?).map_err(text)
+}
+
+/// A picture a person chose, made into a 96x96 PNG: the middle square of
+/// it, scaled.
+pub async fn to_display_picture(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let image = decode(bytes).await?;
+    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
+    let side = w.min(h);
+    let canvas = gloo::utils::document()
+        .create_element("canvas")
+        .map_err(text)?
+        .dyn_into::<HtmlCanvasElement>()
+        .map_err(|_| "no canvas".to_owned())?;
+    canvas.set_width(SIDE);
+    canvas.set_height(SIDE);
+    let ctx = canvas
+        .get_context("2d")
+        .map_err(text)?
+        .ok_or("no 2D canvas")?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| "no 2D canvas".to_owned())?;
+    ctx.draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+        &image,
+        (w - side) / 2.0,
+        (h - side) / 2.0,
+        side,
+        side,
+        0.0,
+        0.0,
+        f64::from(SIDE),
+        f64::from(SIDE),
+    )
+    .map_err(text)?;
+    image.close();
+    let url = canvas.to_data_url_with_type("image/png").map_err(text)?;
+    let b64 = url.split_once(',').map(|(_, b)| b).ok_or("the canvas gave no data")?;
+    B64.decode(b64).map_err(|e| e.to_string())
+}
+
+/// Our default picture, for contacts without one: a drawing of our own.
+pub const DEFAULT: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 96 96'%3E\
+%3Crect width='96' height='96' rx='10' fill='%23dfe9f5'/%3E%3Ccircle cx='48' cy='36' r='17' fill='%2377a7d8'/%3E\
+%3Cpath d='M16 86c4-20 18-30 32-30s28 10 32 30z' fill='%2377a7d8'/%3E%3C/svg%3E";

@@ -1,0 +1,79 @@
+//! What the app keeps in the browser between visits, in IndexedDB: display
+//! pictures by their SHA1D (so each crosses the network once ever), and per
+//! account which picture is mine. A key-value use of IndexedDB, wrapped in
+//! futures; every failure is a `String` the caller logs (a browser without
+//! storage still chats).
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
+
+const DB: &str = "msn-web";
+const VERSION: u32 = 1;
+/// SHA1D → picture bytes.
+pub const PICTURES: &str = "pictures";
+/// `<account>` → the SHA1D of my picture.
+pub const MINE: &str = "my-picture";
+
+/// An open database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: IdbDatabase,
+}
+
+fn text(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Wait for a request's success (its result) or error.
+async fn done(req: &IdbRequest) -> Result<JsValue, String> {
+    let r = req.clone();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok_req = r.clone();
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::NULL, &ok_req.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let err = Closure::once_into_js(move || {
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("IndexedDB request failed"));
+        });
+        r.set_onsuccess(Some(ok.unchecked_ref()));
+        r.set_onerror(Some(err.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(text)
+}
+
+impl Store {
+    pub async fn open() -> Result<Store, String> {
+        let factory = gloo::utils::window().indexed_db().map_err(text)?.ok_or("no IndexedDB in this browser")?;
+        let req = factory.open_with_u32(DB, VERSION).map_err(text)?;
+        let upgrade_req = req.clone();
+        let upgrade = Closure::once_into_js(move || {
+            if let Ok(db) = upgrade_req.result().and_then(|d| d.dyn_into::<IdbDatabase>()) {
+                for name in [PICTURES, MINE] {
+                    if !db.object_store_names().contains(name) {
+                        let _ = db.create_object_store(name);
+                    }
+                }
+            }
+        });
+        req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+        let db = done(&req).await?.dyn_into::<IdbDatabase>().map_err(|_| "not a database".to_owned())?;
+        Ok(Store { db })
+    }
+
+    pub async fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let tx = self.db.transaction_with_str(store).map_err(text)?;
+        let req = tx.object_store(store).map_err(text)?.get(&JsValue::from_str(key)).map_err(text)?;
+        let v = done(&req).await?;
+        Ok(v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+    }
+
+    pub async fn put(&self, store: &str, key: &str, bytes: &[u8]) -> Result<(), String> {
+        let tx = self.db.transaction_with_str_and_mode(store, IdbTransactionMode::Readwrite).map_err(text)?;
+        let value = Uint8Array::from(bytes);
+        let req = tx.object_store(store).map_err(text)?.put_with_key(&value, &JsValue::from_str(key)).map_err(text)?;
+        done(&req).await.map(|_| ())
+    }
+}

@@ -1,0 +1,81 @@
+//! Display pictures in the browser: set by one person, fetched over a
+//! switchboard by the other (MSNSLP P2P through relay and devserver), cached
+//! by SHA1D, and not fetched again after a reload.
+
+use devserver::hub::Timing;
+use e2e::*;
+use fantoccini::Locator;
+
+/// A 40x30 PNG, red on the left and blue on the right (not square: the
+/// client crops it to 96x96).
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x28\x00\x00\x00\x1e\x08\x02\x00\x00\x00\xd1\xbf\xcb\x8a\x00\x00\x00\x2f\x49\x44\x41\x54\x78\xda\xed\xcd\x31\x0d\x00\x00\x08\x03\x30\x94\x4c\x09\xfe\x83\x2c\x3c\x70\x71\x34\xe9\xdf\x9a\xe4\x2c\x3d\x67\x25\x16\x8b\xc5\x62\xb1\x58\x2c\x16\x8b\xc5\xe2\xbf\xf1\x02\x28\x61\x09\x5c\x7d\x02\x31\x9a\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+fn picture_of(email: &str, shown: bool) -> String {
+    format!("[data-testid=picture][data-email='{email}'][data-default={shown_attr}]", shown_attr = !shown)
+}
+
+/// Whether any protocol line on the debug panel contains `text`.
+async fn logged(b: &Browser, text: &str) -> bool {
+    for e in b.c.find_all(Locator::Css(&tid("debug-line"))).await.unwrap() {
+        if e.text().await.unwrap_or_default().contains(text) {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
+    let stack = Stack::start(Timing::default()).await;
+    let file = std::env::temp_dir().join(format!("msn-web-picture-{}.png", std::process::id()));
+    std::fs::write(&file, PNG).unwrap();
+    let driver = Driver::start().await;
+    // Alice on MSNP9 chooses a picture: it shows at once, as hers.
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP9").await;
+    alice.el(&tid("me-picture")).await.send_keys(&file.display().to_string()).await.unwrap();
+    let mine = alice.el(&format!(".me {}", picture_of("alice@example.com", true))).await;
+    assert!(mine.attr("src").await.unwrap().unwrap_or_default().starts_with("blob:"));
+
+    // Bob on MSNP12 signs in: her picture is announced, not fetched yet
+    // (never all at sign-in).
+    let debug = format!("{}?debug", stack.url());
+    let bob = driver.browser().await;
+    bob.sign_in_at(&debug, Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    bob.el(&format!(
+        "[data-testid=contact][data-email='alice@example.com'] {}",
+        picture_of("alice@example.com", false)
+    ))
+    .await;
+    assert!(!logged(&bob, "INVITE MSNMSGR").await, "no picture fetched at sign-in");
+
+    // A conversation: her picture comes over the switchboard, to the
+    // conversation window and the list; and Bob's default shows for her.
+    bob.open_chat("alice@example.com").await;
+    bob.say("hello with pictures").await;
+    alice.until_text("[data-testid=message][data-from='bob@example.com']", "hello with pictures").await;
+    bob.el(&format!("[data-testid=conversation] {}", picture_of("alice@example.com", true))).await;
+    bob.el(&format!("[data-testid=contact][data-email='alice@example.com'] {}", picture_of("alice@example.com", true)))
+        .await;
+    assert!(logged(&bob, "INVITE MSNMSGR:alice@example.com").await, "it came over P2P");
+    alice.el(&format!("[data-testid=conversation] {}", picture_of("bob@example.com", false))).await;
+    // Chat still works around it.
+    alice.say("and it did not get in the way").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "and it did not get in the way").await;
+
+    // After a reload, from the cache: shown with no conversation at all,
+    // and nothing crossed the network for it.
+    bob.sign_in_at(&debug, Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    bob.el(&format!("[data-testid=contact][data-email='alice@example.com'] {}", picture_of("alice@example.com", true)))
+        .await;
+    assert!(!logged(&bob, "INVITE MSNMSGR").await, "no transfer after the reload");
+
+    // Alice's own, after her reload: remembered for her account.
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP9").await;
+    alice.until_online().await;
+    alice.el(&format!(".me {}", picture_of("alice@example.com", true))).await;
+    let _ = std::fs::remove_file(&file);
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
