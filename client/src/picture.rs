@@ -41,6 +41,11 @@ pub async fn checked_url(bytes: &[u8]) -> Result<String, String> {
     Url::create_object_url_with_blob(&blob(bytes, "image/png")?).map_err(text)
 }
 
+/// A Blob URL for a received file, to save: bytes, never run or shown.
+pub fn download_url(bytes: &[u8]) -> Result<String, String> {
+    Url::create_object_url_with_blob(&blob(bytes, "application/octet-stream")?).map_err(text)
+}
+
 /// A picture a person chose, made into a 96x96 PNG: the middle square of
 /// it, scaled.
 pub async fn to_display_picture(bytes: &[u8]) -> Result<Vec<u8>, String> {

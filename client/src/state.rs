@@ -105,6 +105,65 @@ pub struct ChatMessage {
     pub at: f64,
 }
 
+/// `transfer` `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferState {
+    /// Offered to me: Accept or Decline.
+    Offered,
+    /// I offered: waiting for the answer.
+    Waiting,
+    Sending,
+    Receiving,
+    Done,
+    Declined,
+    Cancelled,
+    Failed,
+}
+
+impl TransferState {
+    pub fn attr(self) -> &'static str {
+        match self {
+            TransferState::Offered => "offered",
+            TransferState::Waiting => "waiting",
+            TransferState::Sending => "sending",
+            TransferState::Receiving => "receiving",
+            TransferState::Done => "done",
+            TransferState::Declined => "declined",
+            TransferState::Cancelled => "cancelled",
+            TransferState::Failed => "failed",
+        }
+    }
+
+    /// Still going: it can be cancelled.
+    pub fn active(self) -> bool {
+        matches!(self, TransferState::Waiting | TransferState::Sending | TransferState::Receiving)
+    }
+}
+
+/// A file transfer as the conversation window shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferView {
+    /// Its P2P session.
+    pub id: u32,
+    /// As the sender named it; shown as text only.
+    pub name: String,
+    pub size: u64,
+    pub done: u64,
+    pub incoming: bool,
+    pub state: TransferState,
+    /// When bytes started to move, and the last progress (ms).
+    pub started: Option<f64>,
+    pub last: f64,
+    /// A received file, to save.
+    pub url: Option<String>,
+}
+
+impl TransferView {
+    pub fn new(id: u32, name: String, size: u64, incoming: bool, state: TransferState) -> TransferView {
+        TransferView { id, name, size, done: 0, incoming, state, started: None, last: 0.0, url: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub id: u64,
@@ -114,6 +173,7 @@ pub struct Conversation {
     /// Who is typing, with the time (ms) their indicator lapses.
     pub typing: Vec<(String, f64)>,
     pub unread: bool,
+    pub transfers: Vec<TransferView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -249,6 +309,22 @@ pub enum Action {
         url: String,
     },
     MyPicture(Option<String>),
+    TransferNew {
+        conv: u64,
+        view: TransferView,
+    },
+    TransferProgress {
+        conv: u64,
+        id: u32,
+        done: u64,
+        at: f64,
+    },
+    TransferState {
+        conv: u64,
+        id: u32,
+        state: TransferState,
+        url: Option<String>,
+    },
 }
 
 /// Messages a conversation window keeps.
@@ -345,7 +421,14 @@ impl Reducible for AppState {
             }
             Action::Open { id, with, focus } => {
                 if s.conv_mut(id).is_none() {
-                    s.conversations.push(Conversation { id, with, messages: vec![], typing: vec![], unread: !focus });
+                    s.conversations.push(Conversation {
+                        id,
+                        with,
+                        messages: vec![],
+                        typing: vec![],
+                        unread: !focus,
+                        transfers: vec![],
+                    });
                 }
                 if focus {
                     s.active = Some(id);
@@ -373,6 +456,33 @@ impl Reducible for AppState {
                 s.pictures.insert(sha1d, url);
             }
             Action::MyPicture(p) => s.me.picture = p,
+            Action::TransferNew { conv, view } => {
+                if let Some(c) = s.conv_mut(conv) {
+                    c.unread |= view.incoming;
+                    c.transfers.push(view);
+                }
+            }
+            Action::TransferProgress { conv, id, done, at } => {
+                if let Some(t) = s.conv_mut(conv).and_then(|c| c.transfers.iter_mut().find(|t| t.id == id)) {
+                    t.started.get_or_insert(at);
+                    t.done = done;
+                    t.last = at;
+                    if t.state == TransferState::Waiting {
+                        t.state = TransferState::Sending;
+                    }
+                }
+            }
+            Action::TransferState { conv, id, state, url } => {
+                if let Some(t) = s.conv_mut(conv).and_then(|c| c.transfers.iter_mut().find(|t| t.id == id)) {
+                    t.state = state;
+                    if state == TransferState::Done {
+                        t.done = t.size;
+                    }
+                    if url.is_some() {
+                        t.url = url;
+                    }
+                }
+            }
             Action::Debug => {
                 s.debug.get_or_insert_with(VecDeque::new);
             }

@@ -3,6 +3,42 @@
 use crate::state::{ContactView, GroupView};
 use msnp::types::Status;
 
+/// A file name from someone else, made safe to save as: no folders, no
+/// control or direction-changing characters, no leading dots, not too long.
+pub fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(*c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        })
+        .map(|c| if matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .collect();
+    let trimmed: String = clean.trim().trim_start_matches('.').chars().take(200).collect();
+    if trimmed.trim().is_empty() { "file".to_owned() } else { trimmed }
+}
+
+/// A size as a person reads it: 1,234 bytes, 12.3 KB, 4.5 MB.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// A transfer's speed and time left, once bytes move.
+pub fn transfer_rate(done: u64, size: u64, started: f64, last: f64) -> Option<String> {
+    let secs = (last - started) / 1000.0;
+    if secs <= 0.0 || done == 0 {
+        return None;
+    }
+    let rate = done as f64 / secs;
+    let left = (size.saturating_sub(done)) as f64 / rate;
+    Some(format!("{}/s, {} s left", human_size(rate as u64), left.ceil() as u64))
+}
+
 /// A status as a person reads it (the protocol has only the three-letter codes).
 pub fn status_label(s: Status) -> &'static str {
     match s {
@@ -103,6 +139,23 @@ mod tests {
             blocked: false,
             picture: None,
         }
+    }
+
+    #[test]
+    fn file_names_are_made_safe_to_save() {
+        assert_eq!(safe_file_name("holiday.jpg"), "holiday.jpg");
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("C:\\Windows\\evil.exe"), "evil.exe");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("photo\u{202e}gpj.exe"), "photogpj.exe");
+        assert_eq!(safe_file_name("a\nb\u{0}c?.txt"), "abc_.txt");
+        assert_eq!(safe_file_name("..."), "file");
+        assert_eq!(safe_file_name(&"x".repeat(500)).chars().count(), 200);
+        assert_eq!(human_size(512), "512 bytes");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(human_size(3 << 20), "3.0 MB");
+        assert_eq!(transfer_rate(1 << 20, 2 << 20, 0.0, 1000.0).as_deref(), Some("1.0 MB/s, 1 s left"));
+        assert_eq!(transfer_rate(0, 10, 0.0, 0.0), None);
     }
 
     #[test]

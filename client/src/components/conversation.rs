@@ -4,7 +4,7 @@ use crate::components::emoticon_text::emoticon_text;
 use crate::components::picture::Picture;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
-use crate::state::{AppState, Conversation, Delivery, MessageKind};
+use crate::state::{AppState, Conversation, Delivery, MessageKind, TransferState, TransferView};
 use crate::view::typing_text;
 use msnp::message::TextFormat;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
@@ -39,6 +39,57 @@ fn display_name(state: &AppState, email: &str) -> String {
         .find(|c| c.email.eq_ignore_ascii_case(email))
         .map(|c| c.name.clone())
         .unwrap_or_else(|| email.to_owned())
+}
+
+/// Read the files a person chose or dropped, and offer each.
+fn send_files(ctrl: &Controller, conv: u64, files: web_sys::FileList) {
+    for i in 0..files.length() {
+        let Some(file) = files.get(i) else { continue };
+        let ctrl = ctrl.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                Ok(buf) => ctrl.send_file(conv, &file.name(), js_sys::Uint8Array::new(&buf).to_vec()),
+                Err(_) => web_sys::console::warn_1(&"msn-web: a chosen file could not be read".into()),
+            }
+        });
+    }
+}
+
+/// One file transfer: what, how far, and what can be done with it.
+fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> Html {
+    let answer = |a: TransferState| {
+        let (ctrl, id) = (ctrl.clone(), t.id);
+        Callback::from(move |_: MouseEvent| ctrl.answer_transfer(conv, id, a))
+    };
+    let what = if t.incoming { format!("{who} is sending you ") } else { format!("Sending {who} ") };
+    let status = match t.state {
+        TransferState::Offered => "Accept it?".to_owned(),
+        TransferState::Waiting => "Waiting for an answer...".to_owned(),
+        TransferState::Sending | TransferState::Receiving => {
+            t.started.and_then(|s| crate::view::transfer_rate(t.done, t.size, s, t.last)).unwrap_or_default()
+        }
+        TransferState::Done => if t.incoming { "Received." } else { "Sent." }.to_owned(),
+        TransferState::Declined => "Declined.".to_owned(),
+        TransferState::Cancelled => "Cancelled.".to_owned(),
+        TransferState::Failed => "The transfer failed.".to_owned(),
+    };
+    html! {
+        <div class="transfer" data-testid="transfer" data-name={t.name.clone()} data-size={t.size.to_string()} data-state={t.state.attr()}>
+            <div class="transfer-what">{what}<b>{t.name.clone()}</b>{format!(" ({})", crate::view::human_size(t.size))}</div>
+            <progress data-testid="transfer-progress" max={t.size.max(1).to_string()} value={t.done.to_string()} />
+            <span class="transfer-status">{status}</span>
+            if t.incoming && t.state == TransferState::Offered {
+                <button data-testid="transfer-accept" onclick={answer(TransferState::Receiving)}>{"Accept"}</button>
+                <button data-testid="transfer-decline" onclick={answer(TransferState::Declined)}>{"Decline"}</button>
+            }
+            if t.state.active() {
+                <button data-testid="transfer-cancel" onclick={answer(TransferState::Cancelled)}>{"Cancel"}</button>
+            }
+            if let Some(url) = &t.url {
+                <a data-testid="transfer-save" href={url.clone()} download={crate::view::safe_file_name(&t.name)}>{"Save"}</a>
+            }
+        </div>
+    }
 }
 
 /// Incoming formatting goes through styles only; text stays text.
@@ -236,13 +287,34 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
+    let on_send_file = {
+        let (ctrl, id) = (ctrl.clone(), c.id);
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Some(files) = input.files() {
+                send_files(&ctrl, id, files);
+            }
+            input.set_value("");
+        })
+    };
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let (ctrl, id) = (ctrl.clone(), c.id);
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+                send_files(&ctrl, id, files);
+            }
+        })
+    };
+    let them_name = c.with.first().map(|e| display_name(state, e)).unwrap_or_default();
     // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
     let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
     let them = c.with.first().cloned().unwrap_or_default();
     let their_picture = url_of(state.contacts.iter().find(|k| k.email == them).and_then(|k| k.picture.as_ref()));
     let my_picture = url_of(state.me.picture.as_ref());
     html! {
-        <div class={classes!("conversation", shaking.then_some("shake"))} data-testid="conversation" data-with={c.with.join(",")}>
+        <div class={classes!("conversation", shaking.then_some("shake"))} data-testid="conversation" data-with={c.with.join(",")} {ondragover} {ondrop}>
             <aside class="pictures">
                 <Picture email={them} url={their_picture} size="large" />
                 <Picture email={state.me.email.clone()} url={my_picture} size="large" />
@@ -283,6 +355,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     }
                 }) }
             </div>
+            if !c.transfers.is_empty() {
+                <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
+            }
             <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
             if typing_names.is_empty() && let Some(at) = last_received {
                 <div class="typing" data-testid="last-received">{format!("Last message received at {}.", clock(at))}</div>
@@ -291,6 +366,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 <div class="compose-tools">
                     <button data-testid="emoticon-picker" title="Emoticons" aria-expanded={picking.to_string()} onclick={toggle_picker}>{"🙂"}</button>
                     <button data-testid="nudge" title="Send a nudge" onclick={nudge}>{"Nudge"}</button>
+                    <label class="send-file" title="Send a file (or drop one on the conversation)">{"Send a file"}
+                        <input type="file" data-testid="send-file" multiple=true onchange={on_send_file} />
+                    </label>
                     if *picking {
                         <div class="emoticon-grid" role="menu">
                             { for EMOTICONS.iter().map(|e| html! {

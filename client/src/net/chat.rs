@@ -36,6 +36,10 @@ pub(super) struct Chat {
     p2p: HashMap<Email, P2pLink>,
     /// Pictures asked for: P2P session → whose and which.
     fetches: HashMap<u32, (Email, MsnObject)>,
+    /// File transfers: P2P session → whose link carries it.
+    pub transfers: HashMap<u32, Email>,
+    /// When each transfer's progress last reached the screen (ms).
+    pub progress_at: HashMap<u32, f64>,
 }
 
 /// P2P messages in flight on one switchboard at most: enough to stream,
@@ -356,6 +360,12 @@ impl Net {
     }
 
     fn p2p_event(&mut self, conv: u64, peer: Email, e: P2pEvent) {
+        if let P2pEvent::FileOffered { session, file } = e {
+            return self.file_offered(conv, peer, session, file);
+        }
+        if self.transfer_event(conv, &e) {
+            return;
+        }
         let mine = self.pictures.mine.clone();
         let Some(c) = self.chats.get_mut(&conv) else { return };
         let Some(link) = c.p2p.get_mut(&peer) else { return };
@@ -366,17 +376,6 @@ impl Net {
                     Some((_, png)) => link.serve_object(session, png),
                     None => link.decline(session),
                 };
-            }
-            P2pEvent::FileOffered { session, file } => {
-                let _ = link.decline(session);
-                let name = self.display_name(&peer);
-                self.notice(
-                    conv,
-                    format!(
-                        "{name} offered a file, {:?} ({} bytes); this client cannot receive files yet.",
-                        file.name, file.size
-                    ),
-                );
             }
             P2pEvent::Received { session, transfer: Transfer::Object(object), data } => {
                 c.fetches.remove(&session);
@@ -392,25 +391,37 @@ impl Net {
         }
     }
 
+    /// The P2P link to `peer` in `conv`, made on first use.
+    pub(super) fn link_to(&mut self, conv: u64, peer: &Email) -> Option<&mut P2pLink> {
+        let me = self.me.clone()?;
+        let c = self.chats.get_mut(&conv)?;
+        Some(c.p2p.entry(peer.clone()).or_insert_with(|| new_link(&me, peer)))
+    }
+
+    pub(super) fn track_transfer(&mut self, conv: u64, session: u32, peer: &Email) {
+        if let Some(c) = self.chats.get_mut(&conv) {
+            c.transfers.insert(session, peer.clone());
+        }
+    }
+
     /// Ask `owner`, in conversation `conv`, for one of their objects.
     pub(super) fn request_object(&mut self, conv: u64, owner: &Email, object: &MsnObject) {
-        let Some(me) = self.me.clone() else { return };
-        let Some(c) = self.chats.get_mut(&conv) else { return };
-        let link = c.p2p.entry(owner.clone()).or_insert_with(|| new_link(&me, owner));
-        let session = link.request_object(object, Instant::now());
-        c.fetches.insert(session, (owner.clone(), object.clone()));
+        let Some(session) = self.link_to(conv, owner).map(|l| l.request_object(object, Instant::now())) else {
+            return;
+        };
+        if let Some(c) = self.chats.get_mut(&conv) {
+            c.fetches.insert(session, (owner.clone(), object.clone()));
+        }
         self.pump_sb(conv);
     }
 
     /// A P2P message someone here sent: mine to handle, or someone else's
     /// (everyone in a conversation receives every one) to ignore.
     fn p2p_message(&mut self, conv: u64, from: &Email, dest: &str, data: &[u8]) {
-        let Some(me) = self.me.clone() else { return };
-        if !me.is(dest) {
+        if !self.me.as_ref().is_some_and(|me| me.is(dest)) {
             return;
         }
-        let Some(c) = self.chats.get_mut(&conv) else { return };
-        let link = c.p2p.entry(from.clone()).or_insert_with(|| new_link(&me, from));
+        let Some(link) = self.link_to(conv, from) else { return };
         if let Err(e) = link.handle_packet(data, Instant::now()) {
             web_sys::console::warn_1(&format!("msn-web: SB{conv}: P2P from {from} refused: {e}").into());
         }
@@ -496,6 +507,7 @@ impl Net {
                 for (owner, object) in lost {
                     self.picture_failed(owner, object);
                 }
+                self.transfers_lost(conv);
             }
             SbEvent::Skipped(s) => self.skipped(&format!("SB{conv}"), &s),
             // Ready, Ringing, and errors the session already turned into
@@ -532,10 +544,12 @@ impl Net {
                 self.after(TYPING_SHOWN + Duration::from_millis(50), Timer::TypingLapse);
                 return;
             }
-            // Invitations, winks, P2P: not supported yet; say so rather than drop it.
+            // Invitations, winks, voice clips: told, not played.
             MessageBody::Invite { .. } => {
                 MessageKind::Notice(format!("{name} sent an invitation this client cannot accept yet."))
             }
+            MessageBody::Datacast { id: 2, .. } => MessageKind::Notice(format!("{name} sent you a wink.")),
+            MessageBody::Datacast { id: 3, .. } => MessageKind::Notice(format!("{name} sent you a voice clip.")),
             other => {
                 let kind = match &other {
                     MessageBody::Datacast { id, .. } => format!("datacast {id}"),

@@ -305,6 +305,8 @@ impl Net {
             Intent::Invite { conv, email } => self.invite(conv, Email::from_wire(email)),
             Intent::Retry { conv, id, body } => self.retry(conv, id, body),
             Intent::SetPicture(file) => self.choose_picture(file),
+            Intent::SendFile { conv, name, data } => self.send_file(conv, name, data),
+            Intent::AnswerTransfer { conv, id, answer } => self.answer_transfer(conv, id, answer),
         }
     }
 

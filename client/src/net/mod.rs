@@ -17,6 +17,7 @@ mod lists;
 pub mod passport;
 mod pictures;
 pub mod socket;
+mod transfers;
 
 use crate::settings::Settings;
 use crate::state::{Action, ChatMessage, MessageKind};
@@ -113,6 +114,17 @@ enum Intent {
     },
     /// A picture file the user chose, as read.
     SetPicture(Vec<u8>),
+    SendFile {
+        conv: u64,
+        name: String,
+        data: Vec<u8>,
+    },
+    /// Accept (`Receiving`), decline or cancel a transfer.
+    AnswerTransfer {
+        conv: u64,
+        id: u32,
+        answer: crate::state::TransferState,
+    },
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -237,6 +249,16 @@ impl Controller {
     /// Make this picture (any image file's bytes) my display picture.
     pub fn set_picture(&self, file: Vec<u8>) {
         self.send(Intent::SetPicture(file));
+    }
+
+    /// Offer a file in a conversation.
+    pub fn send_file(&self, conv: u64, name: &str, data: Vec<u8>) {
+        self.send(Intent::SendFile { conv, name: name.to_owned(), data });
+    }
+
+    /// Accept, decline or cancel a file transfer.
+    pub fn answer_transfer(&self, conv: u64, id: u32, answer: crate::state::TransferState) {
+        self.send(Intent::AnswerTransfer { conv, id, answer });
     }
 
     /// Send a failed message again, as it was.

@@ -1,0 +1,119 @@
+//! File transfer in the browser, over the switchboard (MSNSLP P2P) through
+//! relay and devserver: offered, accepted, received byte-identical; declined;
+//! cancelled half-way from either side; chat goes on around all of them.
+
+use devserver::hub::Timing;
+use e2e::*;
+use sha1::{Digest, Sha1};
+use std::path::PathBuf;
+
+fn file_of(name: &str, len: usize) -> (PathBuf, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("msn-web-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let path = dir.join(name);
+    std::fs::write(&path, &data).unwrap();
+    (path, data)
+}
+
+fn transfer(name: &str, state: &str) -> String {
+    format!("[data-testid=transfer][data-name='{name}'][data-state={state}]")
+}
+
+/// SHA-1 (hex) of what a `transfer-save` link holds, computed in the page.
+async fn saved_sha1(b: &Browser, name: &str) -> String {
+    let link = b.el(&format!("{} [data-testid=transfer-save]", transfer(name, "done"))).await;
+    let url = link.attr("href").await.unwrap().expect("a download link");
+    assert!(url.starts_with("blob:"), "{url}");
+    let js = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-1', b))
+          .then(h => done(Array.from(new Uint8Array(h)).map(x => x.toString(16).padStart(2, '0')).join('')));";
+    b.c.execute_async(js, vec![url.into()]).await.unwrap().as_str().unwrap().to_owned()
+}
+
+/// Two people in a conversation that has a switchboard (a message each way).
+async fn talking(driver: &Driver, stack: &Stack, a: (&str, &str), b: (&str, &str)) -> (Browser, Browser) {
+    let pa = driver.signed_in(stack, &format!("{}@example.com", a.0), a.0, a.1).await;
+    let pb = driver.signed_in(stack, &format!("{}@example.com", b.0), b.0, b.1).await;
+    pa.open_chat(&format!("{}@example.com", b.0)).await;
+    pa.say("a file is coming").await;
+    pb.until_text(&format!("[data-testid=message][data-from='{}@example.com']", a.0), "a file is coming").await;
+    (pa, pb)
+}
+
+/// Both can still chat.
+async fn still_chatting(a: &Browser, a_mail: &str, b: &Browser, b_mail: &str, text: &str) {
+    a.say(&format!("{text}, says a")).await;
+    b.until_text(&format!("[data-testid=message][data-from='{a_mail}']"), &format!("{text}, says a")).await;
+    b.el(&tid("compose-input")).await.click().await.unwrap();
+    b.say(&format!("{text}, says b")).await;
+    a.until_text(&format!("[data-testid=message][data-from='{b_mail}']"), &format!("{text}, says b")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_megabyte_file_arrives_byte_identical_from_msnp9_to_msnp12() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP9"), ("bob", "MSNP12")).await;
+    let (path, data) = file_of("one megabyte.bin", 1 << 20);
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    alice.el(&transfer("one megabyte.bin", "waiting")).await;
+    let offered = bob.el(&transfer("one megabyte.bin", "offered")).await;
+    assert_eq!(offered.attr("data-size").await.unwrap().as_deref(), Some("1048576"));
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("one megabyte.bin", "offered")))
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Done on both sides, the bar full, and the bytes the same.
+    bob.el(&transfer("one megabyte.bin", "done")).await;
+    alice.el(&transfer("one megabyte.bin", "done")).await;
+    let bar = bob.el(&format!("{} [data-testid=transfer-progress]", transfer("one megabyte.bin", "done"))).await;
+    assert_eq!(bar.attr("value").await.unwrap().as_deref(), Some("1048576"));
+    let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(saved_sha1(&bob, "one megabyte.bin").await, want);
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after the file").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usable() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP9")).await;
+    // Declined.
+    let (small, _) = file_of("not wanted.txt", 5000);
+    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
+    bob.el(&format!("{} [data-testid=transfer-decline]", transfer("not wanted.txt", "offered")))
+        .await
+        .click()
+        .await
+        .unwrap();
+    alice.el(&transfer("not wanted.txt", "declined")).await;
+    bob.el(&transfer("not wanted.txt", "declined")).await;
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after declining").await;
+
+    // Cancelled half-way, by the receiver and then by the sender.
+    for (i, receiver_cancels) in [true, false].into_iter().enumerate() {
+        let name = format!("big {i}.bin");
+        let (big, _) = file_of(&name, 24 << 20);
+        alice.el(&tid("send-file")).await.send_keys(&big.display().to_string()).await.unwrap();
+        bob.el(&format!("{} [data-testid=transfer-accept]", transfer(&name, "offered"))).await.click().await.unwrap();
+        let (canceller, other) = if receiver_cancels { (&bob, &alice) } else { (&alice, &bob) };
+        let state = if receiver_cancels { "receiving" } else { "sending" };
+        // Under way: some bytes have moved.
+        let bar = canceller.el(&format!("{} [data-testid=transfer-progress]", transfer(&name, state))).await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while bar.attr("value").await.unwrap().unwrap_or_default().parse::<u64>().unwrap_or(0) == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "no progress");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        canceller.el(&format!("{} [data-testid=transfer-cancel]", transfer(&name, state))).await.click().await.unwrap();
+        canceller.el(&transfer(&name, "cancelled")).await;
+        other.el(&transfer(&name, "cancelled")).await;
+        still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", &format!("after cancel {i}")).await;
+    }
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
