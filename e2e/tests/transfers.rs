@@ -117,3 +117,38 @@ async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usabl
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// In a three-person conversation a file goes to one of them; the third
+/// sees nothing of it (every P2P message reaches everyone; theirs ignore
+/// what is not for them) and the conversation goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_between_two_leaves_the_third_undisturbed() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP9")).await;
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP9").await;
+    alice.el(&tid("invite")).await.click().await.unwrap();
+    alice.select("invite-contact", "carol@example.com").await;
+    let group = "[data-testid=conversation][data-with*=',']";
+    carol.el("[data-testid=conversation][data-with='alice@example.com,bob@example.com']").await;
+    carol.say("hello both").await;
+    alice.until_text(group, "hello both").await;
+    bob.until_text(group, "hello both").await;
+
+    let (path, data) = file_of("for bob only.bin", 200_000);
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    alice.until_text(group, "this one goes to Bob").await;
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("for bob only.bin", "offered"))).await.click().await.unwrap();
+    bob.el(&transfer("for bob only.bin", "done")).await;
+    alice.el(&transfer("for bob only.bin", "done")).await;
+    let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(saved_sha1(&bob, "for bob only.bin").await, want);
+    // Carol saw none of it, and talks on.
+    assert!(carol.c.find_all(fantoccini::Locator::Css(&tid("transfer"))).await.unwrap().is_empty());
+    carol.say("still here").await;
+    alice.until_text(group, "still here").await;
+    bob.until_text(group, "still here").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}
