@@ -138,7 +138,11 @@ async fn a_transfer_between_two_leaves_the_third_undisturbed() {
     let (path, data) = file_of("for bob only.bin", 200_000);
     alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
     alice.until_text(group, "this one goes to Bob").await;
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("for bob only.bin", "offered"))).await.click().await.unwrap();
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("for bob only.bin", "offered")))
+        .await
+        .click()
+        .await
+        .unwrap();
     bob.el(&transfer("for bob only.bin", "done")).await;
     alice.el(&transfer("for bob only.bin", "done")).await;
     let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();

@@ -1,0 +1,304 @@
+//! File-transfer throughput through relay + devserver on loopback: two
+//! `msnp` clients, each over WebSockets through `target/release/relay` to
+//! `target/release/devserver`, move a file with MSNC P2P (`P2pLink`, chunks
+//! of 1,202 bytes, at most `WINDOW` messages in flight, as the browser
+//! client does). The ceiling, measured in the same run: the same bytes as
+//! plain switchboard messages (`MSG A`) at the same window.
+//!
+//!   cargo build --release -p devserver -p relay -p bench && ./target/release/transfer_bench [--mib N]
+
+use bench::*;
+use futures_util::{SinkExt, StreamExt};
+use msnp::message::{MessageBody, TextFormat};
+use msnp::p2p::{P2pConfig, P2pEvent, P2pLink};
+use msnp::session::*;
+use msnp::types::{AckMode, Dialect, Email, Secret};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Messages in flight on the switchboard (the browser client's window).
+const WINDOW: usize = 8;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn phase(what: &str) {
+    if std::env::var("BENCH_DEBUG").is_ok() {
+        eprintln!("-- {what}");
+    }
+}
+
+struct Procs(Vec<Child>);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+async fn ws(relay: u16, target: Option<&str>) -> Ws {
+    let url = match target {
+        Some(t) => format!("ws://127.0.0.1:{relay}/ws?target={t}"),
+        None => format!("ws://127.0.0.1:{relay}/ws"),
+    };
+    tokio_tungstenite::connect_async(url).await.expect("relay").0
+}
+
+/// The next bytes from a WebSocket, or `None` when it closed.
+async fn read(ws: &mut Ws) -> Option<Vec<u8>> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Binary(b)) => return Some(b.to_vec()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+async fn ticket(http: u16, user: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", http)).await.unwrap();
+    let pw = user.split('@').next().unwrap();
+    let req = format!(
+        "POST /NotRST.srf HTTP/1.1\r\nHost: x\r\nX-User: {user}\r\nX-Password: {pw}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).await.unwrap();
+    resp.lines()
+        .find_map(|l| l.split_once(": ").filter(|(k, _)| k.eq_ignore_ascii_case("x-token")).map(|(_, v)| v.to_owned()))
+        .expect("a ticket")
+}
+
+struct Ns {
+    ws: Ws,
+    s: NsSession,
+}
+
+impl Ns {
+    async fn login(relay: u16, http: u16, email: &str) -> Ns {
+        let mut cfg = NsConfig::new(Email::parse(email).unwrap(), Secret::new(String::new()));
+        cfg.dialects = vec![Dialect::MSNP9];
+        let mut ns = Ns { ws: ws(relay, None).await, s: NsSession::new(cfg) };
+        ns.s.start(Instant::now());
+        ns.until(|e| matches!(e, NsEvent::OwnStatus(_)), http, email).await;
+        ns
+    }
+
+    async fn until(&mut self, want: impl Fn(&NsEvent) -> bool, http: u16, email: &str) -> NsEvent {
+        loop {
+            if let Some(b) = self.s.poll_transmit() {
+                self.ws.send(Message::Binary(b.into())).await.unwrap();
+            }
+            let mut queued = false;
+            while let Some(e) = self.s.poll_event() {
+                if let NsEvent::NeedTicket { .. } = e {
+                    let t = ticket(http, email).await;
+                    self.s.provide_ticket(Secret::new(t), Instant::now()).unwrap();
+                    queued = true;
+                } else if want(&e) {
+                    return e;
+                } else if std::env::var("BENCH_DEBUG").is_ok() {
+                    eprintln!("{email}: {e:?}");
+                }
+            }
+            if queued {
+                continue;
+            }
+            let bytes = read(&mut self.ws).await.expect("NS open");
+            self.s.handle_input(&bytes, Instant::now());
+        }
+    }
+}
+
+struct Sb {
+    ws: Ws,
+    s: SbSession,
+}
+
+impl Sb {
+    async fn flush(&mut self) {
+        if let Some(b) = self.s.poll_transmit() {
+            self.ws.send(Message::Binary(b.into())).await.unwrap();
+        }
+    }
+
+    /// Feed the next read; the events it made.
+    async fn step(&mut self) -> Vec<SbEvent> {
+        self.flush().await;
+        let bytes = read(&mut self.ws).await.expect("switchboard open");
+        self.s.handle_input(&bytes, Instant::now());
+        std::iter::from_fn(|| self.s.poll_event()).collect()
+    }
+}
+
+/// Alice and Bob on one switchboard.
+async fn pair(relay: u16, http: u16) -> (Sb, Sb) {
+    let mut a = Ns::login(relay, http, "alice@example.com").await;
+    let mut b = Ns::login(relay, http, "bob@example.com").await;
+    let req = a.s.request_switchboard().unwrap();
+    let NsEvent::SwitchboardReady { addr, cookie, .. } = a
+        .until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req), http, "alice@example.com")
+        .await
+    else {
+        unreachable!()
+    };
+    let bob = Email::parse("bob@example.com").unwrap();
+    let mut sa = Sb {
+        ws: ws(relay, Some(&addr)).await,
+        s: SbSession::new(
+            Email::parse("alice@example.com").unwrap(),
+            Dialect::MSNP9,
+            SbStart::Call { cookie, invitees: vec![bob.clone()] },
+        ),
+    };
+    sa.s.start(Instant::now());
+    // Alice's switchboard lets her in and rings Bob.
+    while !sa.step().await.iter().any(|e| matches!(e, SbEvent::Ringing { .. })) {}
+    phase("alice's switchboard rings bob");
+    let NsEvent::Invited { session_id, addr, cookie, .. } =
+        b.until(|e| matches!(e, NsEvent::Invited { .. }), http, "bob@example.com").await
+    else {
+        unreachable!()
+    };
+    let mut sb = Sb {
+        ws: ws(relay, Some(&addr)).await,
+        s: SbSession::new(bob, Dialect::MSNP9, SbStart::Answer { cookie, session_id }),
+    };
+    sb.s.start(Instant::now());
+    phase("bob answers");
+    while !sb.s.is_ready() {
+        sb.step().await;
+    }
+    while !sa.step().await.iter().any(|e| matches!(e, SbEvent::Joined { .. })) {}
+    phase("both on the switchboard");
+    // Both NS connections stay open for the run.
+    std::mem::forget((a, b));
+    (sa, sb)
+}
+
+/// MB/s of a file sent with P2P from Alice to Bob, checked byte for byte.
+async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
+    let (mut sa, mut sb) = pair(relay, http).await;
+    let mut la = P2pLink::new("alice@example.com", "bob@example.com", 7, P2pConfig::default());
+    let mut lb = P2pLink::new("bob@example.com", "alice@example.com", 9, P2pConfig::default());
+    la.offer_file("bench.bin", data.clone(), Instant::now());
+    let sender = async {
+        loop {
+            while sa.s.in_flight() < WINDOW {
+                let Some(p) = la.poll_transmit() else { break };
+                sa.s.send_message(MessageBody::parse(&p), AckMode::Data).unwrap();
+            }
+            if std::iter::from_fn(|| la.poll_event()).any(|e| matches!(e, P2pEvent::Sent { .. })) {
+                return;
+            }
+            for e in sa.step().await {
+                if let SbEvent::Message { body: MessageBody::P2p { data, .. }, .. } = e {
+                    la.handle_packet(&data, Instant::now()).unwrap();
+                }
+            }
+        }
+    };
+    let receiver = async {
+        let mut started = None;
+        loop {
+            while sb.s.in_flight() < WINDOW {
+                let Some(p) = lb.poll_transmit() else { break };
+                sb.s.send_message(MessageBody::parse(&p), AckMode::Data).unwrap();
+            }
+            while let Some(e) = lb.poll_event() {
+                match e {
+                    P2pEvent::FileOffered { session, .. } => {
+                        lb.accept(session).unwrap();
+                        started = Some(Instant::now());
+                    }
+                    P2pEvent::Received { data: got, .. } => {
+                        let secs = started.expect("accepted").elapsed().as_secs_f64();
+                        assert!(got == data, "the file arrived changed");
+                        sb.flush().await;
+                        return secs;
+                    }
+                    _ => {}
+                }
+            }
+            for e in sb.step().await {
+                if let SbEvent::Message { body: MessageBody::P2p { data, .. }, .. } = e {
+                    let _ = lb.handle_packet(&data, Instant::now());
+                }
+            }
+        }
+    };
+    let ((), secs) = tokio::join!(sender, receiver);
+    data.len() as f64 / secs / 1e6
+}
+
+/// MB/s of the same bytes as plain text messages (1,202 bytes each).
+async fn plain(relay: u16, http: u16, bytes: usize) -> f64 {
+    let (mut sa, mut sb) = pair(relay, http).await;
+    let chunk = "x".repeat(1202);
+    let n = bytes.div_ceil(chunk.len());
+    let started = Instant::now();
+    let sender = async {
+        let mut queued = 0;
+        while queued < n || sa.s.in_flight() > 0 {
+            while queued < n && sa.s.in_flight() < WINDOW {
+                sa.s.send_message(MessageBody::text(chunk.clone(), TextFormat::default()), AckMode::Acknowledged)
+                    .unwrap();
+                queued += 1;
+            }
+            sa.step().await;
+        }
+    };
+    let receiver = async {
+        let mut got = 0;
+        while got < n {
+            got += sb.step().await.iter().filter(|e| matches!(e, SbEvent::Message { .. })).count();
+        }
+    };
+    tokio::join!(sender, receiver);
+    (n * chunk.len()) as f64 / started.elapsed().as_secs_f64() / 1e6
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mib: usize = args.iter().position(|a| a == "--mib").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(8);
+    let bin = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let (ns, sb, http, relay) = (free_port(), free_port(), free_port(), free_port());
+    let db = std::env::temp_dir().join(format!("transfer-bench-{}.db", std::process::id()));
+    let _procs = Procs(vec![
+        Command::new(bin.join("devserver"))
+            .args(["--no-dispatch", "--demo", "--db"])
+            .arg(&db)
+            .args(["--ns", &format!("127.0.0.1:{ns}"), "--sb", &format!("127.0.0.1:{sb}")])
+            .args(["--http", &format!("127.0.0.1:{http}")])
+            .env("RUST_LOG", if std::env::var("BENCH_DEBUG").is_ok() { "devserver=debug" } else { "warn" })
+            .spawn()
+            .expect("build devserver first (see the doc comment)"),
+        Command::new(bin.join("relay"))
+            .args(["--listen", &format!("127.0.0.1:{relay}"), "--upstream", &format!("127.0.0.1:{ns}")])
+            .args(["--allow", &format!("127.0.0.1:{sb}"), "--allow-no-origin"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("build relay first"),
+    ]);
+    for p in [ns, http, relay] {
+        assert!(wait_port(p).await, "a server did not start");
+    }
+    let data: Vec<u8> = (0..mib << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let ceiling = plain(relay, http, data.len()).await;
+    phase("plain done");
+    let p2p = p2p(relay, http, data).await;
+    println!("through relay + devserver, {mib} MiB, window {WINDOW}:");
+    println!("  plain switchboard messages (ceiling): {ceiling:.2} MB/s");
+    println!(
+        "  file transfer (MSNC P2P):             {p2p:.2} MB/s ({:.2}x the ceiling; goal >= 2 MB/s)",
+        p2p / ceiling
+    );
+    let _ = std::fs::remove_file(&db);
+}
