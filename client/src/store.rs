@@ -77,3 +77,11 @@ impl Store {
         done(&req).await.map(|_| ())
     }
 }
+
+/// The picture this browser remembers for `account` (a lower-case
+/// address), if any: for the sign-in window.
+pub async fn my_picture(account: &str) -> Option<Vec<u8>> {
+    let store = Store::open().await.ok()?;
+    let sha1d = String::from_utf8(store.get(MINE, account).await.ok()??).ok()?;
+    store.get(PICTURES, &sha1d).await.ok()?
+}

@@ -75,6 +75,12 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     alice.sign_in(&stack, "alice@example.com", "alice", "MSNP9").await;
     alice.until_online().await;
     alice.el(&format!(".me {}", picture_of("alice@example.com", true))).await;
+    // Signed out, the sign-in window shows the picture of the address typed.
+    alice.el(".signout").await.click().await.unwrap();
+    alice.type_into("signin-email", "alice@example.com").await;
+    alice.el(&format!(".signin {}", picture_of("alice@example.com", true))).await;
+    alice.type_into("signin-email", "bob@example.com").await;
+    alice.until_gone(".signin [data-testid=picture]").await;
     let _ = std::fs::remove_file(&file);
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();

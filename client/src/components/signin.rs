@@ -36,6 +36,27 @@ pub fn SignIn(props: &SignInProps) -> Html {
             s.set(n);
         })
     };
+    // The picture this browser remembers for the address typed, as MSN
+    // showed the chosen account's.
+    let picture = use_state(|| None::<String>);
+    {
+        let picture = picture.clone();
+        use_effect_with(s.email.trim().to_ascii_lowercase(), move |email| {
+            let (email, picture) = (email.clone(), picture.clone());
+            if Email::parse(&email).is_ok() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let png = crate::store::my_picture(&email).await;
+                    let url = match png {
+                        Some(png) => crate::picture::checked_url(&png).await.ok(),
+                        None => None,
+                    };
+                    picture.set(url);
+                });
+            } else {
+                picture.set(None);
+            }
+        });
+    }
     // What is wrong with the form itself, found before connecting.
     let invalid = use_state(|| None::<String>);
     let onsubmit = {
@@ -77,7 +98,12 @@ pub fn SignIn(props: &SignInProps) -> Html {
     html! {
         <form class="window signin" novalidate=true {onsubmit}>
             <div class="titlebar">{"Sign in to MSN Messenger"}</div>
-            <div class="buddy-logo" aria-hidden="true"><span class="head"/><span class="body"/></div>
+            if let Some(url) = (*picture).clone() {
+                <img class="picture large signin-picture" data-testid="picture" data-email={s.email.trim().to_ascii_lowercase()}
+                    data-default="false" src={url} alt="" />
+            } else {
+                <div class="buddy-logo" aria-hidden="true"><span class="head"/><span class="body"/></div>
+            }
             <label>{"E-mail address"}{text_input(&s.email, "signin-email", "email", "someone@example.com", field(|s, v| s.email = v))}</label>
             <label>{"Password"}{text_input(&s.password, "signin-password", "password", "", field(|s, v| s.password = v))}</label>
             <label>{"Sign in as"}
