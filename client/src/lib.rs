@@ -7,6 +7,7 @@
 pub mod app;
 pub mod components;
 pub mod emoticons;
+pub mod file;
 pub mod net;
 pub mod notify;
 pub mod picture;

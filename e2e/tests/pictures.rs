@@ -85,3 +85,41 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// Drop `bytes` as a file named `name` on the element at `css`, as a person
+/// dragging it from their desktop would.
+async fn drop_file(b: &Browser, css: &str, name: &str, kind: &str, bytes: &[u8]) {
+    let js = "const [sel, name, kind, bytes] = arguments;
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], name, { type: kind }));
+        const el = document.querySelector(sel);
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+            el.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }";
+    b.c.execute(js, vec![css.into(), name.into(), kind.into(), serde_json::json!(bytes)]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_or_a_file_dropped_on_the_page_is_taken() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    // A picture dropped on mine becomes mine.
+    drop_file(&alice, ".me-picture", "me.png", "image/png", PNG).await;
+    alice.el(&format!(".me {}", picture_of("alice@example.com", true))).await;
+    // Something that is not an image is refused, plainly.
+    drop_file(&alice, ".me-picture", "notes.txt", "text/plain", b"not a picture").await;
+    alice.until_text("[role=alert]", "cannot be used").await;
+    // A file dropped on a conversation is offered.
+    alice.open_chat("bob@example.com").await;
+    alice.say("dropping a file").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "dropping a file").await;
+    let data: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
+    drop_file(&alice, "[data-testid=conversation]", "dropped.bin", "application/octet-stream", &data).await;
+    let offer = "[data-testid=transfer][data-name='dropped.bin'][data-size='50000'][data-state=offered]";
+    bob.el(&format!("{offer} [data-testid=transfer-accept]")).await.click().await.unwrap();
+    bob.el("[data-testid=transfer][data-name='dropped.bin'][data-state=done]").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -47,9 +47,9 @@ fn send_files(ctrl: &Controller, conv: u64, files: web_sys::FileList) {
         let Some(file) = files.get(i) else { continue };
         let ctrl = ctrl.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buf) => ctrl.send_file(conv, &file.name(), js_sys::Uint8Array::new(&buf).to_vec()),
-                Err(_) => web_sys::console::warn_1(&"msn-web: a chosen file could not be read".into()),
+            match crate::file::read(&file).await {
+                Ok(bytes) => ctrl.send_file(conv, &file.name(), bytes),
+                Err(e) => web_sys::console::warn_1(&format!("msn-web: {e}").into()),
             }
         });
     }

@@ -30,6 +30,17 @@ fn commit(ctrl: &Controller, apply: fn(&Controller, &str)) -> (Callback<Keyboard
     )
 }
 
+/// Make a chosen or dropped file my display picture.
+fn take_picture(ctrl: &Controller, file: web_sys::File) {
+    let ctrl = ctrl.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match crate::file::read(&file).await {
+            Ok(bytes) => ctrl.set_picture(bytes),
+            Err(e) => web_sys::console::warn_1(&format!("msn-web: {e}").into()),
+        }
+    });
+}
+
 #[component]
 pub fn MeBar(props: &MeBarProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
@@ -54,21 +65,26 @@ pub fn MeBar(props: &MeBarProps) -> Html {
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                let ctrl = ctrl.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                        Ok(buf) => ctrl.set_picture(js_sys::Uint8Array::new(&buf).to_vec()),
-                        Err(_) => web_sys::console::warn_1(&"msn-web: the chosen file could not be read".into()),
-                    }
-                });
+                take_picture(&ctrl, file);
             }
             // The same file may be chosen again.
             input.set_value("");
         })
     };
+    // A picture dropped on mine replaces it, as one chosen does.
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let ctrl = ctrl.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                take_picture(&ctrl, file);
+            }
+        })
+    };
     html! {
         <div class="me">
-            <label class="me-picture" title="Change my display picture">
+            <label class="me-picture" title="Change my display picture (choose or drop one)" {ondragover} {ondrop}>
                 <Picture email={me.email.clone()} url={props.picture.clone()} size="medium" />
                 <input type="file" accept="image/*" data-testid="me-picture" aria-label="Choose my display picture" onchange={on_picture} />
             </label>
