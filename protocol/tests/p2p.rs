@@ -401,3 +401,30 @@ proptest! {
         let _ = link.handle_packet(&garbage, Instant::now());
     }
 }
+
+#[test]
+fn custom_emoticons_are_announced_as_shortcut_and_object_pairs() {
+    // As the format's public description shows it: shortcut TAB msnobj TAB ...
+    let tux = "<msnobj Creator=\"alice@example.com\" Size=\"978\" Type=\"2\" Location=\"TFRC5.dat\" Friendly=\"AAA=\" SHA1D=\"Uz3MQadmIWHed3saSdwcTo/Tc7U=\" SHA1C=\"e7vZQCbXV30xf3gngY3P3slZhts=\"/>";
+    let baaha = "<msnobj Creator=\"alice@example.com\" Size=\"691\" Type=\"2\" Location=\"TFR3FA.dat\" Friendly=\"AAA=\" SHA1D=\"as1WxRoW0FXQFVrERtCC1Hec8i8=\" SHA1C=\"AeZUBbzp5rI7tlZJ++ikrO4SeUk=\"/>";
+    let raw = format!("MIME-Version: 1.0\r\nContent-Type: text/x-mms-emoticon\r\n\r\n(tux)\t{tux}\t(baaha)\t{baaha}\t");
+    let body = msnp::message::MessageBody::parse(raw.as_bytes());
+    let msnp::message::MessageBody::Emoticons { animated, items } = &body else { panic!("{body:?}") };
+    assert!(!animated);
+    assert_eq!(items, &[("(tux)".to_owned(), tux.to_owned()), ("(baaha)".to_owned(), baaha.to_owned())]);
+    for (_, object) in items {
+        let o = MsnObject::parse(object).unwrap();
+        assert_eq!((o.kind, o.creator.as_str()), (kind::EMOTICON, "alice@example.com"));
+    }
+    // Written back the same way, and read back equal.
+    assert_eq!(msnp::message::MessageBody::parse(&body.to_bytes()), body);
+    assert!(String::from_utf8(body.to_bytes()).unwrap().ends_with(&format!("(tux)\t{tux}\t(baaha)\t{baaha}\t")));
+    // Animated ones, and nothing usable (kept whole, never lost).
+    let anim = raw.replace("x-mms-emoticon", "x-mms-animemoticon");
+    assert!(matches!(
+        msnp::message::MessageBody::parse(anim.as_bytes()),
+        msnp::message::MessageBody::Emoticons { animated: true, .. }
+    ));
+    let junk = b"MIME-Version: 1.0\r\nContent-Type: text/x-mms-emoticon\r\n\r\nno pairs here";
+    assert!(matches!(msnp::message::MessageBody::parse(junk), msnp::message::MessageBody::Other(_)));
+}

@@ -194,6 +194,10 @@ pub enum MessageBody {
     InitialEmail { inbox_unread: u32, folders_unread: u32 },
     /// `text/x-msmsgsemailnotification`: a new mail.
     NewEmail { from: String, subject: String, from_addr: Option<String> },
+    /// `text/x-mms-emoticon` (MSNP9+), or `text/x-mms-animemoticon` when
+    /// `animated`: the custom emoticons the next text uses, each its
+    /// shortcut and its MSN object (raw XML, fetched like a display picture).
+    Emoticons { animated: bool, items: Vec<(String, String)> },
     /// `application/x-msnmsgrp2p` (MSNP9+, ack mode `D`): a P2P message
     /// (see [`crate::p2p`]) for `dest` only, though everyone in the
     /// conversation receives it.
@@ -241,6 +245,20 @@ impl MessageBody {
                     other => InviteCommand::Other(other.unwrap_or_default().to_owned()),
                 };
                 MessageBody::Invite { command, cookie: get(&fields, "Invitation-Cookie"), fields }
+            }
+            kind @ ("text/x-mms-emoticon" | "text/x-mms-animemoticon") => {
+                let text = String::from_utf8_lossy(&m.body);
+                let parts: Vec<&str> = text.split('\t').map(|p| p.trim_matches(['\r', '\n'])).collect();
+                let items: Vec<(String, String)> = parts
+                    .chunks_exact(2)
+                    .filter(|p| !p[0].is_empty() && p[1].trim_start().starts_with("<msnobj"))
+                    .map(|p| (p[0].to_owned(), p[1].trim().to_owned()))
+                    .collect();
+                if items.is_empty() {
+                    MessageBody::Other(m)
+                } else {
+                    MessageBody::Emoticons { animated: kind == "text/x-mms-animemoticon", items }
+                }
             }
             "application/x-msnmsgrp2p" => match m.header("P2P-Dest") {
                 Some(dest) => MessageBody::P2p { dest: dest.trim().to_owned(), data: m.body },
@@ -308,6 +326,11 @@ impl MessageBody {
                 let mut body = lines(&f);
                 body.extend_from_slice(b"\r\n");
                 MimeMessage::with("text/x-msmsgsemailnotification; charset=UTF-8", vec![], body)
+            }
+            MessageBody::Emoticons { animated, items } => {
+                let body: String = items.iter().map(|(shortcut, object)| format!("{shortcut}\t{object}\t")).collect();
+                let kind = if *animated { "text/x-mms-animemoticon" } else { "text/x-mms-emoticon" };
+                MimeMessage::with(kind, vec![], body.into_bytes())
             }
             MessageBody::P2p { dest, data } => {
                 MimeMessage::with("application/x-msnmsgrp2p", vec![kv("P2P-Dest", dest.clone())], data.clone())
