@@ -44,8 +44,23 @@ async fn done(req: &IdbRequest) -> Result<JsValue, String> {
     JsFuture::from(promise).await.map_err(text)
 }
 
+thread_local! {
+    /// The page's one open database, once opened.
+    static OPEN: std::cell::RefCell<Option<Store>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Store {
+    /// The database, opened on first use and shared by the whole page.
     pub async fn open() -> Result<Store, String> {
+        if let Some(s) = OPEN.with(|o| o.borrow().clone()) {
+            return Ok(s);
+        }
+        let s = Store::open_new().await?;
+        OPEN.with(|o| *o.borrow_mut() = Some(s.clone()));
+        Ok(s)
+    }
+
+    async fn open_new() -> Result<Store, String> {
         let factory = gloo::utils::window().indexed_db().map_err(text)?.ok_or("no IndexedDB in this browser")?;
         let req = factory.open_with_u32(DB, VERSION).map_err(text)?;
         let upgrade_req = req.clone();
@@ -79,7 +94,7 @@ impl Store {
 }
 
 /// The picture this browser remembers for `account` (a lower-case
-/// address), if any: for the sign-in window.
+/// address), if any: mine at sign-in, and the sign-in window's.
 pub async fn my_picture(account: &str) -> Option<Vec<u8>> {
     let store = Store::open().await.ok()?;
     let sha1d = String::from_utf8(store.get(MINE, account).await.ok()??).ok()?;

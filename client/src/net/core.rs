@@ -40,6 +40,8 @@ pub(super) enum Input {
     Store(crate::store::Store),
     /// My picture, scaled (or why it could not be).
     PictureMade(Result<Vec<u8>, String>),
+    /// My picture as this browser remembers it for the account.
+    PictureRemembered(Vec<u8>),
     /// A contact's picture as the cache had it (or not).
     Cached {
         owner: Email,
@@ -232,7 +234,7 @@ impl Net {
     /// of it, the debug panel too when it is open.
     pub(super) fn skipped(&mut self, link: &str, s: &Skipped) {
         let text = format!("msn-web: {link}: {s}");
-        web_sys::console::warn_1(&text.clone().into());
+        web_sys::console::warn_1(&text.into());
         if let Some(log) = self.log.as_mut() {
             let line = log.note(link, &s.to_string());
             self.dispatch.emit(Action::Protocol(vec![line]));
@@ -258,6 +260,9 @@ impl Net {
             Input::Refused(text) => self.dispatch(Action::Failed(text)),
             Input::Store(s) => self.store_ready(s),
             Input::PictureMade(png) => self.picture_made(png),
+            Input::PictureRemembered(png) => {
+                self.adopt_picture(png);
+            }
             Input::Cached { owner, object, bytes } => self.cached(owner, object, bytes),
             Input::Shown { sha1d, url } => self.shown(sha1d, url),
         }

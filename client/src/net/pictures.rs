@@ -53,19 +53,14 @@ impl Net {
 
     /// The picture this account had last time, from the cache.
     pub(super) fn load_my_picture(&self) {
-        let (Some(store), Some(me)) = (self.pictures.store.clone(), self.me.clone()) else { return };
-        if self.pictures.mine.is_some() {
+        // Once the cache is open (this runs again then), and only once.
+        let Some(me) = self.me.clone().filter(|_| self.pictures.store.is_some() && self.pictures.mine.is_none()) else {
             return;
-        }
+        };
         let inbox = self.inbox.clone();
         spawn_local(async move {
-            let sha1d = store.get(MINE, &me.folded()).await.ok().flatten();
-            let bytes = match sha1d.and_then(|s| String::from_utf8(s).ok()) {
-                Some(key) => store.get(PICTURES, &key).await.ok().flatten(),
-                None => None,
-            };
-            if let Some(png) = bytes {
-                let _ = inbox.unbounded_send(Input::PictureMade(Ok(png)));
+            if let Some(png) = crate::store::my_picture(&me.folded()).await {
+                let _ = inbox.unbounded_send(Input::PictureRemembered(png));
             }
         });
     }
@@ -79,8 +74,8 @@ impl Net {
         });
     }
 
-    /// My picture is ready (chosen now, or remembered): announce, cache,
-    /// remember for this account, and show.
+    /// A picture the user just chose is ready: mine, and remembered for
+    /// this account.
     pub(super) fn picture_made(&mut self, png: Result<Vec<u8>, String>) {
         let png = match png {
             Ok(p) => p,
@@ -89,7 +84,23 @@ impl Net {
                 return;
             }
         };
-        let Some(me) = self.me.clone() else { return };
+        let (Some(sha1d), Some(me)) = (self.adopt_picture(png.clone()), self.me.clone()) else { return };
+        if let Some(store) = self.pictures.store.clone() {
+            let key = me.folded();
+            spawn_local(async move {
+                if let Err(e) =
+                    store.put(PICTURES, &sha1d, &png).await.and(store.put(MINE, &key, sha1d.as_bytes()).await)
+                {
+                    log(&format!("not remembered: {e}"));
+                }
+            });
+        }
+    }
+
+    /// Make `png` my picture (chosen now, or remembered from last time):
+    /// announce it and show it. Its SHA1D comes back.
+    pub(super) fn adopt_picture(&mut self, png: Vec<u8>) -> Option<String> {
+        let me = self.me.clone()?;
         let object = MsnObject::for_data(me.as_str(), kind::DISPLAY_PICTURE, "0", &png);
         let sha1d = object.sha1d.clone();
         self.pictures.mine = Some((object.clone(), png.clone()));
@@ -98,16 +109,8 @@ impl Net {
         }
         self.pump_ns();
         self.dispatch(Action::MyPicture(Some(sha1d.clone())));
-        if let Some(store) = self.pictures.store.clone() {
-            let (key, png) = (me.folded(), png.clone());
-            let sha = sha1d.clone();
-            spawn_local(async move {
-                if let Err(e) = store.put(PICTURES, &sha, &png).await.and(store.put(MINE, &key, sha.as_bytes()).await) {
-                    log(&format!("not remembered: {e}"));
-                }
-            });
-        }
-        self.show(sha1d, png);
+        self.show(sha1d.clone(), png);
+        Some(sha1d)
     }
 
     /// Show picture bytes under their SHA1D, once they decode as an image.
