@@ -220,3 +220,26 @@ async fn a_page_from_another_origin_is_told_how_to_get_in() {
     assert!(text.contains(&format!("--allow-origin http://{}", stack.relay_addr)), "{text}");
     b.c.close().await.unwrap();
 }
+
+/// A relay at its connection limit says so, on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_relay_is_told_plainly() {
+    let stack = Stack::start(Timing::default()).await;
+    let full = stack
+        .extra_relay(|c| {
+            c.max_per_ip = 0;
+            c.allow_origins = vec![format!("http://{}", stack.relay_addr)];
+        })
+        .await;
+    let driver = Driver::start().await;
+    let b = driver.browser().await;
+    b.c.goto(&stack.url()).await.unwrap();
+    b.el(&tid("signin-advanced")).await.click().await.unwrap();
+    b.type_into("signin-relay", &format!("ws://{}/ws", full.addr)).await;
+    b.type_into("signin-email", "alice@example.com").await;
+    b.type_into("signin-password", "alice").await;
+    b.el(&tid("signin-submit")).await.click().await.unwrap();
+    let e = b.until_text(&tid("signin-error"), "HTTP 429: too many connections").await;
+    assert!(e.text().await.unwrap().contains("try again in a moment"));
+    b.c.close().await.unwrap();
+}
