@@ -654,7 +654,7 @@ fn p2p_payload(dest: &str) -> MessageBody {
         data: vec![],
         app_id: 0,
     };
-    MessageBody::parse(&msnp::p2p::envelope(dest, &ack))
+    MessageBody::parse(&MessageBody::P2p { dest: dest.to_owned(), data: ack.to_bytes() }.to_bytes())
 }
 
 #[tokio::test]

@@ -167,13 +167,13 @@ impl Pair {
             // session: refused, and nothing else.
             let ok = |r: Result<(), P2pError>| assert!(matches!(r, Ok(()) | Err(P2pError::NoSession(_))), "{r:?}");
             if let Some(m) = self.a.poll_transmit() {
-                self.sizes.push(m.len());
-                ok(self.b.handle_packet(&unwrap_envelope(&m, "bob@example.com"), self.now));
+                self.sizes.push(m.to_bytes().len());
+                ok(self.b.handle_packet(&unwrap_envelope(&m.to_bytes(), "bob@example.com"), self.now));
                 moved = true;
             }
             if let Some(m) = self.b.poll_transmit() {
-                self.sizes.push(m.len());
-                ok(self.a.handle_packet(&unwrap_envelope(&m, "alice@example.com"), self.now));
+                self.sizes.push(m.to_bytes().len());
+                ok(self.a.handle_packet(&unwrap_envelope(&m.to_bytes(), "alice@example.com"), self.now));
                 moved = true;
             }
             self.a_events.extend(std::iter::from_fn(|| self.a.poll_event()));
@@ -361,11 +361,11 @@ fn hostile_sizes_and_strangers_are_refused() {
     let mut small = P2pLink::new("b@x.com", "a@x.com", 3, P2pConfig { max_file: 100, ..P2pConfig::default() });
     let session = p.a.offer_file("big", vec![0; 101], p.now);
     while let Some(m) = p.a.poll_transmit() {
-        small.handle_packet(&unwrap_envelope(&m, "bob@example.com"), p.now).unwrap();
+        small.handle_packet(&unwrap_envelope(&m.to_bytes(), "bob@example.com"), p.now).unwrap();
     }
     assert!(!std::iter::from_fn(|| small.poll_event()).any(|e| matches!(e, P2pEvent::FileOffered { .. })));
     while let Some(m) = small.poll_transmit() {
-        p.a.handle_packet(&unwrap_envelope(&m, "a@x.com"), p.now).unwrap();
+        p.a.handle_packet(&unwrap_envelope(&m.to_bytes(), "a@x.com"), p.now).unwrap();
     }
     assert!(std::iter::from_fn(|| p.a.poll_event()).any(|e| e == P2pEvent::Declined { session }));
 }

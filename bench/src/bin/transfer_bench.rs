@@ -190,7 +190,7 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
         loop {
             while sa.s.in_flight() < WINDOW {
                 let Some(p) = la.poll_transmit() else { break };
-                sa.s.send_message(MessageBody::parse(&p), AckMode::Data).unwrap();
+                sa.s.send_message(p, AckMode::Data).unwrap();
             }
             if std::iter::from_fn(|| la.poll_event()).any(|e| matches!(e, P2pEvent::Sent { .. })) {
                 return;
@@ -207,7 +207,7 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
         loop {
             while sb.s.in_flight() < WINDOW {
                 let Some(p) = lb.poll_transmit() else { break };
-                sb.s.send_message(MessageBody::parse(&p), AckMode::Data).unwrap();
+                sb.s.send_message(p, AckMode::Data).unwrap();
             }
             while let Some(e) = lb.poll_event() {
                 match e {

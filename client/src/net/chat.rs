@@ -346,8 +346,8 @@ impl Net {
         if let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) {
             for (peer, link) in c.p2p.iter_mut() {
                 while sb.session.in_flight() < P2P_WINDOW {
-                    let Some(payload) = link.poll_transmit() else { break };
-                    sent |= sb.session.send_message(MessageBody::parse(&payload), AckMode::Data).is_ok();
+                    let Some(body) = link.poll_transmit() else { break };
+                    sent |= sb.session.send_message(body, AckMode::Data).is_ok();
                 }
                 events.extend(std::iter::from_fn(|| link.poll_event()).map(|e| (peer.clone(), e)));
             }

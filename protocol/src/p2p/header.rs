@@ -122,8 +122,3 @@ impl Packet {
         out
     }
 }
-
-/// The `MSG` payload that carries `packet` to `dest` (sent with ack mode `D`).
-pub fn envelope(dest: &str, packet: &Packet) -> Vec<u8> {
-    crate::message::MessageBody::P2p { dest: dest.to_owned(), data: packet.to_bytes() }.to_bytes()
-}

@@ -20,9 +20,10 @@
 //! before queued data, so a cancel never waits behind a megabyte.
 
 use super::P2pError;
-use super::header::{Flags, Header, MAX_CHUNK, Packet, app, envelope};
+use super::header::{Flags, Header, MAX_CHUNK, Packet, app};
 use super::object::{FileContext, MsnObject};
 use super::slp::{Dialog, EUF_FILE, EUF_OBJECT, SlpMessage};
+use crate::message::MessageBody;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 use web_time::Instant;
@@ -367,9 +368,10 @@ impl P2pLink {
         self.events.pop_front()
     }
 
-    /// The next `MSG` payload to send (ack mode `D`): control messages
-    /// first, then data, one chunk at a time.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    /// The next `MSG` body to send (ack mode `D`): control messages first,
+    /// then data, one chunk at a time. A typed body, so that the switchboard
+    /// session writes it once.
+    pub fn poll_transmit(&mut self) -> Option<MessageBody> {
         let from_control = !self.control.is_empty();
         let queue = if from_control { &mut self.control } else { &mut self.bulk };
         let out = queue.front_mut()?;
@@ -389,7 +391,7 @@ impl P2pLink {
             s.last_activity = self.now.unwrap_or(s.last_activity);
             self.events.push_back(P2pEvent::Progress { session, done: end as u64, total });
         }
-        Some(envelope(&self.peer, &packet))
+        Some(MessageBody::P2p { dest: self.peer.clone(), data: packet.to_bytes() })
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {

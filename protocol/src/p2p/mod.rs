@@ -1,6 +1,6 @@
 //! MSNC P2P over the switchboard: display pictures, custom emoticons and
 //! file transfer, as MSNP9-12 clients move them (`MSG t D` with
-//! `application/x-msnmsgrp2p`, one `P2P-Dest`). Sans I/O like the rest:
+//! `application/x-msnmsgrp2p`, one `P2P-Dest`: `MessageBody::P2p`). Sans I/O like the rest:
 //! [`P2pLink`] is the state machine for one peer; [`header`], [`slp`] and
 //! [`object`] are the formats it speaks.
 
@@ -9,7 +9,7 @@ mod link;
 pub mod object;
 pub mod slp;
 
-pub use header::{Flags, Header, MAX_CHUNK, Packet, envelope};
+pub use header::{Flags, Header, MAX_CHUNK, Packet};
 pub use link::{P2pConfig, P2pEvent, P2pLink, Transfer};
 pub use object::{FileContext, MsnObject};
 
