@@ -1,7 +1,8 @@
 //! The root component: sign-in window or the contact list with conversations.
 
 use crate::components::{
-    contact_list::ContactList, conversation::Conversations, debug_panel::DebugPanel, me_bar::MeBar, signin::SignIn,
+    contact_list::ContactList, conversation::Conversations, debug_panel::DebugPanel, me_bar::MeBar,
+    my_emoticons::MyEmoticons, signin::SignIn,
 };
 use crate::net::Controller;
 use crate::settings::Settings;
@@ -114,6 +115,7 @@ pub fn App() -> Html {
                         <div class="titlebar">{"MSN Messenger"}<button class="link signout" onclick={sign_out}>{"Sign out"}</button></div>
                         <MeBar me={state.me.clone()} supports_psm={state.supports_psm}
                             picture={state.me.picture.as_ref().and_then(|p| state.pictures.get(p)).cloned()} />
+                        <MyEmoticons list={state.my_emoticons.clone()} pictures={state.pictures.clone()} />
                         if state.conn == ConnState::Reconnecting {
                             <div class="banner" role="alert">{"Connection lost. Reconnecting... Your messages are kept."}</div>
                         }

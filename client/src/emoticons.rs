@@ -91,19 +91,24 @@ impl Emoticon {
 /// Every code's first character (a test keeps this true).
 const CODE_STARTS: &[u8] = b"(*+8:;<|";
 
-/// A run of plain text, an emoticon as typed, or a web link as typed.
+/// A run of plain text, an emoticon as typed, a web link as typed, or one
+/// of the sender's custom emoticons (`index` into the shortcuts given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {
     Text(&'a str),
     Emoticon { typed: &'a str, emoticon: &'static Emoticon },
     Link { typed: &'a str },
+    Custom { typed: &'a str, index: usize },
 }
 
 impl Piece<'_> {
     /// Exactly what was typed.
     pub fn typed(&self) -> &str {
         match self {
-            Piece::Text(t) | Piece::Emoticon { typed: t, .. } | Piece::Link { typed: t } => t,
+            Piece::Text(t)
+            | Piece::Emoticon { typed: t, .. }
+            | Piece::Link { typed: t }
+            | Piece::Custom { typed: t, .. } => t,
         }
     }
 }
@@ -165,12 +170,27 @@ fn at(text: &str, i: usize) -> Option<(&'static Emoticon, usize)> {
 
 /// Split a message into text and emoticons.
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    pieces_with(text, &[])
+}
+
+/// Split a message into text, the sender's custom emoticons (`custom`:
+/// their shortcuts, which win over everything else, the longest first, as
+/// the sender's client drew them), links and emoticons.
+pub fn pieces_with<'a>(text: &'a str, custom: &[&str]) -> Vec<Piece<'a>> {
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < text.len() {
-        let found = match link_at(text, i) {
-            Some(len) => Some((Piece::Link { typed: &text[i..i + len] }, len)),
-            None => at(text, i).map(|(emoticon, len)| (Piece::Emoticon { typed: &text[i..i + len], emoticon }, len)),
+        let mine = custom
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_empty() && text[i..].starts_with(**c))
+            .max_by_key(|(_, c)| c.len());
+        let found = match (mine, link_at(text, i)) {
+            (Some((index, c)), _) => Some((Piece::Custom { typed: &text[i..i + c.len()], index }, c.len())),
+            (None, Some(len)) => Some((Piece::Link { typed: &text[i..i + len] }, len)),
+            (None, None) => {
+                at(text, i).map(|(emoticon, len)| (Piece::Emoticon { typed: &text[i..i + len], emoticon }, len))
+            }
         };
         if let Some((piece, len)) = found {
             if start < i {
@@ -195,14 +215,29 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn shown(text: &str) -> String {
-        pieces(text)
+        shown_with(text, &[])
+    }
+
+    fn shown_with(text: &str, custom: &[&str]) -> String {
+        pieces_with(text, custom)
             .into_iter()
             .map(|p| match p {
                 Piece::Text(t) => t.to_owned(),
                 Piece::Emoticon { emoticon, .. } => format!("[{}]", emoticon.name),
                 Piece::Link { typed } => format!("<{}>", link_target(typed)),
+                Piece::Custom { index, .. } => format!("{{{index}}}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn custom_shortcuts_win_the_longest_first_and_anywhere() {
+        let custom = ["(cat)", "(cat2)", "lol", ""];
+        assert_eq!(shown_with("a (cat) and a (cat2) :)", &custom), "a {0} and a {1} [Smile]");
+        // Inside words too, as the sender's client drew them; a link that starts first stays whole.
+        assert_eq!(shown_with("trolololol www.lol.com", &custom), "tro{2}o{2} <http://www.lol.com>");
+        assert_eq!(shown_with("(c) stays a coffee cup", &custom), "[Coffee cup] stays a coffee cup");
+        assert_eq!(shown_with("nothing here", &[]), "nothing here");
     }
 
     #[test]

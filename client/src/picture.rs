@@ -1,7 +1,7 @@
 //! Display pictures in the browser: what arrives is data, never code. An
 //! image is shown only after the browser has decoded it as one, from a Blob
 //! URL; mine is scaled and cropped to 96x96 and stored as PNG, as MSN 6-7
-//! did.
+//! did; custom emoticons fit in 50x50.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -52,29 +52,56 @@ pub async fn to_display_picture(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let image = decode(bytes).await?;
     let (w, h) = (f64::from(image.width()), f64::from(image.height()));
     let side = w.min(h);
+    let crop = ((w - side) / 2.0, (h - side) / 2.0, side, side);
+    redraw(image, crop, SIDE, SIDE)
+}
+
+/// The largest side of a custom emoticon, in pixels (MSN's own limit).
+pub const EMOTICON_SIDE: u32 = 50;
+/// A custom emoticon this small and this light is kept as it came (an
+/// animated GIF stays animated); any other is scaled into PNG.
+const EMOTICON_KEPT_BYTES: usize = 64 << 10;
+
+/// An image a person chose as a custom emoticon: kept as is when it is
+/// small already, else scaled to fit in 50x50 with its proportions.
+pub async fn to_emoticon(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let image = decode(bytes).await?;
+    let (w, h) = (image.width(), image.height());
+    if w <= EMOTICON_SIDE && h <= EMOTICON_SIDE && bytes.len() <= EMOTICON_KEPT_BYTES {
+        image.close();
+        return Ok(bytes.to_vec());
+    }
+    let scale = f64::from(EMOTICON_SIDE) / f64::from(w.max(h));
+    let (dw, dh) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+    redraw(image, (0.0, 0.0, f64::from(w), f64::from(h)), dw, dh)
+}
+
+/// Draw `crop` (x, y, width, height) of `image` at `dw`x`dh`, as PNG.
+fn redraw(image: ImageBitmap, crop: (f64, f64, f64, f64), dw: u32, dh: u32) -> Result<Vec<u8>, String> {
     let canvas = gloo::utils::document()
         .create_element("canvas")
         .map_err(text)?
         .dyn_into::<HtmlCanvasElement>()
         .map_err(|_| "no canvas".to_owned())?;
-    canvas.set_width(SIDE);
-    canvas.set_height(SIDE);
+    canvas.set_width(dw);
+    canvas.set_height(dh);
     let ctx = canvas
         .get_context("2d")
         .map_err(text)?
         .ok_or("no 2D canvas")?
         .dyn_into::<CanvasRenderingContext2d>()
         .map_err(|_| "no 2D canvas".to_owned())?;
+    let (sx, sy, sw, sh) = crop;
     ctx.draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
         &image,
-        (w - side) / 2.0,
-        (h - side) / 2.0,
-        side,
-        side,
+        sx,
+        sy,
+        sw,
+        sh,
         0.0,
         0.0,
-        f64::from(SIDE),
-        f64::from(SIDE),
+        f64::from(dw),
+        f64::from(dh),
     )
     .map_err(text)?;
     image.close();

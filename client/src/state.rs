@@ -82,11 +82,22 @@ impl Delivery {
     }
 }
 
+/// A custom emoticon a message uses: what stands for it in the text, and
+/// the SHA1D its image is shown by (from [`AppState::pictures`], once it
+/// decoded as an image; until then the shortcut shows as typed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomEmoticon {
+    pub shortcut: String,
+    pub sha1d: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageKind {
     Text {
         text: String,
         format: Option<TextFormat>,
+        /// The sender's custom emoticons in this text.
+        emoticons: Vec<CustomEmoticon>,
     },
     Nudge,
     /// "Bob has left the conversation." and the like.
@@ -226,9 +237,12 @@ pub struct AppState {
     pub format: TextFormat,
     /// The last protocol lines, when the debug panel is on (`?debug`).
     pub debug: Option<VecDeque<DebugLine>>,
-    /// Display pictures that can be shown: SHA1D → Blob URL (made only
-    /// once the bytes decoded as an image). Kept across sign-outs.
+    /// Display pictures and custom emoticons that can be shown: SHA1D →
+    /// Blob URL (made only once the bytes decoded as an image). Kept across
+    /// sign-outs.
     pub pictures: HashMap<String, String>,
+    /// My custom emoticons, in the order I added them.
+    pub my_emoticons: Vec<CustomEmoticon>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -309,6 +323,7 @@ pub enum Action {
         url: String,
     },
     MyPicture(Option<String>),
+    MyEmoticons(Vec<CustomEmoticon>),
     TransferNew {
         conv: u64,
         view: TransferView,
@@ -456,6 +471,7 @@ impl Reducible for AppState {
                 s.pictures.insert(sha1d, url);
             }
             Action::MyPicture(p) => s.me.picture = p,
+            Action::MyEmoticons(list) => s.my_emoticons = list,
             Action::TransferNew { conv, view } => {
                 if let Some(c) = s.conv_mut(conv) {
                     c.unread |= view.incoming;

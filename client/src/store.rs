@@ -1,8 +1,8 @@
 //! What the app keeps in the browser between visits, in IndexedDB: display
-//! pictures by their SHA1D (so each crosses the network once ever), and per
-//! account which picture is mine. A key-value use of IndexedDB, wrapped in
-//! futures; every failure is a `String` the caller logs (a browser without
-//! storage still chats).
+//! pictures and custom emoticons by their SHA1D (so each crosses the
+//! network once ever), and per account which picture and emoticons are
+//! mine. A key-value use of IndexedDB, wrapped in futures; every failure is
+//! a `String` the caller logs (a browser without storage still chats).
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -11,11 +11,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 
 const DB: &str = "msn-web";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// SHA1D → picture bytes.
 pub const PICTURES: &str = "pictures";
 /// `<account>` → the SHA1D of my picture.
 pub const MINE: &str = "my-picture";
+/// `<account>` → my custom emoticons, a line `shortcut\tSHA1D` each (the
+/// images are in [`PICTURES`]).
+pub const EMOTICONS: &str = "my-emoticons";
 
 /// An open database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -66,7 +69,7 @@ impl Store {
         let upgrade_req = req.clone();
         let upgrade = Closure::once_into_js(move || {
             if let Ok(db) = upgrade_req.result().and_then(|d| d.dyn_into::<IdbDatabase>()) {
-                for name in [PICTURES, MINE] {
+                for name in [PICTURES, MINE, EMOTICONS] {
                     if !db.object_store_names().contains(name) {
                         let _ = db.create_object_store(name);
                     }

@@ -19,7 +19,7 @@ fn text(id: u64, from: &str, t: &str, delivery: Delivery) -> ChatMessage {
         id,
         from: from.into(),
         from_name: from.into(),
-        kind: MessageKind::Text { text: t.into(), format: None },
+        kind: MessageKind::Text { text: t.into(), format: None, emoticons: vec![] },
         delivery,
         at: 0.0,
     }

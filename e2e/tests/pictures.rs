@@ -1,10 +1,11 @@
-//! Display pictures in the browser: set by one person, fetched over a
-//! switchboard by the other (MSNSLP P2P through relay and devserver), cached
-//! by SHA1D, and not fetched again after a reload.
+//! Display pictures and custom emoticons in the browser: set by one person,
+//! fetched over a switchboard by the other (MSNSLP P2P through relay and
+//! devserver), cached by SHA1D, and not fetched again after a reload.
 
 use devserver::hub::Timing;
 use e2e::*;
 use fantoccini::Locator;
+use msnp::types::List;
 
 /// A 40x30 PNG, red on the left and blue on the right (not square: the
 /// client crops it to 96x96).
@@ -24,9 +25,28 @@ async fn logged(b: &Browser, text: &str) -> bool {
     false
 }
 
+/// Whether any element matches `css` now.
+async fn present(b: &Browser, css: &str) -> bool {
+    b.c.find_all(Locator::Css(css)).await.map(|v| !v.is_empty()).unwrap_or(false)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     let stack = Stack::start(Timing::default()).await;
+    // Bob has a long group of classmates (offline) above Alice, whom he
+    // takes out of his groups: her row starts below the fold.
+    let store = &stack.dev.hub.store;
+    for (id, _) in store.groups("bob@example.com").unwrap() {
+        store.set_membership("bob@example.com", "alice@example.com", id, false).unwrap();
+    }
+    let class = store.add_group("bob@example.com", "Classmates").unwrap();
+    for i in 0..60 {
+        let email = format!("classmate{i:02}@example.com");
+        store.upsert_user(&email, "pw", Some(&format!("Classmate {i}"))).unwrap();
+        store.add_entry("bob@example.com", List::Forward, &email, &format!("Classmate {i}")).unwrap();
+        store.set_membership("bob@example.com", &email, class, true).unwrap();
+    }
+    store.bump_serial("bob@example.com").unwrap();
     let file = std::env::temp_dir().join(format!("msn-web-picture-{}.png", std::process::id()));
     std::fs::write(&file, PNG).unwrap();
     let driver = Driver::start().await;
@@ -36,28 +56,30 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     let mine = alice.el(&format!(".me {}", picture_of("alice@example.com", true))).await;
     assert!(mine.attr("src").await.unwrap().unwrap_or_default().starts_with("blob:"));
 
-    // Bob on MSNP12 signs in: her picture is announced, not fetched yet
-    // (never all at sign-in).
+    // Bob on MSNP12 signs in: her picture is announced, but her row is out
+    // of sight, so it is not fetched (never all at sign-in).
     let debug = format!("{}?debug", stack.url());
     let bob = driver.browser().await;
     bob.sign_in_at(&debug, Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
     bob.until_online().await;
-    bob.el(&format!(
-        "[data-testid=contact][data-email='alice@example.com'] {}",
-        picture_of("alice@example.com", false)
-    ))
-    .await;
-    assert!(!logged(&bob, "INVITE MSNMSGR").await, "no picture fetched at sign-in");
+    let her_row = "[data-testid=contact][data-email='alice@example.com']";
+    bob.el(&format!("{her_row}[data-status=NLN] {}", picture_of("alice@example.com", false))).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(!logged(&bob, "INVITE MSNMSGR").await, "nothing fetched for a row out of sight");
 
-    // A conversation: her picture comes over the switchboard, to the
-    // conversation window and the list; and Bob's default shows for her.
+    // Scrolled into view: her picture comes over a switchboard of its own,
+    // with no conversation window on either side.
+    bob.c.execute("document.querySelector(arguments[0]).scrollIntoView()", vec![her_row.into()]).await.unwrap();
+    bob.el(&format!("{her_row} {}", picture_of("alice@example.com", true))).await;
+    assert!(logged(&bob, "INVITE MSNMSGR:alice@example.com").await, "it came over P2P");
+    assert!(!present(&bob, &tid("conversation")).await, "no window opened at Bob's");
+    assert!(!present(&alice, &tid("conversation")).await, "no window opened at Alice's");
+
+    // A conversation shows it large, both sides (Bob's is the default).
     bob.open_chat("alice@example.com").await;
+    bob.el(&format!("[data-testid=conversation] {}", picture_of("alice@example.com", true))).await;
     bob.say("hello with pictures").await;
     alice.until_text("[data-testid=message][data-from='bob@example.com']", "hello with pictures").await;
-    bob.el(&format!("[data-testid=conversation] {}", picture_of("alice@example.com", true))).await;
-    bob.el(&format!("[data-testid=contact][data-email='alice@example.com'] {}", picture_of("alice@example.com", true)))
-        .await;
-    assert!(logged(&bob, "INVITE MSNMSGR:alice@example.com").await, "it came over P2P");
     alice.el(&format!("[data-testid=conversation] {}", picture_of("bob@example.com", false))).await;
     // Chat still works around it.
     alice.say("and it did not get in the way").await;
@@ -67,8 +89,9 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     // and nothing crossed the network for it.
     bob.sign_in_at(&debug, Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
     bob.until_online().await;
-    bob.el(&format!("[data-testid=contact][data-email='alice@example.com'] {}", picture_of("alice@example.com", true)))
-        .await;
+    bob.el(&format!("{her_row} {}", picture_of("alice@example.com", true))).await;
+    bob.c.execute("document.querySelector(arguments[0]).scrollIntoView()", vec![her_row.into()]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!logged(&bob, "INVITE MSNMSGR").await, "no transfer after the reload");
 
     // Alice's own, after her reload: remembered for her account.
@@ -81,6 +104,75 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     alice.el(&format!(".signin {}", picture_of("alice@example.com", true))).await;
     alice.type_into("signin-email", "bob@example.com").await;
     alice.until_gone(".signin [data-testid=picture]").await;
+    let _ = std::fs::remove_file(&file);
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
+
+/// `custom-emoticon` images drawn in the messages at `css`.
+fn custom(css: &str, shortcut: &str) -> String {
+    format!("{css} [data-testid=custom-emoticon][data-shortcut='{shortcut}']")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_emoticon_is_added_sent_and_drawn_for_the_receiver() {
+    let stack = Stack::start(Timing::default()).await;
+    let file = std::env::temp_dir().join(format!("msn-web-emoticon-{}.png", std::process::id()));
+    std::fs::write(&file, PNG).unwrap();
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let debug = format!("{}?debug", stack.url());
+    let bob = driver.browser().await;
+    bob.sign_in_at(&debug, Some(&stack.passport()), "bob@example.com", "bob", "MSNP9").await;
+    bob.until_online().await;
+
+    // Alice adds one: an image and the characters that stand for it. A
+    // shortcut with a space is refused, plainly.
+    alice.el(&tid("my-emoticons")).await.click().await.unwrap();
+    alice.el(&tid("my-emoticon-file")).await.send_keys(&file.display().to_string()).await.unwrap();
+    alice.type_into("my-emoticon-shortcut", "a b").await;
+    alice.el(&tid("my-emoticon-add")).await.click().await.unwrap();
+    alice.until_text("[role=alert]", "cannot hold spaces").await;
+    alice.el(&tid("my-emoticon-file")).await.send_keys(&file.display().to_string()).await.unwrap();
+    alice.type_into("my-emoticon-shortcut", "[kit]").await;
+    alice.el(&tid("my-emoticon-add")).await.click().await.unwrap();
+    alice.el("[data-testid=my-emoticon][data-shortcut='[kit]'] img[src^='blob:']").await;
+
+    // She picks it from the emoticon menu and sends it inside a sentence.
+    alice.open_chat("bob@example.com").await;
+    alice.el(&tid("compose-input")).await.send_keys("look").await.unwrap();
+    alice.el(&tid("emoticon-picker")).await.click().await.unwrap();
+    alice.el("[data-testid=emoticon-choice][data-code='[kit]']").await.click().await.unwrap();
+    let input = alice.el(&tid("compose-input")).await;
+    input.send_keys(" here\u{E007}").await.unwrap();
+    // Her own message shows it, and so does Bob's window once fetched.
+    let sent = "[data-testid=message][data-from='alice@example.com']";
+    alice.el(&custom(sent, "[kit]")).await;
+    let drawn = bob.el(&custom(sent, "[kit]")).await;
+    assert!(drawn.attr("src").await.unwrap().unwrap_or_default().starts_with("blob:"));
+    let text = bob.until_text(sent, "look").await.text().await.unwrap();
+    assert!(text.contains("here") && !text.contains("[kit]"), "drawn in place of its shortcut: {text:?}");
+    assert!(logged(&bob, "text/x-mms-emoticon").await, "announced before the text");
+    assert!(logged(&bob, "INVITE MSNMSGR:alice@example.com").await, "fetched over P2P");
+
+    // Chat goes on; the same emoticon again is drawn from what Bob has.
+    alice.say("again [kit]").await;
+    bob.until_text(sent, "again").await;
+    let n = bob.c.find_all(Locator::Css(&custom(sent, "[kit]"))).await.unwrap().len();
+    assert_eq!(n, 2, "both messages draw it");
+
+    // After her reload it is still hers; once removed, its shortcut is
+    // only text again for Bob.
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    alice.el(&tid("my-emoticons")).await.click().await.unwrap();
+    alice.el("[data-testid=my-emoticon][data-shortcut='[kit]'] img[src^='blob:']").await;
+    alice.el(&tid("my-emoticon-remove")).await.click().await.unwrap();
+    alice.until_gone(&tid("my-emoticon")).await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("plain [kit] now").await;
+    let plain = bob.until_text(sent, "plain [kit] now").await;
+    assert!(plain.find_all(Locator::Css(&tid("custom-emoticon"))).await.unwrap().is_empty());
     let _ = std::fs::remove_file(&file);
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();

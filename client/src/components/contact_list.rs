@@ -7,6 +7,8 @@ use crate::state::{AddRequest, ContactView, GroupView};
 use crate::view::{sections, status_class};
 use msnp::types::Status;
 use std::collections::HashSet;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -50,6 +52,38 @@ pub fn ContactList(props: &ContactListProps) -> Html {
             if let (Some(t0), Some(el)) = (*synced, root.cast::<web_sys::HtmlElement>()) {
                 let _ = el.offset_height(); // force layout of what was just drawn
                 let _ = el.set_attribute("data-draw-ms", &format!("{:.1}", crate::net::perf_now() - t0));
+            }
+        });
+    }
+    // Rows of online contacts whose picture is not here yet are watched:
+    // once on screen, their picture is fetched (and only then).
+    {
+        let (root, ctrl) = (root.clone(), ctrl.clone());
+        let observer = use_mut_ref(|| None::<(web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>)>);
+        use_effect(move || {
+            let mut slot = observer.borrow_mut();
+            if slot.is_none() {
+                let ctrl = ctrl.clone();
+                let seen = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    let rows = entries
+                        .iter()
+                        .filter_map(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+                        .filter_map(|e| e.target().get_attribute("data-email").map(|m| (m, e.is_intersecting())))
+                        .collect();
+                    ctrl.in_view(rows);
+                });
+                if let Ok(o) = web_sys::IntersectionObserver::new(seen.as_ref().unchecked_ref()) {
+                    *slot = Some((o, seen));
+                }
+            }
+            if let (Some((o, _)), Some(list)) = (slot.as_ref(), root.cast::<web_sys::Element>()) {
+                // Watched anew after each drawing: rows are reused for others.
+                o.disconnect();
+                if let Ok(rows) = list.query_selector_all("[data-want-picture]") {
+                    for row in (0..rows.length()).filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok()) {
+                        o.observe(&row);
+                    }
+                }
             }
         });
     }
@@ -201,14 +235,17 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                     })
                                 };
                                 let blocked = c.blocked;
+                                let picture = c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned();
+                                let want_picture = c.picture.is_some() && picture.is_none() && c.status != Status::Offline;
                                 let block = act(&c.email, if blocked { |c, e| c.block(e, false) } else { |c, e| c.block(e, true) });
                                 html! { <>
                                     <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
                                         data-testid="contact" data-email={c.email.clone()} data-status={st}
+                                        data-want-picture={want_picture.then_some("")}
                                         title={format!("{} <{}> — {}", c.name, c.email, crate::view::status_label(c.status))}
                                         {ondblclick} {onkeydown}>
                                         <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
-                                        <Picture email={c.email.clone()} url={c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned()} size="small" />
+                                        <Picture email={c.email.clone()} url={picture} size="small" />
                                         <span class="name">{emoticon_text(&c.name)}</span>
                                         if c.status != Status::Offline && c.status != Status::Online {
                                             <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>

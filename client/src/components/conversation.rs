@@ -1,6 +1,6 @@
 //! Conversation tabs and the active conversation window.
 
-use crate::components::emoticon_text::emoticon_text;
+use crate::components::emoticon_text::message_text;
 use crate::components::picture::Picture;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
@@ -229,14 +229,14 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         let picking = picking.clone();
         Callback::from(move |_: MouseEvent| picking.set(!*picking))
     };
-    let pick = |code: &'static str| {
+    let pick = |code: String| {
         let (draft, picking) = (draft.clone(), picking.clone());
         Callback::from(move |_: MouseEvent| {
             let mut text = (*draft).clone();
             if !(text.is_empty() || text.ends_with(char::is_whitespace)) {
                 text.push(' ');
             }
-            text.push_str(code);
+            text.push_str(&code);
             draft.set(text);
             picking.set(false);
         })
@@ -342,10 +342,10 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                                 { if m.from == state.me.email { "You have just sent a nudge.".to_owned() } else { format!("{} has just sent you a nudge.", display_name(state, &m.from)) } }
                             </div>
                         },
-                        MessageKind::Text { text, format } => html! {
+                        MessageKind::Text { text, format, emoticons } => html! {
                             <div class="message" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
                                 <div class="who">{format!("{} says:", display_name(state, &m.from))}</div>
-                                <div class="text" style={style_of(format)}>{ emoticon_text(text) }</div>
+                                <div class="text" style={style_of(format)}>{ message_text(text, emoticons, &state.pictures) }</div>
                                 if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
                                 if m.delivery == Delivery::Failed {
                                     <span class="delivery failed">{"Not delivered. "}<button class="link" data-testid="message-retry" onclick={retry}>{"Retry"}</button></span>
@@ -373,7 +373,15 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         <div class="emoticon-grid" role="menu">
                             { for EMOTICONS.iter().map(|e| html! {
                                 <button role="menuitem" data-testid="emoticon-choice" data-code={e.code}
-                                    title={format!("{} {}", e.name, e.code)} onclick={pick(e.code)}>{e.glyph}</button>
+                                    title={format!("{} {}", e.name, e.code)} onclick={pick(e.code.to_owned())}>{e.glyph}</button>
+                            }) }
+                            { for state.my_emoticons.iter().map(|e| html! {
+                                <button role="menuitem" data-testid="emoticon-choice" data-code={e.shortcut.clone()}
+                                    title={e.shortcut.clone()} onclick={pick(e.shortcut.clone())}>
+                                    if let Some(url) = state.pictures.get(&e.sha1d) {
+                                        <img class="custom-emoticon" src={url.clone()} alt={e.shortcut.clone()} />
+                                    } else { {e.shortcut.clone()} }
+                                </button>
                             }) }
                         </div>
                     }

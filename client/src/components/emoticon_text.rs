@@ -1,17 +1,26 @@
 //! Text from the network with its emoticons drawn: messages, names and
 //! personal messages alike.
 
-use crate::emoticons::{Piece, link_target, pieces};
+use crate::emoticons::{Piece, link_target, pieces, pieces_with};
+use crate::state::CustomEmoticon;
+use std::collections::HashMap;
 use yew::prelude::*;
 
 /// `text` as text nodes, each emoticon as its glyph with a name for screen
 /// readers and what was typed on hover, each web link a link that opens in
 /// a new tab (http and https only). Never HTML.
 pub fn emoticon_text(text: &str) -> Html {
-    html! { <>{ for pieces(text).into_iter().map(piece) }</> }
+    html! { <>{ for pieces(text).into_iter().map(|p| piece(p, &[], &HashMap::new())) }</> }
 }
 
-fn piece(p: Piece<'_>) -> Html {
+/// As [`emoticon_text`], with the sender's custom emoticons drawn from
+/// `pictures` (SHA1D → Blob URL); one not fetched yet shows as typed.
+pub fn message_text(text: &str, custom: &[CustomEmoticon], pictures: &HashMap<String, String>) -> Html {
+    let shortcuts: Vec<&str> = custom.iter().map(|c| c.shortcut.as_str()).collect();
+    html! { <>{ for pieces_with(text, &shortcuts).into_iter().map(|p| piece(p, custom, pictures)) }</> }
+}
+
+fn piece(p: Piece<'_>, custom: &[CustomEmoticon], pictures: &HashMap<String, String>) -> Html {
     match p {
         Piece::Text(t) => html! { {t.to_owned()} },
         Piece::Link { typed } => html! {
@@ -20,6 +29,13 @@ fn piece(p: Piece<'_>) -> Html {
         Piece::Emoticon { typed, emoticon } => html! {
             <span class="emoticon" data-testid="emoticon" data-code={emoticon.code} role="img"
                 aria-label={emoticon.name} title={typed.to_owned()}>{emoticon.glyph}</span>
+        },
+        Piece::Custom { typed, index } => match custom.get(index).and_then(|c| pictures.get(&c.sha1d)) {
+            Some(url) => html! {
+                <img class="custom-emoticon" data-testid="custom-emoticon" data-shortcut={typed.to_owned()}
+                    src={url.clone()} alt={typed.to_owned()} title={typed.to_owned()} />
+            },
+            None => html! { {typed.to_owned()} },
         },
     }
 }

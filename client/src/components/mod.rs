@@ -4,5 +4,6 @@ pub mod conversation;
 pub mod debug_panel;
 pub mod emoticon_text;
 pub mod me_bar;
+pub mod my_emoticons;
 pub mod picture;
 pub mod signin;

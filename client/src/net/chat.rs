@@ -8,7 +8,7 @@ use super::core::{Input, LinkId, Net, TYPING_EVERY, TYPING_SHOWN, Timer};
 use super::debug::Dir;
 use super::now_ms;
 use super::socket::{self, Writer};
-use crate::state::{Action, ChatMessage, Delivery, MessageKind};
+use crate::state::{Action, ChatMessage, CustomEmoticon, Delivery, MessageKind};
 use msnp::message::MessageBody;
 use msnp::p2p::{MsnObject, P2pConfig, P2pEvent, P2pLink, Transfer};
 use msnp::session::{MessageId, SbEvent, SbSession, SbStart};
@@ -40,6 +40,15 @@ pub(super) struct Chat {
     pub transfers: HashMap<u32, Email>,
     /// When each transfer's progress last reached the screen (ms).
     pub progress_at: HashMap<u32, f64>,
+    /// The window is on screen. A switchboard someone rang me into stays
+    /// out of sight until something worth showing arrives (a picture fetch
+    /// is not), as the classic clients did.
+    pub shown: bool,
+    /// Opened by me only to fetch the other's picture: closed once done,
+    /// unless it came to be shown.
+    pub background: bool,
+    /// The custom emoticons each person announced for their next message.
+    announced: HashMap<Email, Vec<(String, MsnObject)>>,
 }
 
 /// P2P messages in flight on one switchboard at most: enough to stream,
@@ -57,6 +66,11 @@ pub(super) struct SbLink {
 }
 
 impl Chat {
+    /// A conversation out of sight, to fetch `owner`'s picture.
+    pub fn background(owner: Email) -> Chat {
+        Chat { with: vec![owner], background: true, ..Chat::default() }
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         let links = self.p2p.values().filter_map(P2pLink::poll_timeout);
         self.sb.as_ref().and_then(|sb| sb.session.poll_timeout()).into_iter().chain(links).min()
@@ -86,31 +100,61 @@ impl Chat {
 impl Net {
     /// The open one-to-one conversation with `email`, or a new one.
     pub(super) fn conversation_with(&mut self, email: &Email, focus: bool) -> u64 {
-        self.one_to_one(email, focus, |_| true)
+        let id = self.one_to_one(email, |_| true);
+        self.show_chat(id, focus);
+        id
     }
 
     /// Where an invitation from `email` goes: their one-to-one window if no
     /// conversation is going on in it (none yet, closed, or everyone left);
     /// otherwise a new window, so that a second session (a group chat, say)
-    /// never takes over one in use.
+    /// never takes over one in use. It shows once there is something to see.
     pub(super) fn conversation_for_invite(&mut self, email: &Email) -> u64 {
-        self.one_to_one(email, false, |c| {
+        self.one_to_one(email, |c| {
             c.sb.as_ref().is_none_or(|sb| sb.session.is_closed() || sb.session.participants().next().is_none())
         })
     }
 
-    fn one_to_one(&mut self, email: &Email, focus: bool, usable: impl Fn(&Chat) -> bool) -> u64 {
+    fn one_to_one(&mut self, email: &Email, usable: impl Fn(&Chat) -> bool) -> u64 {
         let existing = self.chats.iter().find(|(_, c)| c.with == [email.clone()] && usable(c)).map(|(id, _)| *id);
-        let id = match existing {
+        match existing {
             Some(id) => id,
             None => {
                 let id = self.next_id();
                 self.chats.insert(id, Chat { with: vec![email.clone()], ..Chat::default() });
                 id
             }
-        };
-        self.dispatch(Action::Open { id, with: vec![email.folded()], focus });
-        id
+        }
+    }
+
+    /// Put a conversation's window on screen (or bring it up); from then on
+    /// it is the person's, never closed behind their back.
+    fn show_chat(&mut self, conv: u64, focus: bool) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        c.shown = true;
+        c.background = false;
+        let with = c.with.iter().map(Email::folded).collect();
+        self.dispatch(Action::Open { id: conv, with, focus });
+    }
+
+    /// Something worth seeing arrived in a conversation out of sight.
+    pub(super) fn reveal(&mut self, conv: u64) {
+        if self.chats.get(&conv).is_some_and(|c| !c.shown) {
+            self.show_chat(conv, false);
+        }
+    }
+
+    /// A conversation out of sight with nothing left to do goes: a
+    /// background fetch that is over, or one someone rang me into and left.
+    fn retire_hidden(&mut self, conv: u64) {
+        let Some(c) = self.chats.get(&conv).filter(|c| !c.shown) else { return };
+        let alone = c.sb.as_ref().is_none_or(|sb| sb.session.participants().next().is_none());
+        let idle = c.fetches.is_empty() && c.transfers.is_empty() && c.outbox.is_empty();
+        if idle && (c.background || alone) {
+            self.leave_switchboard(conv);
+            self.chats.remove(&conv);
+            self.fetch_in_view();
+        }
     }
 
     pub(super) fn close_conversation(&mut self, conv: u64) {
@@ -142,7 +186,9 @@ impl Net {
 
     pub(super) fn send_text(&mut self, conv: u64, text: &str) {
         let format = self.text_format();
-        let id = self.my_message(conv, MessageKind::Text { text: text.to_owned(), format: Some(format.clone()) });
+        let emoticons = self.announce_emoticons(conv, text);
+        let id =
+            self.my_message(conv, MessageKind::Text { text: text.to_owned(), format: Some(format.clone()), emoticons });
         self.send_body(conv, id, MessageBody::text(text, format));
     }
 
@@ -154,6 +200,11 @@ impl Net {
     /// Send again a message that failed; it keeps its place and id.
     pub(super) fn retry(&mut self, conv: u64, id: u64, body: MessageBody) {
         self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Pending });
+        if let MessageBody::Text { text, .. } = &body {
+            // Its custom emoticons go before it again (a new switchboard
+            // has not heard of them).
+            self.announce_emoticons(conv, text);
+        }
         self.send_body(conv, id, body);
     }
 
@@ -189,7 +240,7 @@ impl Net {
         true
     }
 
-    fn send_body(&mut self, conv: u64, id: u64, body: MessageBody) {
+    pub(super) fn send_body(&mut self, conv: u64, id: u64, body: MessageBody) {
         let Some(c) = self.chats.get_mut(&conv) else { return };
         let with = c.with.clone();
         let sent = match c.live_sb() {
@@ -366,25 +417,30 @@ impl Net {
         if self.transfer_event(conv, &e) {
             return;
         }
-        let mine = self.pictures.mine.clone();
+        // Only my current picture and emoticons are served.
+        let served = match &e {
+            P2pEvent::ObjectRequested { object, .. } => self.my_object(&object.sha1d),
+            _ => None,
+        };
         let Some(c) = self.chats.get_mut(&conv) else { return };
         let Some(link) = c.p2p.get_mut(&peer) else { return };
         match e {
-            P2pEvent::ObjectRequested { session, object } => {
-                // Only my current picture is served.
-                let _ = match mine.filter(|(o, _)| o.sha1d == object.sha1d) {
-                    Some((_, png)) => link.serve_object(session, png),
+            P2pEvent::ObjectRequested { session, .. } => {
+                let _ = match served {
+                    Some(data) => link.serve_object(session, data),
                     None => link.decline(session),
                 };
             }
             P2pEvent::Received { session, transfer: Transfer::Object(object), data } => {
                 c.fetches.remove(&session);
                 self.picture_received(object, data);
+                self.retire_hidden(conv);
             }
             P2pEvent::Failed { session, .. } | P2pEvent::Cancelled { session, .. } | P2pEvent::Declined { session } => {
                 if let Some((owner, object)) = c.fetches.remove(&session) {
                     web_sys::console::info_1(&format!("msn-web: SB{conv}: {owner}'s picture did not come").into());
                     self.picture_failed(owner, object);
+                    self.retire_hidden(conv);
                 }
             }
             _ => {}
@@ -453,12 +509,17 @@ impl Net {
                     }
                     new
                 });
+                // Two others or more: a group conversation, worth a window.
+                if self.chats.get(&conv).is_some_and(|c| c.with.len() > 1) {
+                    self.reveal(conv);
+                }
                 if new {
                     let name = self.display_name(&email);
                     self.notice(conv, format!("{name} has joined the conversation."));
                 }
-                // With them here, their picture can come if it is wanted.
-                self.fetch_picture(&email);
+                // With them here, what is wanted of theirs can come.
+                self.fetch_wanted(&email);
+                self.retire_hidden(conv);
             }
             SbEvent::Left { email, idle } => {
                 let name = self.display_name(&email);
@@ -473,10 +534,17 @@ impl Net {
                     }
                     gone
                 });
+                self.retire_hidden(conv);
             }
             SbEvent::CallFailed { email, code } => {
                 let name = self.display_name(&email);
                 let Some(c) = self.chats.get_mut(&conv) else { return };
+                if c.background {
+                    // Not there after all: the picture waits.
+                    self.leave_switchboard(conv);
+                    self.chats.remove(&conv);
+                    return;
+                }
                 let alone = c.sb.as_ref().is_some_and(|sb| sb.session.participants().next().is_none());
                 if alone && code == ErrorCode::NotOnline {
                     c.await_online = true;
@@ -504,10 +572,15 @@ impl Net {
                 }
                 c.p2p.clear();
                 let lost: Vec<(Email, MsnObject)> = c.fetches.drain().map(|(_, f)| f).collect();
+                let hidden = !c.shown;
                 for (owner, object) in lost {
                     self.picture_failed(owner, object);
                 }
                 self.transfers_lost(conv);
+                if hidden {
+                    self.chats.remove(&conv);
+                    self.fetch_in_view();
+                }
             }
             SbEvent::Skipped(s) => self.skipped(&format!("SB{conv}"), &s),
             // Ready, Ringing, and errors the session already turned into
@@ -536,9 +609,27 @@ impl Net {
 
     fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {
         let kind = match body {
-            MessageBody::Text { text, format } => MessageKind::Text { text, format },
+            MessageBody::Text { text, format } => {
+                let announced = self.chats.get_mut(&conv).and_then(|c| c.announced.remove(email)).unwrap_or_default();
+                let emoticons = announced
+                    .into_iter()
+                    .filter(|(shortcut, _)| text.contains(shortcut.as_str()))
+                    .map(|(shortcut, o)| CustomEmoticon { shortcut, sha1d: o.sha1d })
+                    .collect();
+                MessageKind::Text { text, format, emoticons }
+            }
+            MessageBody::Emoticons { items, .. } => {
+                let items = self.their_emoticons(email, items);
+                if let Some(c) = self.chats.get_mut(&conv) {
+                    c.announced.insert(email.clone(), items);
+                }
+                return;
+            }
             MessageBody::Nudge => MessageKind::Nudge,
             MessageBody::Typing { .. } => {
+                if self.chats.get(&conv).is_some_and(|c| !c.shown) {
+                    return;
+                }
                 let until = now_ms() + TYPING_SHOWN.as_millis() as f64;
                 self.dispatch(Action::Typing { conv, email: email.folded(), until });
                 self.after(TYPING_SHOWN + Duration::from_millis(50), Timer::TypingLapse);
@@ -572,6 +663,7 @@ impl Net {
                 dispatch.emit(Action::Focus(conv))
             });
         }
+        self.reveal(conv);
         let id = self.next_id();
         let message =
             ChatMessage { id, from: email.folded(), from_name: name, kind, delivery: Delivery::Received, at: now_ms() };

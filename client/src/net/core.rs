@@ -48,6 +48,13 @@ pub(super) enum Input {
         object: msnp::p2p::MsnObject,
         bytes: Option<Vec<u8>>,
     },
+    /// My custom emoticons as this browser remembers them for the account.
+    EmoticonsRemembered(Email, Vec<(String, Vec<u8>)>),
+    /// An image chosen as a custom emoticon, made to fit (or why not).
+    EmoticonMade {
+        shortcut: String,
+        image: Result<Vec<u8>, String>,
+    },
     /// A picture's Blob URL, once it decoded as an image.
     Shown {
         sha1d: String,
@@ -265,6 +272,8 @@ impl Net {
             }
             Input::Cached { owner, object, bytes } => self.cached(owner, object, bytes),
             Input::Shown { sha1d, url } => self.shown(sha1d, url),
+            Input::EmoticonsRemembered(account, found) => self.emoticons_remembered(account, found),
+            Input::EmoticonMade { shortcut, image } => self.emoticon_made(shortcut, image),
         }
     }
 
@@ -312,6 +321,9 @@ impl Net {
             Intent::SetPicture(file) => self.choose_picture(file),
             Intent::SendFile { conv, name, data } => self.send_file(conv, name, data),
             Intent::AnswerTransfer { conv, id, answer } => self.answer_transfer(conv, id, answer),
+            Intent::AddEmoticon { shortcut, image } => self.add_emoticon(shortcut, image),
+            Intent::RemoveEmoticon(shortcut) => self.remove_emoticon(&shortcut),
+            Intent::InView(rows) => self.in_view(rows),
         }
     }
 
@@ -348,9 +360,12 @@ impl Net {
         if self.me.as_ref() != Some(&me) {
             // Another account: its own picture, not the last one's.
             self.pictures.mine = None;
+            self.pictures.emoticons.clear();
+            self.dispatch(Action::MyEmoticons(Vec::new()));
         }
         self.me = Some(me);
         self.load_my_picture();
+        self.load_my_emoticons();
         self.lifecycle = Lifecycle::SigningIn;
         self.dispatch(Action::Connecting { reconnecting: false });
         self.dispatch(Action::Format(self.text_format()));

@@ -13,6 +13,7 @@
 mod chat;
 mod core;
 pub mod debug;
+mod emoticons;
 mod lists;
 pub mod passport;
 mod pictures;
@@ -125,6 +126,14 @@ enum Intent {
         id: u32,
         answer: crate::state::TransferState,
     },
+    /// A custom emoticon of mine: the shortcut as typed, the image as read.
+    AddEmoticon {
+        shortcut: String,
+        image: Vec<u8>,
+    },
+    RemoveEmoticon(String),
+    /// Contacts' rows that came into view in the list (`true`) or left it.
+    InView(Vec<(String, bool)>),
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -261,10 +270,25 @@ impl Controller {
         self.send(Intent::AnswerTransfer { conv, id, answer });
     }
 
+    /// Add a custom emoticon of mine (or replace the one with this shortcut).
+    pub fn add_emoticon(&self, shortcut: &str, image: Vec<u8>) {
+        self.send(Intent::AddEmoticon { shortcut: shortcut.to_owned(), image });
+    }
+
+    pub fn remove_emoticon(&self, shortcut: &str) {
+        self.send(Intent::RemoveEmoticon(shortcut.to_owned()));
+    }
+
+    /// Contacts' rows came into view in the list (`true`) or left it: a
+    /// picture not yet here is fetched only for those in view.
+    pub fn in_view(&self, rows: Vec<(String, bool)>) {
+        self.send(Intent::InView(rows));
+    }
+
     /// Send a failed message again, as it was.
     pub fn retry(&self, conv: u64, message: &ChatMessage) {
         let body = match &message.kind {
-            MessageKind::Text { text, format } => MessageBody::Text { text: text.clone(), format: format.clone() },
+            MessageKind::Text { text, format, .. } => MessageBody::Text { text: text.clone(), format: format.clone() },
             MessageKind::Nudge => MessageBody::Nudge,
             MessageKind::Notice(_) => return,
         };

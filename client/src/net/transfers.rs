@@ -37,6 +37,7 @@ impl Net {
 
     /// The peer offers a file: ask the person (or decline it for them).
     pub(super) fn file_offered(&mut self, conv: u64, peer: Email, session: u32, file: FileContext) {
+        self.reveal(conv);
         if file.size > MAX_FILE {
             if let Some(l) = self.link_to(conv, &peer) {
                 let _ = l.decline(session);
