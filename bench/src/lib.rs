@@ -1,6 +1,8 @@
 //! Shared helpers for the load generators in `src/bin/`.
 #![forbid(unsafe_code)]
 
+pub mod peer;
+
 pub use proctree::{descendants, rss_kib, tree_pss_kib};
 use std::time::Duration;
 

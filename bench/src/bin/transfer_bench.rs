@@ -7,21 +7,17 @@
 //!
 //!   cargo build --release -p devserver -p relay -p bench && ./target/release/transfer_bench [--mib N]
 
+use bench::peer::{Ns, Sb};
 use bench::*;
-use futures_util::{SinkExt, StreamExt};
 use msnp::message::{MessageBody, TextFormat};
 use msnp::p2p::{P2pConfig, P2pEvent, P2pLink};
 use msnp::session::*;
-use msnp::types::{AckMode, Dialect, Email, Secret};
+use msnp::types::{AckMode, Dialect};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_tungstenite::tungstenite::Message;
 
 /// Messages in flight on the switchboard (the browser client's window).
 const WINDOW: usize = 8;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn phase(what: &str) {
     if std::env::var("BENCH_DEBUG").is_ok() {
@@ -40,140 +36,11 @@ impl Drop for Procs {
     }
 }
 
-async fn ws(relay: u16, target: Option<&str>) -> Ws {
-    let url = match target {
-        Some(t) => format!("ws://127.0.0.1:{relay}/ws?target={t}"),
-        None => format!("ws://127.0.0.1:{relay}/ws"),
-    };
-    tokio_tungstenite::connect_async(url).await.expect("relay").0
-}
-
-/// The next bytes from a WebSocket, or `None` when it closed.
-async fn read(ws: &mut Ws) -> Option<Vec<u8>> {
-    loop {
-        match ws.next().await? {
-            Ok(Message::Binary(b)) => return Some(b.to_vec()),
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
-}
-
-async fn ticket(http: u16, user: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", http)).await.unwrap();
-    let pw = user.split('@').next().unwrap();
-    let req = format!(
-        "POST /NotRST.srf HTTP/1.1\r\nHost: x\r\nX-User: {user}\r\nX-Password: {pw}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).await.unwrap();
-    resp.lines()
-        .find_map(|l| l.split_once(": ").filter(|(k, _)| k.eq_ignore_ascii_case("x-token")).map(|(_, v)| v.to_owned()))
-        .expect("a ticket")
-}
-
-struct Ns {
-    ws: Ws,
-    s: NsSession,
-}
-
-impl Ns {
-    async fn login(relay: u16, http: u16, email: &str) -> Ns {
-        let mut cfg = NsConfig::new(Email::parse(email).unwrap(), Secret::new(String::new()));
-        cfg.dialects = vec![Dialect::MSNP9];
-        let mut ns = Ns { ws: ws(relay, None).await, s: NsSession::new(cfg) };
-        ns.s.start(Instant::now());
-        ns.until(|e| matches!(e, NsEvent::OwnStatus(_)), http, email).await;
-        ns
-    }
-
-    async fn until(&mut self, want: impl Fn(&NsEvent) -> bool, http: u16, email: &str) -> NsEvent {
-        loop {
-            if let Some(b) = self.s.poll_transmit() {
-                self.ws.send(Message::Binary(b.into())).await.unwrap();
-            }
-            let mut queued = false;
-            while let Some(e) = self.s.poll_event() {
-                if let NsEvent::NeedTicket { .. } = e {
-                    let t = ticket(http, email).await;
-                    self.s.provide_ticket(Secret::new(t), Instant::now()).unwrap();
-                    queued = true;
-                } else if want(&e) {
-                    return e;
-                } else if std::env::var("BENCH_DEBUG").is_ok() {
-                    eprintln!("{email}: {e:?}");
-                }
-            }
-            if queued {
-                continue;
-            }
-            let bytes = read(&mut self.ws).await.expect("NS open");
-            self.s.handle_input(&bytes, Instant::now());
-        }
-    }
-}
-
-struct Sb {
-    ws: Ws,
-    s: SbSession,
-}
-
-impl Sb {
-    async fn flush(&mut self) {
-        if let Some(b) = self.s.poll_transmit() {
-            self.ws.send(Message::Binary(b.into())).await.unwrap();
-        }
-    }
-
-    /// Feed the next read; the events it made.
-    async fn step(&mut self) -> Vec<SbEvent> {
-        self.flush().await;
-        let bytes = read(&mut self.ws).await.expect("switchboard open");
-        self.s.handle_input(&bytes, Instant::now());
-        std::iter::from_fn(|| self.s.poll_event()).collect()
-    }
-}
-
 /// Alice and Bob on one switchboard.
 async fn pair(relay: u16, http: u16) -> (Sb, Sb) {
-    let mut a = Ns::login(relay, http, "alice@example.com").await;
-    let mut b = Ns::login(relay, http, "bob@example.com").await;
-    let req = a.s.request_switchboard().unwrap();
-    let NsEvent::SwitchboardReady { addr, cookie, .. } = a
-        .until(|e| matches!(e, NsEvent::SwitchboardReady { request, .. } if *request == req), http, "alice@example.com")
-        .await
-    else {
-        unreachable!()
-    };
-    let bob = Email::parse("bob@example.com").unwrap();
-    let mut sa = Sb {
-        ws: ws(relay, Some(&addr)).await,
-        s: SbSession::new(
-            Email::parse("alice@example.com").unwrap(),
-            Dialect::MSNP9,
-            SbStart::Call { cookie, invitees: vec![bob.clone()] },
-        ),
-    };
-    sa.s.start(Instant::now());
-    // Alice's switchboard lets her in and rings Bob.
-    while !sa.step().await.iter().any(|e| matches!(e, SbEvent::Ringing { .. })) {}
-    phase("alice's switchboard rings bob");
-    let NsEvent::Invited { session_id, addr, cookie, .. } =
-        b.until(|e| matches!(e, NsEvent::Invited { .. }), http, "bob@example.com").await
-    else {
-        unreachable!()
-    };
-    let mut sb = Sb {
-        ws: ws(relay, Some(&addr)).await,
-        s: SbSession::new(bob, Dialect::MSNP9, SbStart::Answer { cookie, session_id }),
-    };
-    sb.s.start(Instant::now());
-    phase("bob answers");
-    while !sb.s.is_ready() {
-        sb.step().await;
-    }
-    while !sa.step().await.iter().any(|e| matches!(e, SbEvent::Joined { .. })) {}
+    let mut a = Ns::login(relay, http, "alice@example.com", Dialect::MSNP9).await;
+    let mut b = Ns::login(relay, http, "bob@example.com", Dialect::MSNP9).await;
+    let (sa, sb) = tokio::join!(a.call("bob@example.com", Dialect::MSNP9), b.answer(Dialect::MSNP9));
     phase("both on the switchboard");
     // Both NS connections stay open for the run.
     std::mem::forget((a, b));
