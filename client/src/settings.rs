@@ -57,3 +57,45 @@ impl Settings {
         let _ = LocalStorage::set(KEY, s);
     }
 }
+
+/// What a person sets for their account in the settings window; kept in
+/// localStorage under their address, so that two accounts never share it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Files offered to me larger than this (MiB) are declined.
+    pub max_file_mib: u32,
+}
+
+impl Default for Prefs {
+    fn default() -> Prefs {
+        Prefs { max_file_mib: 200 }
+    }
+}
+
+/// The largest file limit offered: a received file is held in memory.
+pub const MAX_FILE_MIB: u32 = 1024;
+
+impl Prefs {
+    fn key(account: &str) -> String {
+        format!("msn-web.prefs.{}", account.to_lowercase())
+    }
+
+    pub fn load(account: &str) -> Prefs {
+        LocalStorage::get::<Prefs>(Prefs::key(account)).unwrap_or_default().checked()
+    }
+
+    pub fn save(&self, account: &str) {
+        let _ = LocalStorage::set(Prefs::key(account), self);
+    }
+
+    /// Within what the app can honour, whatever was stored or typed.
+    pub fn checked(mut self) -> Prefs {
+        self.max_file_mib = self.max_file_mib.clamp(1, MAX_FILE_MIB);
+        self
+    }
+
+    pub fn max_file_bytes(&self) -> u64 {
+        u64::from(self.max_file_mib) << 20
+    }
+}

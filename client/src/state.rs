@@ -243,6 +243,8 @@ pub struct AppState {
     pub pictures: HashMap<String, String>,
     /// My custom emoticons, in the order I added them.
     pub my_emoticons: Vec<CustomEmoticon>,
+    /// The account's settings, as the settings window shows them.
+    pub prefs: crate::settings::Prefs,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -324,6 +326,7 @@ pub enum Action {
     },
     MyPicture(Option<String>),
     MyEmoticons(Vec<CustomEmoticon>),
+    Prefs(crate::settings::Prefs),
     TransferNew {
         conv: u64,
         view: TransferView,
@@ -472,6 +475,7 @@ impl Reducible for AppState {
             }
             Action::MyPicture(p) => s.me.picture = p,
             Action::MyEmoticons(list) => s.my_emoticons = list,
+            Action::Prefs(p) => s.prefs = p,
             Action::TransferNew { conv, view } => {
                 if let Some(c) = s.conv_mut(conv) {
                     c.unread |= view.incoming;

@@ -156,3 +156,33 @@ async fn a_transfer_between_two_leaves_the_third_undisturbed() {
         b.c.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
+    // Bob takes files of 1 MiB at most.
+    bob.el(&tid("settings")).await.click().await.unwrap();
+    let limit = bob.el(&tid("setting-max-file")).await;
+    assert_eq!(limit.prop("value").await.unwrap().as_deref(), Some("200"), "the default");
+    limit.clear().await.unwrap();
+    limit.send_keys("1\t").await.unwrap();
+    let (path, _) = file_of("two megabytes.bin", 2 << 20);
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    alice.el(&transfer("two megabytes.bin", "declined")).await;
+    bob.until_text(&tid("notice"), "over the 1 MiB limit; declined.").await;
+    // One under the limit still comes.
+    let (small, _) = file_of("small.bin", 100_000);
+    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("small.bin", "offered"))).await.click().await.unwrap();
+    alice.el(&transfer("small.bin", "done")).await;
+    // The limit is Bob's, kept for his account.
+    bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    bob.el(&tid("settings")).await.click().await.unwrap();
+    let kept = bob.el(&tid("setting-max-file")).await;
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("1"));
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -6,4 +6,5 @@ pub mod emoticon_text;
 pub mod me_bar;
 pub mod my_emoticons;
 pub mod picture;
+pub mod settings;
 pub mod signin;

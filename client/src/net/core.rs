@@ -9,7 +9,7 @@ use super::debug::{Dir, ProtocolLog};
 use super::pictures::Pictures;
 use super::socket::{self, Closed, Writer};
 use super::{Defaults, Intent, closed_text, login_error_text, now_ms, perf_now, probe_refusal, relay_url};
-use crate::settings::Settings;
+use crate::settings::{Prefs, Settings};
 use crate::state::{Action, Toast};
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -112,6 +112,8 @@ pub(super) struct Net {
     log: Option<ProtocolLog>,
     defaults: Defaults,
     pub settings: Settings,
+    /// The signed-in account's settings (the settings window's).
+    pub prefs: Prefs,
     /// The address being signed in, checked at the sign-in form.
     pub me: Option<Email>,
     pub ns: Option<NsLink>,
@@ -135,6 +137,7 @@ impl Net {
             log: debug.then(ProtocolLog::default),
             defaults: Defaults::default(),
             settings: Settings::default(),
+            prefs: Prefs::default(),
             me: None,
             ns: None,
             lifecycle: Lifecycle::Out,
@@ -324,6 +327,13 @@ impl Net {
             Intent::AddEmoticon { shortcut, image } => self.add_emoticon(shortcut, image),
             Intent::RemoveEmoticon(shortcut) => self.remove_emoticon(&shortcut),
             Intent::InView(rows) => self.in_view(rows),
+            Intent::SetPrefs(p) => {
+                self.prefs = p.checked();
+                if let Some(me) = &self.me {
+                    self.prefs.save(me.as_str());
+                }
+                self.dispatch(Action::Prefs(self.prefs.clone()));
+            }
         }
     }
 
@@ -363,6 +373,8 @@ impl Net {
             self.pictures.emoticons.clear();
             self.dispatch(Action::MyEmoticons(Vec::new()));
         }
+        self.prefs = Prefs::load(me.as_str());
+        self.dispatch(Action::Prefs(self.prefs.clone()));
         self.me = Some(me);
         self.load_my_picture();
         self.load_my_emoticons();

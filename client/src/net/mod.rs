@@ -134,6 +134,7 @@ enum Intent {
     RemoveEmoticon(String),
     /// Contacts' rows that came into view in the list (`true`) or left it.
     InView(Vec<(String, bool)>),
+    SetPrefs(crate::settings::Prefs),
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -283,6 +284,11 @@ impl Controller {
     /// picture not yet here is fetched only for those in view.
     pub fn in_view(&self, rows: Vec<(String, bool)>) {
         self.send(Intent::InView(rows));
+    }
+
+    /// Change the signed-in account's settings (kept for that account).
+    pub fn set_prefs(&self, prefs: crate::settings::Prefs) {
+        self.send(Intent::SetPrefs(prefs));
     }
 
     /// Send a failed message again, as it was.

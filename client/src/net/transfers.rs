@@ -10,8 +10,6 @@ use msnp::p2p::{FileContext, P2pEvent};
 use msnp::types::Email;
 use web_time::Instant;
 
-/// Files larger than this are declined (a setting once settings exist).
-pub const MAX_FILE: u64 = 200 << 20;
 /// Progress reaches the screen at most this often, in ms.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
@@ -38,18 +36,15 @@ impl Net {
     /// The peer offers a file: ask the person (or decline it for them).
     pub(super) fn file_offered(&mut self, conv: u64, peer: Email, session: u32, file: FileContext) {
         self.reveal(conv);
-        if file.size > MAX_FILE {
+        let limit = self.prefs.max_file_bytes();
+        if file.size > limit {
             if let Some(l) = self.link_to(conv, &peer) {
                 let _ = l.decline(session);
             }
             let who = self.display_name(&peer);
             self.notice(
                 conv,
-                format!(
-                    "{who} offered a file of {} bytes, over the {} MiB limit; declined.",
-                    file.size,
-                    MAX_FILE >> 20
-                ),
+                format!("{who} offered a file of {} bytes, over the {} MiB limit; declined.", file.size, limit >> 20),
             );
             return;
         }
