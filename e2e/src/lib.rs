@@ -103,6 +103,28 @@ impl Stack {
     pub fn passport(&self) -> String {
         format!("http://{}/NotRST.srf", self.dev.http.unwrap())
     }
+
+    /// Put `contacts` below the fold of `owner`'s contact list: out of all
+    /// groups (so last, in "Other Contacts"), under a group of 60 offline
+    /// classmates. For tests of what happens only to rows in view.
+    pub fn bury(&self, owner: &str, contacts: &[&str]) {
+        use msnp::types::List;
+        let store = &self.dev.hub.store;
+        for (id, _) in store.groups(owner).unwrap() {
+            for contact in contacts {
+                store.set_membership(owner, contact, id, false).unwrap();
+            }
+        }
+        let class = store.add_group(owner, "Classmates").unwrap();
+        for i in 0..60 {
+            let email = format!("classmate{i:02}@example.com");
+            let name = format!("Classmate {i}");
+            store.upsert_user(&email, "pw", Some(&name)).unwrap();
+            store.add_entry(owner, List::Forward, &email, &name).unwrap();
+            store.set_membership(owner, &email, class, true).unwrap();
+        }
+        store.bump_serial(owner).unwrap();
+    }
 }
 
 /// One chromedriver process; each [`Browser`] is a separate Chromium.

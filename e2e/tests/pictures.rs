@@ -5,7 +5,6 @@
 use devserver::hub::Timing;
 use e2e::*;
 use fantoccini::Locator;
-use msnp::types::List;
 
 /// A 40x30 PNG, red on the left and blue on the right (not square: the
 /// client crops it to 96x96).
@@ -33,20 +32,8 @@ async fn present(b: &Browser, css: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     let stack = Stack::start(Timing::default()).await;
-    // Bob has a long group of classmates (offline) above Alice, whom he
-    // takes out of his groups: her row starts below the fold.
-    let store = &stack.dev.hub.store;
-    for (id, _) in store.groups("bob@example.com").unwrap() {
-        store.set_membership("bob@example.com", "alice@example.com", id, false).unwrap();
-    }
-    let class = store.add_group("bob@example.com", "Classmates").unwrap();
-    for i in 0..60 {
-        let email = format!("classmate{i:02}@example.com");
-        store.upsert_user(&email, "pw", Some(&format!("Classmate {i}"))).unwrap();
-        store.add_entry("bob@example.com", List::Forward, &email, &format!("Classmate {i}")).unwrap();
-        store.set_membership("bob@example.com", &email, class, true).unwrap();
-    }
-    store.bump_serial("bob@example.com").unwrap();
+    // Alice's and Carol's rows in Bob's list start below the fold.
+    stack.bury("bob@example.com", &["alice@example.com", "carol@example.com"]);
     let file = std::env::temp_dir().join(format!("msn-web-picture-{}.png", std::process::id()));
     std::fs::write(&file, PNG).unwrap();
     let driver = Driver::start().await;
@@ -75,7 +62,15 @@ async fn a_picture_set_by_one_person_reaches_the_other_and_is_cached() {
     assert!(!present(&bob, &tid("conversation")).await, "no window opened at Bob's");
     assert!(!present(&alice, &tid("conversation")).await, "no window opened at Alice's");
 
-    // A conversation shows it large, both sides (Bob's is the default).
+    // A conversation shows it large, both sides (Bob's is the default);
+    // Carol's comes as soon as a window with her opens, message or not.
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    carol.el(&tid("me-picture")).await.send_keys(&file.display().to_string()).await.unwrap();
+    carol.el(&format!(".me {}", picture_of("carol@example.com", true))).await;
+    bob.open_chat("carol@example.com").await;
+    bob.el(&format!("[data-testid=conversation] {}", picture_of("carol@example.com", true))).await;
+    assert!(!present(&carol, &tid("conversation")).await, "no window at Carol's before a message");
+    carol.c.close().await.unwrap();
     bob.open_chat("alice@example.com").await;
     bob.el(&format!("[data-testid=conversation] {}", picture_of("alice@example.com", true))).await;
     bob.say("hello with pictures").await;

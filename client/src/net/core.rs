@@ -313,7 +313,8 @@ impl Net {
             Intent::RemoveGroup(id) => self.on_ns(|s| s.remove_group(&id)),
             Intent::MoveToGroup { email, to } => self.move_to_group(&email, &to),
             Intent::Open { email, focus } => {
-                self.conversation_with(&Email::from_wire(email), focus);
+                let conv = self.conversation_with(&Email::from_wire(email), focus);
+                self.fetch_on_open(conv);
             }
             Intent::Close(conv) => self.close_conversation(conv),
             Intent::SendText { conv, text } => self.send_text(conv, &text),

@@ -210,6 +210,18 @@ impl Net {
         }
     }
 
+    /// A conversation window opened: if the other person's picture is
+    /// wanted and they are online, its switchboard starts now (the first
+    /// message then goes out on it too).
+    pub(super) fn fetch_on_open(&mut self, conv: u64) {
+        let Some([who]) = self.chats.get(&conv).map(|c| c.with.as_slice()) else { return };
+        let online =
+            self.ns.as_ref().and_then(|n| n.session.contacts().get(who)).is_some_and(|c| c.status.is_visible());
+        if online && self.pictures.wanted.values().any(|(owner, _)| owner == who) {
+            self.ensure_switchboard(conv);
+        }
+    }
+
     /// The list's rows for these contacts came into view (`true`) or went
     /// out of it.
     pub(super) fn in_view(&mut self, rows: Vec<(String, bool)>) {
