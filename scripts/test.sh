@@ -40,6 +40,13 @@ cargo test --no-fail-fast --workspace --exclude client --exclude e2e 2>&1 | tee 
 # two such tests at once have crashed a renderer.
 step "end-to-end tests in Chromium"
 cargo test --no-fail-fast -p e2e -- --test-threads=1 2>&1 | tee -a "$LOG" || status=1
+step "benchmark smoke runs (so they cannot rot; figures come from bench/*.sh)"
+{
+  cargo build -q -p devserver -p relay -p bench \
+    && ./target/debug/transfer_bench --mib 1 \
+    && cargo run -q -p e2e --example transfer_timing -- --mib 1 \
+    && cargo run -q -p e2e --example picture_timing -- --runs 2
+} || { echo "a benchmark smoke run failed"; status=1; }
 step "client unit tests in Chromium (wasm-bindgen-test)"
 cargo test --no-fail-fast -p client --target wasm32-unknown-unknown 2>&1 | tee -a "$LOG" || status=1
 

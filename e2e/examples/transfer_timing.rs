@@ -1,0 +1,58 @@
+//! File-transfer throughput between two people in headless Chromium, through
+//! relay + devserver on loopback: from Bob's Accept to the file whole at
+//! his side (`performance.now()` in his page), checked byte for byte. Its
+//! peer, the same transfer between two native `msnp` clients, is
+//! `target/release/transfer_bench`; `bench/media.sh` runs both.
+//!
+//!   trunk build --release && cargo run -p e2e --example transfer_timing -- [--mib N]
+
+use devserver::hub::Timing;
+use e2e::*;
+
+/// Accept the offer; ms until the transfer is done at this side.
+const ACCEPT_AND_TIME: &str = "const done = arguments[arguments.length - 1];
+    const t0 = performance.now();
+    const check = () => {
+      if (document.querySelector('[data-testid=transfer][data-state=done]')) { obs.disconnect(); done(performance.now() - t0); }
+    };
+    const obs = new MutationObserver(check);
+    obs.observe(document.body, { subtree: true, childList: true, attributes: true });
+    document.querySelector('[data-testid=transfer-accept]').click();";
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mib: usize = args.iter().position(|a| a == "--mib").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(8);
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("a file is coming").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "a file is coming").await;
+    let data: Vec<u8> = (0..mib << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let path = std::env::temp_dir().join(format!("msn-web-timing-{}.bin", std::process::id()));
+    std::fs::write(&path, &data).unwrap();
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    bob.el("[data-testid=transfer][data-state=offered]").await;
+    // Script timeouts default to 30 s; a slow transfer gets more.
+    bob.c
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(std::time::Duration::from_secs(600)),
+            None,
+            None,
+        ))
+        .await
+        .unwrap();
+    let ms = bob.c.execute_async(ACCEPT_AND_TIME, vec![]).await.unwrap().as_f64().unwrap();
+    let url = bob.el("[data-testid=transfer-save]").await.attr("href").await.unwrap().unwrap();
+    let js = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done(b.byteLength));";
+    let len = bob.c.execute_async(js, vec![url.into()]).await.unwrap().as_u64().unwrap();
+    assert_eq!(len as usize, data.len(), "the whole file arrived");
+    let _ = std::fs::remove_file(&path);
+    println!("file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium:");
+    println!("  {:.2} MB/s (accept to whole file at the receiver: {ms:.0} ms)", data.len() as f64 / ms / 1e3);
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
