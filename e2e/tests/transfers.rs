@@ -186,3 +186,26 @@ async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_files_at_once_all_arrive_whole() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
+    let files = [file_of("first.bin", 300_000), file_of("second.bin", 200_000), file_of("third.bin", 100_000)];
+    // Chosen together, as a person picks several in the file dialog.
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    alice.el(&tid("send-file")).await.send_keys(&paths.join("\n")).await.unwrap();
+    for name in ["first.bin", "second.bin", "third.bin"] {
+        bob.el(&format!("{} [data-testid=transfer-accept]", transfer(name, "offered"))).await.click().await.unwrap();
+    }
+    for ((path, data), name) in files.iter().zip(["first.bin", "second.bin", "third.bin"]) {
+        bob.el(&transfer(name, "done")).await;
+        alice.el(&transfer(name, "done")).await;
+        let want: String = Sha1::digest(data).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(saved_sha1(&bob, name).await, want, "{}", path.display());
+    }
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after three files").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -10,6 +10,7 @@ use super::now_ms;
 use super::socket::{self, Writer};
 use crate::state::{Action, ChatMessage, CustomEmoticon, Delivery, MessageKind};
 use msnp::message::MessageBody;
+use msnp::message::split::{SAFE_PAYLOAD, text_parts};
 use msnp::p2p::{MsnObject, P2pConfig, P2pEvent, P2pLink, Transfer};
 use msnp::session::{MessageId, SbEvent, SbSession, SbStart};
 use msnp::types::{AckMode, Dialect, Email, ErrorCode};
@@ -49,6 +50,10 @@ pub(super) struct Chat {
     pub background: bool,
     /// The custom emoticons each person announced for their next message.
     announced: HashMap<Email, Vec<(String, MsnObject)>>,
+    /// Long messages sent as several: the parts not yet acknowledged, in
+    /// order, by our id. The message shows as sent once none is left, and
+    /// Retry sends only these (nothing arrives twice).
+    parts: HashMap<u64, Vec<MessageBody>>,
 }
 
 /// P2P messages in flight on one switchboard at most: enough to stream,
@@ -189,7 +194,16 @@ impl Net {
         let emoticons = self.announce_emoticons(conv, text);
         let id =
             self.my_message(conv, MessageKind::Text { text: text.to_owned(), format: Some(format.clone()), emoticons });
-        self.send_body(conv, id, MessageBody::text(text, format));
+        let parts: Vec<MessageBody> =
+            text_parts(text, &format, SAFE_PAYLOAD).into_iter().map(|p| MessageBody::text(p, format.clone())).collect();
+        if parts.len() > 1
+            && let Some(c) = self.chats.get_mut(&conv)
+        {
+            c.parts.insert(id, parts.clone());
+        }
+        for body in parts {
+            self.send_body(conv, id, body);
+        }
     }
 
     pub(super) fn nudge(&mut self, conv: u64) {
@@ -204,6 +218,13 @@ impl Net {
             // Its custom emoticons go before it again (a new switchboard
             // has not heard of them).
             self.announce_emoticons(conv, text);
+        }
+        // A long one: only its parts not yet acknowledged.
+        if let Some(rest) = self.chats.get(&conv).and_then(|c| c.parts.get(&id)).cloned() {
+            for part in rest {
+                self.send_body(conv, id, part);
+            }
+            return;
         }
         self.send_body(conv, id, body);
     }
@@ -490,9 +511,19 @@ impl Net {
             }
             SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
             SbEvent::Sent(mid) => {
-                if let Some((id, _)) = self.sb_sent(conv, mid) {
-                    self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Sent });
+                let Some((id, body)) = self.sb_sent(conv, mid) else { return };
+                if let Some(c) = self.chats.get_mut(&conv)
+                    && let Some(rest) = c.parts.get_mut(&id)
+                {
+                    if let Some(i) = rest.iter().position(|p| *p == body) {
+                        rest.remove(i);
+                    }
+                    if !rest.is_empty() {
+                        return;
+                    }
+                    c.parts.remove(&id);
                 }
+                self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Sent });
             }
             SbEvent::Failed(mid) => {
                 let Some((id, body)) = self.sb_sent(conv, mid) else { return };

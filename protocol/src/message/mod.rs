@@ -2,6 +2,7 @@
 //! is the raw form (nothing lost); [`MessageBody`] is the typed reading.
 
 pub mod personal;
+pub mod split;
 pub use personal::{media_text, psm_xml, xml_text};
 
 /// Headers in order (names as sent) and the raw body.
