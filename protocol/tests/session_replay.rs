@@ -614,3 +614,19 @@ fn my_picture_rides_on_every_chg_from_msnp9() {
         }
     }
 }
+
+#[test]
+fn names_and_personal_messages_servers_would_refuse_are_refused_here() {
+    let t = Instant::now();
+    let cfg = NsConfig::new(em("a@x.com"), "p");
+    let after =
+        b"USR 4 OK a@x.com 1 0\r\nSYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:44.8130000-07:00 0 0\r\n";
+    let mut s = twn_session(cfg, Dialect::MSNP12, after, t);
+    while s.poll_transmit().is_some() {}
+    // 43 characters of 9 encoded bytes each: 387, the most a server takes.
+    assert!(s.set_name(&"\u{200B}".repeat(43)).is_ok());
+    assert!(s.set_name(&"\u{200B}".repeat(44)).is_err());
+    assert!(s.set_name(&"W".repeat(387)).is_ok());
+    assert!(s.set_personal_message(&"é".repeat(129)).is_ok());
+    assert!(s.set_personal_message(&"é".repeat(130)).is_err());
+}

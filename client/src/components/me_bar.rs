@@ -96,7 +96,7 @@ pub fn MeBar(props: &MeBarProps) -> Html {
                         <option value={s.code()} selected={*s == status}>{crate::view::status_label(*s)}</option>
                     }) }
                 </select>
-                <input class="me-psm" data-testid="me-psm" key={me.psm.clone()} value={me.psm.clone()} disabled={!props.supports_psm}
+                <input class="me-psm" data-testid="me-psm" maxlength="129" key={me.psm.clone()} value={me.psm.clone()} disabled={!props.supports_psm}
                     placeholder={ if props.supports_psm { "<Type a personal message>" } else { "(personal messages need MSNP11+)" } }
                     onkeydown={psm_key} onblur={psm_blur} />
             </div>

@@ -193,6 +193,11 @@ struct SyncProgress {
     last_contact: Option<String>,
 }
 
+/// The longest friendly name servers take, URL-encoded (bytes).
+pub const MAX_NAME_WIRE: usize = 387;
+/// The longest personal message the classic clients let people type.
+pub const MAX_PSM_CHARS: usize = 129;
+
 /// A notification-server session.
 #[derive(Debug)]
 pub struct NsSession {
@@ -438,6 +443,10 @@ impl NsSession {
     pub fn set_name(&mut self, name: &str) -> Result<TrId, SessionError> {
         self.require_online()?;
         let n = Name::new(name);
+        // Servers refuse longer names (ours closes on a long line).
+        if n.to_wire().len() > MAX_NAME_WIRE {
+            return Err(SessionError::Misuse("that name is too long (at most 387 bytes once encoded)"));
+        }
         let req = Request::SetName(name.to_owned());
         Ok(if self.dialect.name_in_prp() {
             self.request(req, |trid| ClientCommand::Prp { trid, key: "MFN".into(), value: Some(n) })
@@ -452,6 +461,9 @@ impl NsSession {
         self.require_online()?;
         if !self.dialect.has_psm() {
             return Err(SessionError::Misuse("personal messages need MSNP11 or later"));
+        }
+        if psm.chars().count() > MAX_PSM_CHARS {
+            return Err(SessionError::Misuse("a personal message has at most 129 characters"));
         }
         let payload = psm_xml(psm).into_bytes();
         self.psm = psm.to_owned();
