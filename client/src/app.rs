@@ -48,6 +48,23 @@ pub fn App() -> Html {
             move || drop(listeners)
         });
     }
+    // Each sound the state asks for, once.
+    use_effect_with(state.cue, |cue| {
+        if let Some((_, sound)) = cue {
+            crate::sound::play(*sound);
+        }
+    });
+    // The theme: the page's `data-theme` (styles.css follows the system
+    // when there is none).
+    use_effect_with(state.prefs.theme, |theme| {
+        let root = gloo::utils::document().document_element();
+        if let Some(root) = root {
+            let _ = match theme {
+                crate::settings::Theme::System => root.remove_attribute("data-theme"),
+                t => root.set_attribute("data-theme", t.attr()),
+            };
+        }
+    });
     {
         // A tab in the background has not seen what arrives in it.
         let dispatcher = state.dispatcher();
@@ -112,10 +129,18 @@ pub fn App() -> Html {
             } else {
                 <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">
-                        <div class="titlebar">{"MSN Messenger"}<span class="titlebar-actions"><SettingsWindow prefs={state.prefs.clone()} /><button class="link signout" onclick={sign_out}>{"Sign out"}</button></span></div>
+                        <div class="titlebar">{"MSN Messenger"}<span class="titlebar-actions"><SettingsWindow prefs={state.prefs.clone()} privacy={state.privacy.clone()} /><button class="link signout" onclick={sign_out}>{"Sign out"}</button></span></div>
                         <MeBar me={state.me.clone()} supports_psm={state.supports_psm}
                             picture={state.me.picture.as_ref().and_then(|p| state.pictures.get(p)).cloned()} />
                         <MyEmoticons list={state.my_emoticons.clone()} pictures={state.pictures.clone()} />
+                        if let Some(n) = state.mail_unread {
+                            <div class="mail" data-testid="mail" data-unread={n.to_string()} role="status">
+                                { match n { 0 => "No unread e-mail".to_owned(), 1 => "1 unread e-mail".to_owned(), n => format!("{n} unread e-mails") } }
+                                if let Some((from, subject)) = &state.new_mail {
+                                    <span class="new-mail" data-testid="new-mail">{format!(" — new from {from}: {subject}")}</span>
+                                }
+                            </div>
+                        }
                         if state.conn == ConnState::Reconnecting {
                             <div class="banner" role="alert">{"Connection lost. Reconnecting... Your messages are kept."}</div>
                         }

@@ -12,6 +12,7 @@ pub mod net;
 pub mod notify;
 pub mod picture;
 pub mod settings;
+pub mod sound;
 pub mod state;
 pub mod store;
 pub mod view;

@@ -65,11 +65,64 @@ impl Settings {
 pub struct Prefs {
     /// Files offered to me larger than this (MiB) are declined.
     pub max_file_mib: u32,
+    /// Tell me (a desktop notification while the page is out of sight) of
+    /// new messages.
+    pub notify_messages: bool,
+    /// Tell me when a contact signs in (a toast, and a desktop notification
+    /// while the page is out of sight).
+    pub notify_signin: bool,
+    /// Tell me of nudges while the page is out of sight.
+    pub notify_nudges: bool,
+    /// Short sounds for a message out of sight, a contact signing in, a nudge.
+    pub sounds: bool,
+    pub theme: Theme,
 }
 
 impl Default for Prefs {
     fn default() -> Prefs {
-        Prefs { max_file_mib: 200 }
+        Prefs {
+            max_file_mib: 200,
+            notify_messages: true,
+            notify_signin: true,
+            notify_nudges: true,
+            sounds: true,
+            theme: Theme::System,
+        }
+    }
+}
+
+/// Light or dark: as the system says, or forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// The `setting-theme` option value, and the page's `data-theme`.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "As the system",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    pub fn from_attr(a: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.attr() == a)
     }
 }
 

@@ -49,6 +49,26 @@ pub struct Toast {
     pub text: String,
 }
 
+/// Who may see me and talk to me, as the settings window shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PrivacyView {
+    /// Only the allowed (`BLP BL`); otherwise everyone but the blocked.
+    pub only_allowed: bool,
+    /// Ask me when someone adds me (`GTC A`).
+    pub ask_when_added: bool,
+    /// Lower-case addresses on the allow and block lists, sorted.
+    pub allowed: Vec<String>,
+    pub blocked: Vec<String>,
+}
+
+/// A short sound of our own making (`sound.rs` plays them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sound {
+    Message,
+    SignIn,
+    Nudge,
+}
+
 /// Someone who added me and awaits my answer: allow (and add back) or block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddRequest {
@@ -245,6 +265,13 @@ pub struct AppState {
     pub my_emoticons: Vec<CustomEmoticon>,
     /// The account's settings, as the settings window shows them.
     pub prefs: crate::settings::Prefs,
+    pub privacy: PrivacyView,
+    /// Unread e-mails as the server last said, and the newest mail's
+    /// sender and subject.
+    pub mail_unread: Option<u32>,
+    pub new_mail: Option<(String, String)>,
+    /// The sound to play now, numbered so that each plays once.
+    pub cue: Option<(u64, Sound)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +291,12 @@ pub enum Action {
         contacts: Vec<ContactView>,
         groups: Vec<GroupView>,
         requests: Vec<AddRequest>,
+        privacy: PrivacyView,
+    },
+    /// What the server says of my mailbox: the unread count, a new mail.
+    Mail {
+        unread: Option<u32>,
+        new: Option<(String, String)>,
     },
     /// The server finished sending the list (its last LST), at this time (ms).
     ListComplete {
@@ -366,6 +399,14 @@ impl AppState {
         self.active.filter(|_| !(self.page_hidden || covered))
     }
 
+    /// Play `sound` next, if sounds are on.
+    fn cue_sound(&mut self, sound: Sound) {
+        if self.prefs.sounds {
+            let n = self.cue.map_or(0, |(n, _)| n + 1);
+            self.cue = Some((n, sound));
+        }
+    }
+
     /// Conversations with messages not yet seen.
     pub fn unread_count(&self) -> usize {
         self.conversations.iter().filter(|c| c.unread).count()
@@ -417,13 +458,24 @@ impl Reducible for AppState {
                     narrow: s.narrow,
                     debug: s.debug,
                     pictures: s.pictures,
+                    prefs: s.prefs,
                     ..AppState::default()
                 });
             }
-            Action::Contacts { contacts, groups, requests } => {
+            Action::Contacts { contacts, groups, requests, privacy } => {
                 s.contacts = contacts;
                 s.groups = groups;
                 s.requests = requests;
+                s.privacy = privacy;
+            }
+            Action::Mail { unread, new } => {
+                if unread.is_some() {
+                    s.mail_unread = unread;
+                }
+                if new.is_some() {
+                    s.mail_unread = Some(s.mail_unread.unwrap_or(0) + 1);
+                    s.new_mail = new;
+                }
             }
             Action::ListComplete { at } => s.synced_at = Some(at),
             Action::Me { name, status, psm } => {
@@ -461,6 +513,7 @@ impl Reducible for AppState {
             Action::PageHidden(hidden) => s.page_hidden = hidden,
             Action::Narrow(narrow) => s.narrow = narrow,
             Action::Toast(t) => {
+                s.cue_sound(Sound::SignIn);
                 // The newest few; an old one goes when a fifth arrives.
                 s.toasts.retain(|o| o.email != t.email);
                 s.toasts.push(t);
@@ -529,6 +582,14 @@ impl Reducible for AppState {
             }
             Action::Message { conv, message } => {
                 let mine = message.from.eq_ignore_ascii_case(&s.me.email);
+                let sound = match message.kind {
+                    MessageKind::Nudge => Some(Sound::Nudge),
+                    MessageKind::Text { .. } if s.on_screen() != Some(conv) => Some(Sound::Message),
+                    _ => None,
+                };
+                if let Some(sound) = sound.filter(|_| !mine && message.delivery == Delivery::Received) {
+                    s.cue_sound(sound);
+                }
                 if let Some(c) = s.conv_mut(conv) {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(message);

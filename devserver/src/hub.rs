@@ -257,6 +257,20 @@ impl Hub {
     }
 
     /// Verify a password login.
+    /// Tell a signed-in user about their mailbox, as Hotmail did over the
+    /// notification connection (`MSG Hotmail Hotmail`): the unread count
+    /// or a new mail. For demos and tests; false when they are not online.
+    pub fn mail(&self, email: &str, notice: &msnp::message::MessageBody) -> bool {
+        let st = self.state();
+        let Some(p) = st.online.get(&key(email)) else { return false };
+        let cmd = msnp::types::ServerCommand::Msg {
+            email: "Hotmail".into(),
+            name: Name::new("Hotmail"),
+            payload: notice.to_bytes(),
+        };
+        p.tx.send(Deliver::Bytes(crate::forms::bytes(&cmd)))
+    }
+
     pub fn check_password(&self, email: &str, password: &str) -> bool {
         matches!(self.store.user(email), Ok(Some(u)) if u.password == password)
     }

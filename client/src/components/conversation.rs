@@ -97,9 +97,11 @@ fn style_of(f: &Option<TextFormat>) -> String {
     let Some(f) = f else { return String::new() };
     let e = &f.effects;
     let font: String = f.font.chars().filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-').collect();
+    // Black, the colour nearly everyone leaves, is "the text colour": it
+    // stays readable in the dark theme.
+    let color = if f.color == 0 { "inherit".to_owned() } else { f.css_color() };
     format!(
-        "font-family: '{font}', sans-serif; color: {}; font-weight: {}; font-style: {}; text-decoration: {} {};",
-        f.css_color(),
+        "font-family: '{font}', sans-serif; color: {color}; font-weight: {}; font-style: {}; text-decoration: {} {};",
         if e.bold { "bold" } else { "normal" },
         if e.italic { "italic" } else { "normal" },
         if e.underline { "underline" } else { "" },

@@ -682,11 +682,16 @@ impl Net {
                 return;
             }
         };
-        // Out of sight: a desktop notification, if the user allowed them.
+        // Out of sight: a desktop notification, if the user allowed them
+        // (the browser, and this kind in the settings).
         let toast = match &kind {
-            MessageKind::Text { text, .. } => Some((format!("{name} says:"), text.clone())),
-            MessageKind::Nudge => Some((name.clone(), "has just sent you a nudge.".to_owned())),
-            MessageKind::Notice(_) => None,
+            MessageKind::Text { text, .. } if self.prefs.notify_messages => {
+                Some((format!("{name} says:"), text.clone()))
+            }
+            MessageKind::Nudge if self.prefs.notify_nudges => {
+                Some((name.clone(), "has just sent you a nudge.".to_owned()))
+            }
+            _ => None,
         };
         if let Some((title, body)) = toast.filter(|_| crate::notify::page_hidden()) {
             let dispatch = self.dispatcher();

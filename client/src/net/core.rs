@@ -14,9 +14,10 @@ use crate::state::{Action, Toast};
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures::future::{Either, select};
+use msnp::message::MessageBody;
 use msnp::message::TextFormat;
 use msnp::session::{NsConfig, NsEvent, NsSession, Request, SessionError, SignOutReason, Skipped};
-use msnp::types::{Dialect, Email, Secret, Status, TrId};
+use msnp::types::{Dialect, Email, GtcMode, Secret, Status, TrId};
 use std::collections::HashMap;
 use std::time::Duration;
 use web_time::Instant;
@@ -328,6 +329,10 @@ impl Net {
             Intent::AddEmoticon { shortcut, image } => self.add_emoticon(shortcut, image),
             Intent::RemoveEmoticon(shortcut) => self.remove_emoticon(&shortcut),
             Intent::InView(rows) => self.in_view(rows),
+            Intent::SetPrivacy(mode) => self.on_ns(|s| s.set_privacy(mode)),
+            Intent::SetAddPrompt(ask) => {
+                self.on_ns(|s| s.set_add_prompt(if ask { GtcMode::Ask } else { GtcMode::Never }))
+            }
             Intent::SetPrefs(p) => {
                 self.prefs = p.checked();
                 if let Some(me) = &self.me {
@@ -560,6 +565,12 @@ impl Net {
             }
             NsEvent::SignedOut(reason) => self.signed_out(reason),
             NsEvent::ContactSignedIn { email } => self.signed_in_toast(&email),
+            NsEvent::Notice(MessageBody::InitialEmail { inbox_unread, .. }) => {
+                self.dispatch(Action::Mail { unread: Some(inbox_unread), new: None })
+            }
+            NsEvent::Notice(MessageBody::NewEmail { from, subject, .. }) => {
+                self.dispatch(Action::Mail { unread: None, new: Some((from, subject)) })
+            }
             NsEvent::Skipped(s) => self.skipped("NS", &s),
             // Mail notices, dialect choice, adds by others (the list shows
             // them): nothing more to do here.
@@ -704,7 +715,8 @@ impl Net {
     /// notification when the page is out of sight. Not while I am Busy: the
     /// classic client kept quiet then too.
     fn signed_in_toast(&mut self, email: &Email) {
-        if self.ns.as_ref().is_some_and(|n| n.session.status() == Status::Busy) {
+        let busy = self.ns.as_ref().is_some_and(|n| n.session.status() == Status::Busy);
+        if busy || !self.prefs.notify_signin {
             return;
         }
         let name = self.display_name(email);

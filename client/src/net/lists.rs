@@ -2,8 +2,8 @@
 //! block, people who added me; and what the screen is shown of it.
 
 use super::core::Net;
-use crate::state::{Action, AddRequest, ContactView, GroupView};
-use msnp::types::{Email, List};
+use crate::state::{Action, AddRequest, ContactView, GroupView, PrivacyView};
+use msnp::types::{BlpMode, Email, GtcMode, List};
 
 impl Net {
     pub(super) fn publish_contacts(&mut self) {
@@ -28,7 +28,14 @@ impl Net {
             .awaiting_decision()
             .map(|c| AddRequest { email: c.email.folded(), name: c.name.as_str().to_owned() })
             .collect();
-        self.dispatch(Action::Contacts { contacts, groups, requests });
+        let on = |list: List| cl.contacts.values().filter(|c| c.on(list)).map(|c| c.email.folded()).collect();
+        let privacy = PrivacyView {
+            only_allowed: cl.blp == BlpMode::BlockAll,
+            ask_when_added: cl.gtc == GtcMode::Ask,
+            allowed: on(List::Allow),
+            blocked: on(List::Block),
+        };
+        self.dispatch(Action::Contacts { contacts, groups, requests, privacy });
     }
 
     /// Someone the user typed in: checked here, told plainly if it is not an address.

@@ -135,6 +135,11 @@ enum Intent {
     /// Contacts' rows that came into view in the list (`true`) or left it.
     InView(Vec<(String, bool)>),
     SetPrefs(crate::settings::Prefs),
+    /// Who may see me and talk to me: everyone but the blocked (`AllowAll`)
+    /// or only the allowed.
+    SetPrivacy(msnp::types::BlpMode),
+    /// Ask me when someone adds me.
+    SetAddPrompt(bool),
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -289,6 +294,14 @@ impl Controller {
     /// Change the signed-in account's settings (kept for that account).
     pub fn set_prefs(&self, prefs: crate::settings::Prefs) {
         self.send(Intent::SetPrefs(prefs));
+    }
+
+    pub fn set_privacy(&self, mode: msnp::types::BlpMode) {
+        self.send(Intent::SetPrivacy(mode));
+    }
+
+    pub fn set_add_prompt(&self, ask: bool) {
+        self.send(Intent::SetAddPrompt(ask));
     }
 
     /// Send a failed message again, as it was.

@@ -1,0 +1,153 @@
+//! The settings window, driven as a person would: notifications and sounds
+//! per kind, the theme, privacy (who sees me, asking when someone adds me,
+//! the allow and block lists), and mail notices from the server; all kept
+//! for the account.
+
+use devserver::hub::Timing;
+use e2e::*;
+use msnp::message::MessageBody;
+use msnp::types::List;
+
+/// Count the sounds the page starts (each is one oscillator).
+const COUNT_SOUNDS: &str = "window.__sounds = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...a) { window.__sounds++; return start.apply(this, a); };";
+
+async fn sounds(b: &Browser) -> u64 {
+    b.c.execute("return window.__sounds", vec![]).await.unwrap().as_u64().unwrap()
+}
+
+async fn click_setting(b: &Browser, testid: &str) {
+    b.el(&tid(testid)).await.click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_sounds_theme_and_mail_follow_the_settings_and_are_kept() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.c.execute(COUNT_SOUNDS, vec![]).await.unwrap();
+
+    // A contact signing in: a toast and a sound.
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    alice.el("[data-testid=toast][data-email='carol@example.com']").await;
+    assert_eq!(sounds(&alice).await, 1);
+    // A message in a conversation that is not in front: a sound.
+    alice.open_chat("carol@example.com").await;
+    bob.open_chat("alice@example.com").await;
+    bob.say("psst").await;
+    alice.el("[data-testid=conversation-tab][data-with='bob@example.com'][data-unread=true]").await;
+    assert_eq!(sounds(&alice).await, 2);
+    // A nudge and a message at once: one sound, never two on top.
+    bob.el(&tid("nudge")).await.click().await.unwrap();
+    bob.say("wake up").await;
+    alice.el("[data-testid=conversation-tab][data-with='bob@example.com']").await.click().await.unwrap();
+    alice.until_text("[data-testid=conversation][data-with='bob@example.com']", "wake up").await;
+    assert_eq!(sounds(&alice).await, 3);
+
+    // Sounds off, sign-in notifications off: silence, and no toast.
+    click_setting(&alice, "settings").await;
+    click_setting(&alice, "setting-sounds").await;
+    click_setting(&alice, "setting-notify-signin").await;
+    bob.el(&tid("nudge")).await.click().await.unwrap();
+    alice.until_text("[data-testid=conversation][data-with='bob@example.com']", "Bob has just sent you a nudge.").await;
+    let _dave = driver.signed_in(&stack, "dave@example.com", "dave", "MSNP12").await;
+    alice.el("[data-testid=contact][data-email='dave@example.com'][data-status=NLN]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(sounds(&alice).await, 3, "no sound with sounds off");
+    let toast = alice.c.find_all(fantoccini::Locator::Css("[data-testid=toast][data-email='dave@example.com']"));
+    assert!(toast.await.unwrap().is_empty(), "no toast for Dave");
+
+    // Dark, forced: the page's colours change.
+    let surface = "return getComputedStyle(document.querySelector('.window')).backgroundColor";
+    let light = alice.c.execute(surface, vec![]).await.unwrap();
+    alice.select("setting-theme", "dark").await;
+    alice.el("html[data-theme=dark]").await;
+    let dark = alice.c.execute(surface, vec![]).await.unwrap();
+    assert_ne!(light, dark, "the theme changed nothing");
+    assert_eq!(dark, serde_json::json!("rgb(19, 26, 35)"));
+
+    // The server's mail notices are shown, not dropped.
+    let hub = &stack.dev.hub;
+    assert!(hub.mail("alice@example.com", &MessageBody::InitialEmail { inbox_unread: 3, folders_unread: 0 }));
+    alice.el("[data-testid=mail][data-unread='3']").await;
+    let new = MessageBody::NewEmail {
+        from: "Eve <script>".into(),
+        subject: "Lunch?".into(),
+        from_addr: Some("eve@example.com".into()),
+    };
+    assert!(hub.mail("alice@example.com", &new));
+    alice.until_text("[data-testid=mail][data-unread='4'] [data-testid=new-mail]", "Eve <script>: Lunch?").await;
+
+    // All kept for Alice's account, after a reload.
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    alice.el("html[data-theme=dark]").await;
+    click_setting(&alice, "settings").await;
+    assert_eq!(alice.el(&tid("setting-sounds")).await.prop("checked").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(alice.el(&tid("setting-notify-signin")).await.prop("checked").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(alice.el(&tid("setting-notify-messages")).await.prop("checked").await.unwrap().as_deref(), Some("true"));
+    alice.select("setting-theme", "system").await;
+    alice.until_gone("html[data-theme]").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_is_set_in_the_settings_window() {
+    let stack = Stack::start(Timing::default()).await;
+    // Eve has Alice on her list; Alice has never heard of her.
+    let store = &stack.dev.hub.store;
+    store.upsert_user("eve@example.com", "eve", Some("Eve")).unwrap();
+    store.add_entry("eve@example.com", List::Forward, "alice@example.com", "Alice").unwrap();
+    store.add_entry("alice@example.com", List::Reverse, "eve@example.com", "Eve").unwrap();
+    store.bump_serial("eve@example.com").unwrap();
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP9").await;
+    let eve = driver.signed_in(&stack, "eve@example.com", "eve", "MSNP12").await;
+    let alice_at = "[data-testid=contact][data-email='alice@example.com']";
+    eve.el(&format!("{alice_at}[data-status=NLN]")).await;
+    carol.el(&format!("{alice_at}[data-status=NLN]")).await;
+
+    // The lists as the server keeps them.
+    alice.el(&tid("settings")).await.click().await.unwrap();
+    let carol_allowed = "[data-testid=privacy-entry][data-list=AL][data-email='carol@example.com']";
+    alice.el(carol_allowed).await;
+    // Carol moves to the block list: she no longer sees Alice.
+    alice.el(&format!("{carol_allowed} [data-testid=privacy-move]")).await.click().await.unwrap();
+    alice.el("[data-testid=privacy-entry][data-list=BL][data-email='carol@example.com']").await;
+    carol.el(&format!("{alice_at}[data-status=FLN]")).await;
+    // Only the allowed: Eve, on neither list, no longer sees Alice either.
+    alice.select("privacy-mode", "BL").await;
+    eve.el(&format!("{alice_at}[data-status=FLN]")).await;
+    // Do not ask when someone adds me.
+    let prompt = alice.el(&tid("privacy-prompt")).await;
+    assert_eq!(prompt.prop("checked").await.unwrap().as_deref(), Some("true"));
+    prompt.click().await.unwrap();
+
+    // The server kept it all: after a reload the window says the same.
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    alice.el(&tid("settings")).await.click().await.unwrap();
+    alice.el("[data-testid=privacy-entry][data-list=BL][data-email='carol@example.com']").await;
+    let mode = alice.el(&tid("privacy-mode")).await.prop("value").await.unwrap();
+    assert_eq!(mode.as_deref(), Some("BL"));
+    let prompt = alice.el(&tid("privacy-prompt")).await.prop("checked").await.unwrap();
+    assert_eq!(prompt.as_deref(), Some("false"));
+    // Back to everyone but the blocked, Carol allowed again: both see her.
+    alice.select("privacy-mode", "AL").await;
+    eve.el(&format!("{alice_at}[data-status=NLN]")).await;
+    alice
+        .el("[data-testid=privacy-entry][data-list=BL][data-email='carol@example.com'] [data-testid=privacy-move]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    carol.el(&format!("{alice_at}[data-status=NLN]")).await;
+    for b in [alice, carol, eve] {
+        b.c.close().await.unwrap();
+    }
+}
