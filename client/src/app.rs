@@ -1,8 +1,8 @@
 //! The root component: sign-in window or the contact list with conversations.
 
 use crate::components::{
-    contact_list::ContactList, conversation::Conversations, debug_panel::DebugPanel, me_bar::MeBar,
-    my_emoticons::MyEmoticons, settings::SettingsWindow, signin::SignIn,
+    contact_list::ContactList, conversation::Conversations, debug_panel::DebugPanel, history_window::HistoryWindow,
+    me_bar::MeBar, my_emoticons::MyEmoticons, settings::SettingsWindow, signin::SignIn,
 };
 use crate::net::Controller;
 use crate::settings::Settings;
@@ -129,7 +129,7 @@ pub fn App() -> Html {
             } else {
                 <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">
-                        <div class="titlebar">{"MSN Messenger"}<span class="titlebar-actions"><SettingsWindow prefs={state.prefs.clone()} privacy={state.privacy.clone()} /><button class="link signout" onclick={sign_out}>{"Sign out"}</button></span></div>
+                        <div class="titlebar">{"MSN Messenger"}<span class="titlebar-actions"><HistoryWindow view={state.history.clone()} /><SettingsWindow prefs={state.prefs.clone()} privacy={state.privacy.clone()} /><button class="link signout" onclick={sign_out}>{"Sign out"}</button></span></div>
                         <MeBar me={state.me.clone()} supports_psm={state.supports_psm}
                             picture={state.me.picture.as_ref().and_then(|p| state.pictures.get(p)).cloned()} />
                         <MyEmoticons list={state.my_emoticons.clone()} pictures={state.pictures.clone()} />

@@ -8,6 +8,7 @@ pub mod app;
 pub mod components;
 pub mod emoticons;
 pub mod file;
+pub mod history;
 pub mod net;
 pub mod notify;
 pub mod picture;

@@ -41,6 +41,11 @@ pub async fn checked_url(bytes: &[u8]) -> Result<String, String> {
     Url::create_object_url_with_blob(&blob(bytes, "image/png")?).map_err(text)
 }
 
+/// A Blob URL for bytes of a known type (an export to save).
+pub fn blob_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+    Url::create_object_url_with_blob(&blob(bytes, mime)?).map_err(text)
+}
+
 /// A Blob URL for a received file, to save: bytes, never run or shown.
 pub fn download_url(bytes: &[u8]) -> Result<String, String> {
     Url::create_object_url_with_blob(&blob(bytes, "application/octet-stream")?).map_err(text)

@@ -75,6 +75,8 @@ pub struct Prefs {
     pub notify_nudges: bool,
     /// Short sounds for a message out of sight, a contact signing in, a nudge.
     pub sounds: bool,
+    /// Keep conversations in this browser; off, nothing is written.
+    pub history: bool,
     pub theme: Theme,
 }
 
@@ -86,6 +88,7 @@ impl Default for Prefs {
             notify_signin: true,
             notify_nudges: true,
             sounds: true,
+            history: true,
             theme: Theme::System,
         }
     }

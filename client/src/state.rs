@@ -89,6 +89,8 @@ pub enum Delivery {
     Sent,
     Failed,
     Received,
+    /// From history, shown when the conversation opened again.
+    History,
 }
 
 impl Delivery {
@@ -98,6 +100,7 @@ impl Delivery {
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",
             Delivery::Received => "sent",
+            Delivery::History => "history",
         }
     }
 }
@@ -205,6 +208,8 @@ pub struct Conversation {
     pub typing: Vec<(String, f64)>,
     pub unread: bool,
     pub transfers: Vec<TransferView>,
+    /// History has older messages than those shown.
+    pub history_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -272,6 +277,24 @@ pub struct AppState {
     pub new_mail: Option<(String, String)>,
     /// The sound to play now, numbered so that each plays once.
     pub cue: Option<(u64, Sound)>,
+    /// The history window, while open.
+    pub history: Option<HistoryView>,
+}
+
+/// The history window: conversations kept, a search and its results, one
+/// conversation shown (scrolled to a hit), an export ready to save.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HistoryView {
+    /// Each conversation kept: its people and how many messages.
+    pub conversations: Vec<(String, usize)>,
+    pub query: String,
+    pub results: Vec<crate::history::Entry>,
+    /// The conversation shown, its messages, and the hit's time.
+    pub shown: Option<String>,
+    pub lines: Vec<crate::history::Entry>,
+    pub hit: Option<f64>,
+    /// A Blob URL and file name to save.
+    pub export: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -359,6 +382,15 @@ pub enum Action {
     },
     MyPicture(Option<String>),
     MyEmoticons(Vec<CustomEmoticon>),
+    /// Messages from history for a conversation that opened again (older
+    /// ones first), and whether there are older still.
+    History {
+        conv: u64,
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
+    /// The history window as it is now (`None`: closed).
+    HistoryView(Option<HistoryView>),
     Prefs(crate::settings::Prefs),
     TransferNew {
         conv: u64,
@@ -498,6 +530,7 @@ impl Reducible for AppState {
                         typing: vec![],
                         unread: !focus,
                         transfers: vec![],
+                        history_more: false,
                     });
                 }
                 if focus {
@@ -528,6 +561,17 @@ impl Reducible for AppState {
             }
             Action::MyPicture(p) => s.me.picture = p,
             Action::MyEmoticons(list) => s.my_emoticons = list,
+            Action::History { conv, messages, more } => {
+                if let Some(c) = s.conv_mut(conv) {
+                    // Only what is older than what the window shows already
+                    // (a message that opened it is in history too).
+                    let first = c.messages.first().map_or(f64::INFINITY, |m| m.at);
+                    let older: Vec<ChatMessage> = messages.into_iter().filter(|m| m.at < first).collect();
+                    c.messages.splice(0..0, older);
+                    c.history_more = more;
+                }
+            }
+            Action::HistoryView(v) => s.history = v,
             Action::Prefs(p) => s.prefs = p,
             Action::TransferNew { conv, view } => {
                 if let Some(c) = s.conv_mut(conv) {

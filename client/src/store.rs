@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 
 const DB: &str = "msn-web";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// SHA1D → picture bytes.
 pub const PICTURES: &str = "pictures";
 /// `<account>` → the SHA1D of my picture.
@@ -19,6 +19,10 @@ pub const MINE: &str = "my-picture";
 /// `<account>` → my custom emoticons, a line `shortcut\tSHA1D` each (the
 /// images are in [`PICTURES`]).
 pub const EMOTICONS: &str = "my-emoticons";
+/// `[account, with, at, n]` → one message of a conversation, as
+/// [`crate::history`] writes it: keys sort by account, then conversation,
+/// then time, so one key range reads a conversation or an account.
+pub const HISTORY: &str = "history";
 
 /// An open database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -69,7 +73,7 @@ impl Store {
         let upgrade_req = req.clone();
         let upgrade = Closure::once_into_js(move || {
             if let Ok(db) = upgrade_req.result().and_then(|d| d.dyn_into::<IdbDatabase>()) {
-                for name in [PICTURES, MINE, EMOTICONS] {
+                for name in [PICTURES, MINE, EMOTICONS, HISTORY] {
                     if !db.object_store_names().contains(name) {
                         let _ = db.create_object_store(name);
                     }
@@ -94,6 +98,47 @@ impl Store {
         let req = tx.object_store(store).map_err(text)?.put_with_key(&value, &JsValue::from_str(key)).map_err(text)?;
         done(&req).await.map(|_| ())
     }
+}
+
+impl Store {
+    /// Put a string under an array key (`parts`: strings and numbers).
+    pub async fn put_text(&self, store: &str, key: &js_sys::Array, value: &str) -> Result<(), String> {
+        let tx = self.db.transaction_with_str_and_mode(store, IdbTransactionMode::Readwrite).map_err(text)?;
+        let req = tx.object_store(store).map_err(text)?.put_with_key(&JsValue::from_str(value), key).map_err(text)?;
+        done(&req).await.map(|_| ())
+    }
+
+    /// Every key and string value whose key starts with `prefix` (an array
+    /// key's first elements), in key order.
+    pub async fn prefixed(&self, store: &str, prefix: &js_sys::Array) -> Result<Vec<(js_sys::Array, String)>, String> {
+        let range = prefix_range(prefix)?;
+        let tx = self.db.transaction_with_str(store).map_err(text)?;
+        let os = tx.object_store(store).map_err(text)?;
+        let keys = done(&os.get_all_keys_with_key(&range).map_err(text)?).await?;
+        let values = done(&os.get_all_with_key(&range).map_err(text)?).await?;
+        let (keys, values) = (js_sys::Array::from(&keys), js_sys::Array::from(&values));
+        Ok(keys
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(k, v)| Some((k.dyn_into::<js_sys::Array>().ok()?, v.as_string()?)))
+            .collect())
+    }
+
+    /// Delete every record whose key starts with `prefix`.
+    pub async fn delete_prefixed(&self, store: &str, prefix: &js_sys::Array) -> Result<(), String> {
+        let range = prefix_range(prefix)?;
+        let tx = self.db.transaction_with_str_and_mode(store, IdbTransactionMode::Readwrite).map_err(text)?;
+        let req = tx.object_store(store).map_err(text)?.delete(&range).map_err(text)?;
+        done(&req).await.map(|_| ())
+    }
+}
+
+/// The keys that start with `prefix`: from it to it followed by `[]`, which
+/// sorts after every string and number.
+fn prefix_range(prefix: &js_sys::Array) -> Result<web_sys::IdbKeyRange, String> {
+    let upper = prefix.slice(0, prefix.length());
+    upper.push(&js_sys::Array::new());
+    web_sys::IdbKeyRange::bound(prefix, &upper).map_err(text)
 }
 
 /// The picture this browser remembers for `account` (a lower-case

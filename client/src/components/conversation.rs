@@ -309,6 +309,19 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
+    // Older history: on a click, or when the list is scrolled to its top.
+    let older = {
+        let (ctrl, id) = (ctrl.clone(), c.id);
+        Callback::from(move |_: MouseEvent| ctrl.history(crate::net::HistoryIntent::Older(id)))
+    };
+    let onscroll = {
+        let (ctrl, id, more) = (ctrl.clone(), c.id, c.history_more);
+        Callback::from(move |e: Event| {
+            if more && e.target_unchecked_into::<web_sys::Element>().scroll_top() <= 0 {
+                ctrl.history(crate::net::HistoryIntent::Older(id));
+            }
+        })
+    };
     let them_name = c.with.first().map(|e| display_name(state, e)).unwrap_or_default();
     // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
     let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
@@ -331,7 +344,10 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                 }
             </div>
-            <div class="messages" ref={list_ref} aria-live="polite">
+            <div class="messages" ref={list_ref} aria-live="polite" {onscroll}>
+                if c.history_more {
+                    <button class="link older" data-testid="history-older" onclick={older.clone()}>{"Show older messages"}</button>
+                }
                 { for c.messages.iter().map(|m| {
                     let retry = {
                         let (ctrl, conv, message) = (ctrl.clone(), c.id, m.clone());

@@ -3,6 +3,7 @@ pub mod contact_list;
 pub mod conversation;
 pub mod debug_panel;
 pub mod emoticon_text;
+pub mod history_window;
 pub mod me_bar;
 pub mod my_emoticons;
 pub mod picture;

@@ -143,6 +143,10 @@ pub fn SettingsWindow(props: &SettingsProps) -> Html {
                         { check(&ctrl, prefs, "setting-sounds", "Play sounds", |p| &mut p.sounds) }
                     </fieldset>
                     <fieldset>
+                        <legend>{"History"}</legend>
+                        { check(&ctrl, prefs, "setting-history", "Keep my conversations in this browser", |p| &mut p.history) }
+                    </fieldset>
+                    <fieldset>
                         <legend>{"Look"}</legend>
                         <label>{"Theme "}
                             <select data-testid="setting-theme" onchange={on_theme}>

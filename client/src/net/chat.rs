@@ -50,6 +50,8 @@ pub(super) struct Chat {
     pub background: bool,
     /// The custom emoticons each person announced for their next message.
     announced: HashMap<Email, Vec<(String, MsnObject)>>,
+    /// History not yet brought into the window, oldest first.
+    pub older: Vec<crate::history::Entry>,
     /// Long messages sent as several: the parts not yet acknowledged, in
     /// order, by our id. The message shows as sent once none is left, and
     /// Retry sends only these (nothing arrives twice).
@@ -136,10 +138,14 @@ impl Net {
     /// it is the person's, never closed behind their back.
     fn show_chat(&mut self, conv: u64, focus: bool) {
         let Some(c) = self.chats.get_mut(&conv) else { return };
+        let first = !c.shown;
         c.shown = true;
         c.background = false;
         let with = c.with.iter().map(Email::folded).collect();
         self.dispatch(Action::Open { id: conv, with, focus });
+        if first {
+            self.load_history(conv);
+        }
     }
 
     /// Something worth seeing arrived in a conversation out of sight.
@@ -183,8 +189,9 @@ impl Net {
     fn my_message(&mut self, conv: u64, kind: MessageKind) -> u64 {
         let id = self.next_id();
         let me = self.me.as_ref().map(Email::folded).unwrap_or_default();
-        let message =
-            ChatMessage { id, from: me.clone(), from_name: me, kind, delivery: Delivery::Pending, at: now_ms() };
+        let from_name = self.ns.as_ref().map(|n| n.session.name().as_str().to_owned()).unwrap_or_else(|| me.clone());
+        let message = ChatMessage { id, from: me, from_name, kind, delivery: Delivery::Pending, at: now_ms() };
+        self.record(conv, &message);
         self.dispatch(Action::Message { conv, message });
         id
     }
@@ -703,6 +710,7 @@ impl Net {
         let id = self.next_id();
         let message =
             ChatMessage { id, from: email.folded(), from_name: name, kind, delivery: Delivery::Received, at: now_ms() };
+        self.record(conv, &message);
         self.dispatch(Action::Message { conv, message });
     }
 

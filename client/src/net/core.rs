@@ -8,7 +8,9 @@ use super::chat::Chat;
 use super::debug::{Dir, ProtocolLog};
 use super::pictures::Pictures;
 use super::socket::{self, Closed, Writer};
-use super::{Defaults, Intent, closed_text, login_error_text, now_ms, perf_now, probe_refusal, relay_url};
+use super::{
+    Defaults, HistoryIntent, Intent, closed_text, login_error_text, now_ms, perf_now, probe_refusal, relay_url,
+};
 use crate::settings::{Prefs, Settings};
 use crate::state::{Action, Toast};
 use futures::StreamExt;
@@ -56,6 +58,13 @@ pub(super) enum Input {
         shortcut: String,
         image: Result<Vec<u8>, String>,
     },
+    /// A conversation's history, read back.
+    HistoryRead {
+        conv: u64,
+        entries: Vec<crate::history::Entry>,
+    },
+    /// All of the account's history, for the history window.
+    HistoryAll(Vec<crate::history::Entry>),
     /// A picture's Blob URL, once it decoded as an image.
     Shown {
         sha1d: String,
@@ -128,6 +137,8 @@ pub(super) struct Net {
     /// We set Idle ourselves and will set Online again on input.
     auto_idle: bool,
     pub pictures: Pictures,
+    /// The history window's data, while it is open.
+    pub history: Option<super::history::HistoryWindow>,
 }
 
 impl Net {
@@ -149,6 +160,7 @@ impl Net {
             last_input: Instant::now(),
             auto_idle: false,
             pictures: Pictures::default(),
+            history: None,
         }
     }
 
@@ -278,6 +290,8 @@ impl Net {
             Input::Shown { sha1d, url } => self.shown(sha1d, url),
             Input::EmoticonsRemembered(account, found) => self.emoticons_remembered(account, found),
             Input::EmoticonMade { shortcut, image } => self.emoticon_made(shortcut, image),
+            Input::HistoryRead { conv, entries } => self.history_read(conv, entries),
+            Input::HistoryAll(entries) => self.history_all(entries),
         }
     }
 
@@ -330,6 +344,15 @@ impl Net {
             Intent::RemoveEmoticon(shortcut) => self.remove_emoticon(&shortcut),
             Intent::InView(rows) => self.in_view(rows),
             Intent::SetPrivacy(mode) => self.on_ns(|s| s.set_privacy(mode)),
+            Intent::History(h) => match h {
+                HistoryIntent::Open => self.history_open(),
+                HistoryIntent::Close => self.history_close(),
+                HistoryIntent::Search(q) => self.history_search(q),
+                HistoryIntent::Show { with, hit } => self.history_show(with, hit),
+                HistoryIntent::Export { html } => self.history_export(html),
+                HistoryIntent::Delete => self.history_delete(),
+                HistoryIntent::Older(conv) => self.older_history(conv),
+            },
             Intent::SetAddPrompt(ask) => {
                 self.on_ns(|s| s.set_add_prompt(if ask { GtcMode::Ask } else { GtcMode::Never }))
             }

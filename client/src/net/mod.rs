@@ -14,6 +14,7 @@ mod chat;
 mod core;
 pub mod debug;
 mod emoticons;
+mod history;
 mod lists;
 pub mod passport;
 mod pictures;
@@ -140,6 +141,28 @@ enum Intent {
     SetPrivacy(msnp::types::BlpMode),
     /// Ask me when someone adds me.
     SetAddPrompt(bool),
+    History(HistoryIntent),
+}
+
+/// What the user does with history.
+#[derive(Debug)]
+pub enum HistoryIntent {
+    Open,
+    Close,
+    Search(String),
+    /// Show one conversation (none: the list), scrolled to the message at `hit`.
+    Show {
+        with: Option<String>,
+        hit: Option<f64>,
+    },
+    /// The conversation shown, or all, as a file: HTML or plain text.
+    Export {
+        html: bool,
+    },
+    /// Delete the conversation shown, or all.
+    Delete,
+    /// Older messages into conversation window `n`.
+    Older(u64),
 }
 
 /// A handle on the network actor; cheap to clone, handed to components by a
@@ -294,6 +317,10 @@ impl Controller {
     /// Change the signed-in account's settings (kept for that account).
     pub fn set_prefs(&self, prefs: crate::settings::Prefs) {
         self.send(Intent::SetPrefs(prefs));
+    }
+
+    pub fn history(&self, h: HistoryIntent) {
+        self.send(Intent::History(h));
     }
 
     pub fn set_privacy(&self, mode: msnp::types::BlpMode) {

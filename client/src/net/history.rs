@@ -1,0 +1,202 @@
+//! History on the network actor's side: each message shown is written (when
+//! the setting is on), a conversation that opens again gets its last
+//! messages back (older ones on request), and the history window is served:
+//! search, one conversation, export, delete. `crate::history` holds the
+//! storage format and the search.
+
+use super::core::{Input, Net};
+use crate::history::{self, Entry, Index};
+use crate::state::{Action, ChatMessage, Delivery, HistoryView, MessageKind};
+use msnp::types::Email;
+use wasm_bindgen_futures::spawn_local;
+
+/// Messages brought back at a time into a conversation window.
+const PAGE: usize = 50;
+/// Search results shown at most.
+const MAX_RESULTS: usize = 200;
+
+/// The history window's state on the actor's side.
+#[derive(Debug, Default)]
+pub(super) struct HistoryWindow {
+    index: Index,
+    view: HistoryView,
+}
+
+fn log(text: &str) {
+    web_sys::console::warn_1(&format!("msn-web: history: {text}").into());
+}
+
+fn as_message(id: u64, e: &Entry) -> ChatMessage {
+    let kind = if e.nudge {
+        MessageKind::Nudge
+    } else {
+        MessageKind::Text { text: e.text.clone(), format: None, emoticons: Vec::new() }
+    };
+    ChatMessage {
+        id,
+        from: e.from.clone(),
+        from_name: e.from_name.clone(),
+        kind,
+        delivery: Delivery::History,
+        at: e.at,
+    }
+}
+
+impl Net {
+    fn history_account(&self) -> Option<(crate::store::Store, String)> {
+        Some((self.pictures.store.clone()?, self.me.as_ref()?.folded()))
+    }
+
+    /// Keep a message of `conv` (text and nudges), unless history is off.
+    pub(super) fn record(&mut self, conv: u64, m: &ChatMessage) {
+        let (text, nudge) = match &m.kind {
+            MessageKind::Text { text, .. } => (text.clone(), false),
+            MessageKind::Nudge => (String::new(), true),
+            MessageKind::Notice(_) => return,
+        };
+        let Some(c) = self.chats.get(&conv).filter(|_| self.prefs.history) else { return };
+        let Some((store, account)) = self.history_account() else { return };
+        let e = Entry {
+            with: history::with_key(&c.with.iter().map(Email::folded).collect::<Vec<_>>()),
+            at: m.at,
+            from: m.from.clone(),
+            from_name: m.from_name.clone(),
+            nudge,
+            text,
+        };
+        spawn_local(async move {
+            if let Err(err) = history::write(&store, &account, &e).await {
+                log(&format!("not kept: {err}"));
+            }
+        });
+    }
+
+    /// A conversation window opened: bring back its last messages.
+    pub(super) fn load_history(&mut self, conv: u64) {
+        let Some(c) = self.chats.get(&conv) else { return };
+        let Some((store, account)) = self.history_account() else { return };
+        let with = history::with_key(&c.with.iter().map(Email::folded).collect::<Vec<_>>());
+        let inbox = self.inbox.clone();
+        spawn_local(async move {
+            match history::read(&store, &account, Some(&with)).await {
+                Ok(entries) => {
+                    let _ = inbox.unbounded_send(Input::HistoryRead { conv, entries });
+                }
+                Err(e) => log(&format!("not read: {e}")),
+            }
+        });
+    }
+
+    pub(super) fn history_read(&mut self, conv: u64, entries: Vec<Entry>) {
+        if let Some(c) = self.chats.get_mut(&conv) {
+            c.older = entries;
+        }
+        self.older_history(conv);
+    }
+
+    /// The next page of older messages into the window.
+    pub(super) fn older_history(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let take = c.older.len().saturating_sub(PAGE);
+        let page: Vec<Entry> = c.older.drain(take..).collect();
+        let more = !c.older.is_empty();
+        let messages = page.iter().map(|e| (e, self.next_id())).map(|(e, id)| as_message(id, e)).collect();
+        self.dispatch(Action::History { conv, messages, more });
+    }
+
+    /// Open the history window: everything of this account's, read once.
+    pub(super) fn history_open(&mut self) {
+        let Some((store, account)) = self.history_account() else {
+            return self
+                .dispatch(Action::Failed("History needs this browser's storage, which is not available.".into()));
+        };
+        let inbox = self.inbox.clone();
+        spawn_local(async move {
+            match history::read(&store, &account, None).await {
+                Ok(entries) => {
+                    let _ = inbox.unbounded_send(Input::HistoryAll(entries));
+                }
+                Err(e) => log(&format!("not read: {e}")),
+            }
+        });
+    }
+
+    pub(super) fn history_all(&mut self, entries: Vec<Entry>) {
+        let index = Index::new(entries);
+        let view = HistoryView {
+            conversations: index.conversations().into_iter().map(|(w, n, _)| (w, n)).collect(),
+            ..HistoryView::default()
+        };
+        let query = self.history.as_ref().map(|h| h.view.query.clone()).unwrap_or_default();
+        self.history = Some(HistoryWindow { index, view });
+        self.history_search(query);
+    }
+
+    fn publish_history(&self) {
+        self.dispatch(Action::HistoryView(self.history.as_ref().map(|h| h.view.clone())));
+    }
+
+    pub(super) fn history_close(&mut self) {
+        self.history = None;
+        self.publish_history();
+    }
+
+    pub(super) fn history_search(&mut self, query: String) {
+        let Some(h) = self.history.as_mut() else { return };
+        let hits = h.index.search(&query, MAX_RESULTS);
+        h.view.results = hits.into_iter().map(|i| h.index.entries[i].clone()).collect();
+        h.view.query = query;
+        self.publish_history();
+    }
+
+    /// Show one conversation in the window, scrolled to the message at `hit`.
+    pub(super) fn history_show(&mut self, with: Option<String>, hit: Option<f64>) {
+        let Some(h) = self.history.as_mut() else { return };
+        h.view.lines = match &with {
+            Some(w) => h.index.entries.iter().filter(|e| &e.with == w).cloned().collect(),
+            None => Vec::new(),
+        };
+        h.view.shown = with;
+        h.view.hit = hit;
+        self.publish_history();
+    }
+
+    /// The conversation shown (or all) as a file to save.
+    pub(super) fn history_export(&mut self, html: bool) {
+        let Some(h) = self.history.as_mut() else { return };
+        let chosen: Vec<&Entry> =
+            h.index.entries.iter().filter(|e| h.view.shown.as_ref().is_none_or(|w| &e.with == w)).collect();
+        let (body, kind, ext) = if html {
+            (history::export_html(&chosen), "text/html", "html")
+        } else {
+            (history::export_text(&chosen), "text/plain", "txt")
+        };
+        let what = h.view.shown.clone().unwrap_or_else(|| "all".into());
+        let name = crate::view::safe_file_name(&format!("msn-history-{what}.{ext}"));
+        match crate::picture::blob_url(body.as_bytes(), kind) {
+            Ok(url) => h.view.export = Some((url, name)),
+            Err(e) => log(&format!("no export: {e}")),
+        }
+        self.publish_history();
+    }
+
+    /// Delete the conversation shown, or all of this account's history.
+    pub(super) fn history_delete(&mut self) {
+        let Some((store, account)) = self.history_account() else { return };
+        let with = self.history.as_ref().and_then(|h| h.view.shown.clone());
+        let inbox = self.inbox.clone();
+        spawn_local(async move {
+            if let Err(e) = history::delete(&store, &account, with.as_deref()).await {
+                log(&format!("not deleted: {e}"));
+            }
+            // Read back what is left.
+            if let Ok(entries) = history::read(&store, &account, None).await {
+                let _ = inbox.unbounded_send(Input::HistoryAll(entries));
+            }
+        });
+        if let Some(h) = self.history.as_mut() {
+            h.view.shown = None;
+            h.view.lines.clear();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! History, as a person uses it: conversations kept per account in the
+//! browser, brought back when a conversation opens again, searched in the
+//! history window (words, names, dates) with a jump to the hit, exported as
+//! text and HTML, deleted, and not kept at all when the setting is off.
+
+use devserver::hub::Timing;
+use e2e::*;
+use fantoccini::Locator;
+
+async fn count(b: &Browser, css: &str) -> usize {
+    b.c.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+/// The text behind a download link, fetched in the page.
+async fn fetched(b: &Browser, css: &str) -> String {
+    let url = b.el(css).await.attr("href").await.unwrap().unwrap();
+    let js = "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done);";
+    b.c.execute_async(js, vec![url.into()]).await.unwrap().as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_are_kept_searched_exported_and_deleted() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP9").await;
+    alice.open_chat("bob@example.com").await;
+    for i in 0..60 {
+        alice.say(&format!("line {i} for bob")).await;
+    }
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "line 59 for bob").await;
+    bob.say("<b>lunch</b> at noon?").await;
+    alice.until_text("[data-testid=message][data-from='bob@example.com']", "lunch").await;
+    alice.open_chat("carol@example.com").await;
+    alice.say("the lunch is off, carol").await;
+    carol.until_text("[data-testid=message][data-from='alice@example.com']", "the lunch is off").await;
+
+    // After a reload, Bob's conversation opens with its last messages back,
+    // marked as history; older ones come on request.
+    alice.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    alice.open_chat("bob@example.com").await;
+    let kept = "[data-testid=conversation] [data-testid=message][data-state=history]";
+    alice.until_text(kept, "<b>lunch</b> at noon?").await;
+    assert_eq!(count(&alice, kept).await, 50, "the last 50");
+    alice.el(&tid("history-older")).await.click().await.unwrap();
+    alice.until_text(kept, "line 0 for bob").await;
+    assert_eq!(count(&alice, kept).await, 61);
+    alice.until_gone(&tid("history-older")).await;
+    // New messages follow them, live.
+    bob.say("still there?").await;
+    alice.until_text("[data-testid=message][data-state=sent][data-from='bob@example.com']", "still there?").await;
+
+    // The history window finds words across conversations, and jumps.
+    alice.el(&tid("history")).await.click().await.unwrap();
+    alice.type_into("history-search", "lunch").await;
+    alice.el("[data-testid=history-result][data-with='carol@example.com']").await;
+    assert_eq!(count(&alice, &tid("history-result")).await, 2);
+    alice.type_into("history-search", "lunch noon").await;
+    alice.until_gone("[data-testid=history-result][data-with='carol@example.com']").await;
+    let today = alice.c.execute("const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0')", vec![]).await.unwrap();
+    alice.type_into("history-search", &format!("{} carol", today.as_str().unwrap())).await;
+    alice.el("[data-testid=history-result][data-with='carol@example.com']").await.click().await.unwrap();
+    alice.until_text("[data-testid=history-line][data-hit=true]", "the lunch is off, carol").await;
+
+    // Exported: text, and HTML where what people wrote stays text.
+    alice.el(&tid("history-export")).await.click().await.unwrap();
+    let text = fetched(&alice, &tid("history-download")).await;
+    assert!(text.contains("the lunch is off, carol") && !text.contains("line 3 for bob"), "{text}");
+    alice.el("[data-testid=history-conversation][data-with='bob@example.com']").await.click().await.unwrap();
+    alice.select("history-export-format", "html").await;
+    alice.el(&tid("history-export")).await.click().await.unwrap();
+    alice.el("[data-testid=history-download][download$='.html']").await;
+    let html = fetched(&alice, &tid("history-download")).await;
+    assert!(html.contains("&lt;b&gt;lunch&lt;/b&gt; at noon?") && !html.contains("<b>lunch"), "{html}");
+
+    // Deleted: Bob's conversation (after a second click that confirms).
+    alice.el(&tid("history-delete")).await.click().await.unwrap();
+    alice.until_text(&tid("history-delete"), "Really delete bob@example.com?").await;
+    alice.el(&tid("history-delete")).await.click().await.unwrap();
+    alice.until_gone("[data-testid=history-conversation][data-with='bob@example.com']").await;
+    alice.el("[data-testid=history-conversation][data-with='carol@example.com']").await;
+
+    // With history off, nothing more is written.
+    alice.c.execute("document.querySelector('[data-testid=history]').click()", vec![]).await.unwrap();
+    alice.el(&tid("settings")).await.click().await.unwrap();
+    alice.el(&tid("setting-history")).await.click().await.unwrap();
+    alice.open_chat("carol@example.com").await;
+    alice.say("off the record").await;
+    carol.until_text("[data-testid=message][data-from='alice@example.com']", "off the record").await;
+    alice.el(&tid("history")).await.click().await.unwrap();
+    alice.type_into("history-search", "record").await;
+    alice.until_text(".history-results", "No message matches.").await;
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}
