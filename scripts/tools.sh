@@ -2,7 +2,7 @@
 # Installs the tools the build and tests need, skipping whatever is already
 # there. Source it (`. scripts/tools.sh`) to get them on PATH.
 #   wasm32 target (rustup), wasm-bindgen-cli at exactly Cargo.lock's version,
-#   trunk 0.21.14, wasm-opt 132 (npm binaryen, pinned in tools/package-lock.json),
+#   trunk 0.21.14, wasm-opt 132 (npm binaryen) and axe-core 4.14.1 (pinned in tools/package-lock.json),
 #   and with WANT_BROWSER=1 Debian chromium + chromium-driver.
 # Nothing here is fetched at build time by trunk itself: Trunk.toml is offline.
 set -euo pipefail
@@ -30,8 +30,10 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; 
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
-if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
-  say "installing wasm-opt 132 from npm"
+# wasm-opt (binaryen) and axe-core (the accessibility checks the browser
+# tests run), both pinned in tools/package-lock.json.
+if ! wasm-opt --version 2>/dev/null | grep -q "version 132" || [ ! -f "$ROOT/tools/node_modules/axe-core/axe.min.js" ]; then
+  say "installing wasm-opt 132 and axe-core 4.14.1 from npm"
   (cd "$ROOT/tools" && npm ci --no-audit --no-fund)
 fi
 

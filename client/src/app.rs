@@ -38,13 +38,23 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(async move { c.set_defaults(crate::net::Defaults::load().await) });
             // Any input counts as presence (auto-idle after a few minutes without).
             let win = gloo::utils::window();
-            let listeners: Vec<gloo::events::EventListener> = ["keydown", "pointerdown", "pointermove"]
+            let mut listeners: Vec<gloo::events::EventListener> = ["keydown", "pointerdown", "pointermove"]
                 .into_iter()
                 .map(|ev| {
                     let c = ctrl.clone();
                     gloo::events::EventListener::new(&win, ev, move |_| c.user_active())
                 })
                 .collect();
+            // Alt+PageDown / Alt+PageUp: the next or previous conversation,
+            // from anywhere (the browser keeps Ctrl+PageDown for its tabs).
+            let c = ctrl.clone();
+            listeners.push(gloo::events::EventListener::new(&win, "keydown", move |e| {
+                let Some(k) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(e) else { return };
+                if k.alt_key() && (k.key() == "PageDown" || k.key() == "PageUp") {
+                    k.prevent_default();
+                    c.conversation_step(if k.key() == "PageDown" { 1 } else { -1 });
+                }
+            }));
             move || drop(listeners)
         });
     }

@@ -337,6 +337,8 @@ pub enum Action {
         focus: bool,
     },
     Focus(u64),
+    /// The next (1) or previous (-1) conversation, round the end.
+    FocusStep(i32),
     Close(u64),
     /// Who else is in a conversation now (someone joined or left).
     Participants {
@@ -611,6 +613,15 @@ impl Reducible for AppState {
             }
             Action::Focus(id) => {
                 s.active = Some(id);
+                s.showing_list = false;
+            }
+            Action::FocusStep(step) => {
+                let n = s.conversations.len() as i32;
+                if n == 0 {
+                    return self;
+                }
+                let at = s.active.and_then(|a| s.conversations.iter().position(|c| c.id == a)).map_or(0, |i| i as i32);
+                s.active = Some(s.conversations[(at + step).rem_euclid(n) as usize].id);
                 s.showing_list = false;
             }
             Action::Close(id) => {

@@ -130,11 +130,32 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
         };
         let focus = ctrl.clone();
         let onclick = Callback::from(move |_| focus.conversation_focus(id));
+        // The tab pattern: Enter or Space selects, the arrows move along
+        // the tabs, Delete closes.
+        let onkeydown = {
+            let ctrl = ctrl.clone();
+            Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+                "Enter" | " " => {
+                    e.prevent_default();
+                    ctrl.conversation_focus(id);
+                }
+                "Delete" => ctrl.close_conversation(id),
+                "ArrowRight" | "ArrowLeft" => {
+                    e.prevent_default();
+                    let step = if e.key() == "ArrowRight" { 1 } else { -1 };
+                    ctrl.conversation_step(step);
+                    focus_active_tab();
+                }
+                _ => {}
+            })
+        };
         html! {
-            <div role="tab" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()}
-                data-testid="conversation-tab" data-with={c.with.join(",")} data-unread={c.unread.to_string()} {onclick}>
-                <span>{label}</span>
-                <button class="close" aria-label="Close conversation" onclick={close}>{"×"}</button>
+            <div role="tab" tabindex="0" class={classes!("tab", active.then_some("active"), c.unread.then_some("unread"))} aria-selected={active.to_string()}
+                data-testid="conversation-tab" data-with={c.with.join(",")} data-unread={c.unread.to_string()} {onclick} {onkeydown}>
+                <span>{label.clone()}</span>
+                // For the mouse; from the keyboard, Delete on the tab or the
+                // window's Close button (a button here would nest controls).
+                <span class="close" aria-hidden="true" title={format!("Close the conversation with {label}")} onclick={close}>{"×"}</span>
             </div>
         }
     });
@@ -309,6 +330,10 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
+    let close_this = {
+        let (ctrl, id) = (ctrl.clone(), c.id);
+        Callback::from(move |_: MouseEvent| ctrl.close_conversation(id))
+    };
     // Older history: on a click, or when the list is scrolled to its top.
     let older = {
         let (ctrl, id) = (ctrl.clone(), c.id);
@@ -337,6 +362,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             <div class="to">
                 <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>
                 <button class="invite" data-testid="invite" aria-expanded={inviting.to_string()} onclick={toggle_invite}>{"Invite"}</button>
+                <button class="invite" data-testid="conversation-close" onclick={close_this}>{"Close"}</button>
                 if *inviting {
                     <select data-testid="invite-contact" aria-label="Invite someone to this conversation" onchange={on_pick}>
                         <option value="" selected=true>{ if candidates.is_empty() { "Nobody else is online" } else { "Invite someone..." } }</option>
@@ -413,6 +439,18 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// Move keyboard focus to the selected tab, once it is drawn.
+fn focus_active_tab() {
+    gloo::timers::callback::Timeout::new(0, || {
+        if let Some(el) = gloo::utils::document().query_selector("[role=tab][aria-selected=true]").ok().flatten()
+            && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+        {
+            let _ = el.focus();
+        }
+    })
+    .forget();
 }
 
 /// How long a window shakes for a nudge, in ms (styles.css: two 0.5 s turns).

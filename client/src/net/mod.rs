@@ -263,6 +263,10 @@ impl Controller {
     pub fn conversation_focus(&self, conv: u64) {
         self.dispatch.emit(Action::Focus(conv));
     }
+    /// Bring up the next (1) or previous (-1) conversation.
+    pub fn conversation_step(&self, step: i32) {
+        self.dispatch.emit(Action::FocusStep(step));
+    }
     /// On a narrow screen: the contact list (true) or the conversations.
     pub fn show_list(&self, show: bool) {
         self.dispatch.emit(Action::ShowList(show));
