@@ -27,7 +27,7 @@ step "check protocol and client for wasm32"
 cargo check -q -p msnp -p client --target wasm32-unknown-unknown
 step "trunk build --release"
 trunk build --release 2>&1 | tail -n 2
-wasm=$(ls dist/*.wasm); js=$(ls dist/*.js)
+wasm=$(ls dist/*.wasm); js=$(ls dist/client-*.js)
 grep -q "$(basename "$js")" dist/index.html || { echo "dist/index.html does not load the app"; exit 1; }
 [ "$(stat -c %s "$wasm")" -gt 100000 ] || { echo "wasm suspiciously small"; exit 1; }
 echo "wasm+js gzip: $(cat "$wasm" "$js" | gzip -9 | wc -c) bytes"
