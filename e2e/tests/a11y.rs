@@ -140,3 +140,45 @@ async fn everything_works_from_the_keyboard() {
         b.c.close().await.unwrap();
     }
 }
+
+/// The README's pictures, taken from the real app: the contact list and a
+/// conversation, light and dark (`docs/screenshots/`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_for_the_readme() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    let carol = driver.signed_in(&stack, "carol@example.com", "carol", "MSNP12").await;
+    carol.type_into("me-psm", "Back at 5 :)\u{E007}").await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.c.set_window_size(1100, 700).await.unwrap();
+    alice.el("[data-testid=contact][data-email='carol@example.com'][data-status=NLN]").await;
+    for theme in ["light", "dark"] {
+        alice.el(&tid("settings")).await.click().await.unwrap();
+        alice.select("setting-theme", theme).await;
+        alice.el(&tid("settings")).await.click().await.unwrap();
+        alice.until_gone(&tid("settings-panel")).await;
+        if theme == "light" {
+            std::fs::write(dir.join("contact-list-light.png"), alice.c.screenshot().await.unwrap()).unwrap();
+            alice.open_chat("bob@example.com").await;
+            alice.say("Hi Bob! Coming to the game tonight? (Y)").await;
+            bob.until_text("[data-testid=message][data-from='alice@example.com']", "Coming to the game").await;
+            bob.say("Sure :D see you at 8").await;
+            alice.until_text("[data-testid=message][data-from='bob@example.com']", "see you at 8").await;
+        } else {
+            alice.el("html[data-theme=dark]").await;
+            alice.el("[role=tab][data-testid=conversation-tab] .close").await.click().await.unwrap();
+            alice.until_gone(&tid("conversation")).await;
+            std::fs::write(dir.join("contact-list-dark.png"), alice.c.screenshot().await.unwrap()).unwrap();
+            // Opened again: the conversation comes back from history.
+            alice.open_chat("bob@example.com").await;
+            alice.until_text("[data-testid=message][data-state=history]", "see you at 8").await;
+        }
+        std::fs::write(dir.join(format!("conversation-{theme}.png")), alice.c.screenshot().await.unwrap()).unwrap();
+    }
+    for b in [alice, bob, carol] {
+        b.c.close().await.unwrap();
+    }
+}

@@ -29,7 +29,10 @@ async fn the_app_installs_and_opens_without_the_network() {
         let got = b.c.execute_async(js, vec![]).await.unwrap();
         let cached: Vec<String> = serde_json::from_value(got[1].clone()).unwrap();
         if got[0] == true && cached.iter().any(|u| u.ends_with(".wasm")) {
-            assert!(!cached.iter().any(|u| u.contains("/ws") || u.contains("NotRST")), "MSN traffic cached: {cached:?}");
+            assert!(
+                !cached.iter().any(|u| u.contains("/ws") || u.contains("NotRST")),
+                "MSN traffic cached: {cached:?}"
+            );
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "no service worker with the shell: {got}");
