@@ -136,6 +136,9 @@ pub fn App() -> Html {
             <div class={classes!("connection", state.conn.attr())} data-testid="connection-status" data-state={state.conn.attr()} role="status">{status_text}</div>
             if !state.signed_in {
                 <SignIn initial={(*initial).clone()} error={state.error.clone()} busy={state.conn == ConnState::Connecting} {on_submit} />
+                if state.history.is_some() {
+                    <HistoryWindow view={state.history.clone()} />
+                }
             } else {
                 <div class={classes!("main", (state.active.is_some() && !state.showing_list).then_some("chatting"))}>
                     <div class="window list">

@@ -47,6 +47,11 @@ async fn axe_finds_nothing_serious_in_light_and_dark() {
         bob.say("and the reply").await;
         alice.until_text("[data-testid=message][data-from='bob@example.com']", "and the reply").await;
         check(&alice, &format!("{theme} list and conversation"), &mut found).await;
+        // Screen readers hear new messages and contacts signing in: both
+        // are drawn inside live regions.
+        let live = "return [!!document.querySelector('[data-testid=message]').closest('[aria-live]'),
+            !!document.querySelector('.toasts[aria-live]')]";
+        assert_eq!(alice.c.execute(live, vec![]).await.unwrap(), serde_json::json!([true, true]));
         alice.el(&tid("settings")).await.click().await.unwrap();
         alice.el(&tid("settings-panel")).await;
         check(&alice, &format!("{theme} settings"), &mut found).await;

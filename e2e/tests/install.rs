@@ -1,6 +1,6 @@
 //! Installable: a web app manifest with our own icons, and a service worker
 //! that keeps the app shell, so that the app opens without the network and
-//! shows the sign-in window; MSN traffic never goes through it.
+//! shows the sign-in window and history; MSN traffic never goes through it.
 
 use devserver::hub::Timing;
 use e2e::*;
@@ -38,14 +38,23 @@ async fn the_app_installs_and_opens_without_the_network() {
         assert!(tokio::time::Instant::now() < deadline, "no service worker with the shell: {got}");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    // Signing in and out works as ever through it.
+    // Signing in, talking and out works as ever through it.
     b.sign_in(&stack, "alice@example.com", "alice", "MSNP12").await;
     b.until_online().await;
+    b.open_chat("bob@example.com").await;
+    b.say("a note kept for later").await;
     b.el(".signout").await.click().await.unwrap();
     // The network gone (the relay serves the page): the app still opens.
     stack.stop_relay().await;
     b.c.goto(&stack.url()).await.unwrap();
     b.el(&tid("signin-submit")).await;
+    // History is there, offline.
+    b.type_into("signin-email", "alice@example.com").await;
+    b.el(&tid("signin-history")).await.click().await.unwrap();
+    b.type_into("history-search", "kept for later").await;
+    b.el("[data-testid=history-result][data-with='bob@example.com']").await;
+    b.el(&tid("history-close")).await.click().await.unwrap();
+    b.until_gone(&tid("history-window")).await;
     // Signing in then fails plainly, not silently.
     b.type_into("signin-password", "alice").await;
     b.el(&tid("signin-submit")).await.click().await.unwrap();

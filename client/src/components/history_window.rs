@@ -117,7 +117,7 @@ pub fn HistoryWindow(props: &HistoryProps) -> Html {
                 if let Some((url, name)) = &v.export {
                     <a data-testid="history-download" href={url.clone()} download={name.clone()}>{format!("Save {name}")}</a>
                 }
-                <button class="link" onclick={do_(|| HistoryIntent::Close)}>{"Close"}</button>
+                <button class="link" data-testid="history-close" onclick={do_(|| HistoryIntent::Close)}>{"Close"}</button>
             </div>
             <div class="history-panes">
                 <nav aria-label="Conversations kept">

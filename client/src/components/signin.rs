@@ -93,6 +93,14 @@ pub fn SignIn(props: &SignInProps) -> Html {
         let a = advanced.clone();
         Callback::from(move |_| a.set(!*a))
     };
+    let open_history = {
+        let (ctrl, email) = (use_context::<crate::net::Controller>(), s.email.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(c) = &ctrl {
+                c.history(crate::net::HistoryIntent::OpenFor(email.trim().to_owned()));
+            }
+        })
+    };
     let protocols: Vec<String> =
         std::iter::once("auto".to_owned()).chain(Dialect::all_newest_first().iter().map(|d| d.to_string())).collect();
     html! {
@@ -130,6 +138,8 @@ pub fn SignIn(props: &SignInProps) -> Html {
                 <div class="error" role="alert" data-testid="signin-error">{err.clone()}</div>
             }
             <button type="submit" data-testid="signin-submit" disabled={props.busy}>{ if props.busy { "Signing in..." } else { "Sign in" } }</button>
+            <button type="button" class="link" data-testid="signin-history" disabled={Email::parse(&s.email).is_err()} onclick={open_history}>
+                {"History of this account (works offline)"}</button>
         </form>
     }
 }

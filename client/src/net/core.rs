@@ -139,6 +139,8 @@ pub(super) struct Net {
     pub pictures: Pictures,
     /// The history window's data, while it is open.
     pub history: Option<super::history::HistoryWindow>,
+    /// Whose history the window shows when nobody is signed in.
+    pub history_for: Option<Email>,
 }
 
 impl Net {
@@ -161,6 +163,7 @@ impl Net {
             auto_idle: false,
             pictures: Pictures::default(),
             history: None,
+            history_for: None,
         }
     }
 
@@ -346,6 +349,10 @@ impl Net {
             Intent::SetPrivacy(mode) => self.on_ns(|s| s.set_privacy(mode)),
             Intent::History(h) => match h {
                 HistoryIntent::Open => self.history_open(),
+                HistoryIntent::OpenFor(email) => {
+                    self.history_for = Email::parse(&email).ok();
+                    self.history_open();
+                }
                 HistoryIntent::Close => self.history_close(),
                 HistoryIntent::Search(q) => self.history_search(q),
                 HistoryIntent::Show { with, hit } => self.history_show(with, hit),

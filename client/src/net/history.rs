@@ -43,8 +43,10 @@ fn as_message(id: u64, e: &Entry) -> ChatMessage {
 }
 
 impl Net {
+    /// The store and whose history: the account signed in (or being), else
+    /// the one the sign-in window asked for.
     fn history_account(&self) -> Option<(crate::store::Store, String)> {
-        Some((self.pictures.store.clone()?, self.me.as_ref()?.folded()))
+        Some((self.pictures.store.clone()?, self.me.as_ref().or(self.history_for.as_ref())?.folded()))
     }
 
     /// Keep a message of `conv` (text and nudges), unless history is off.
@@ -106,6 +108,17 @@ impl Net {
 
     /// Open the history window: everything of this account's, read once.
     pub(super) fn history_open(&mut self) {
+        // The store opens with the page: wait for it if a person is quicker.
+        if self.pictures.store.is_none() {
+            let inbox = self.inbox.clone();
+            spawn_local(async move {
+                if let Ok(s) = crate::store::Store::open().await {
+                    let _ = inbox.unbounded_send(Input::Store(s));
+                    let _ = inbox.unbounded_send(Input::Do(super::Intent::History(super::HistoryIntent::Open)));
+                }
+            });
+            return;
+        }
         let Some((store, account)) = self.history_account() else {
             return self
                 .dispatch(Action::Failed("History needs this browser's storage, which is not available.".into()));
@@ -138,6 +151,7 @@ impl Net {
 
     pub(super) fn history_close(&mut self) {
         self.history = None;
+        self.history_for = None;
         self.publish_history();
     }
 

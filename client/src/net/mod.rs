@@ -148,6 +148,8 @@ enum Intent {
 #[derive(Debug)]
 pub enum HistoryIntent {
     Open,
+    /// From the sign-in window, offline too: this address's history.
+    OpenFor(String),
     Close,
     Search(String),
     /// Show one conversation (none: the list), scrolled to the message at `hit`.
