@@ -133,6 +133,21 @@ async fn hostile_names_messages_fonts_invitations_and_file_names_stay_text() {
             ns.until(|e| matches!(e, msnp::session::NsEvent::OwnName(_) | msnp::session::NsEvent::Error { .. })).await;
         }
     }
+    // A name with broken escapes and bytes that are not UTF-8, as raw
+    // bytes on the wire (our own client never writes one).
+    use futures_util::SinkExt;
+    let raw = b"PRP 900 MFN %E0%A4%A%FF%ZZ%C3%28%%\r\n".to_vec();
+    ns.ws.send(tokio_tungstenite::tungstenite::Message::Binary(raw.into())).await.unwrap();
+    sent += 1;
+    ns.until(|e| {
+        matches!(
+            e,
+            msnp::session::NsEvent::OwnName(_)
+                | msnp::session::NsEvent::Error { .. }
+                | msnp::session::NsEvent::Skipped(_)
+        )
+    })
+    .await;
     let mut sb = ns.call("alice@example.com", Dialect::MSNP12).await;
     // Messages, as text.
     for p in &payloads {
