@@ -703,3 +703,179 @@ async fn a_message_over_the_limit_closes_the_switchboard_and_the_limit_is_a_flag
         srv.shutdown().await;
     }
 }
+
+/// Command lines a fuzzer starts from, each then mutated: the notification
+/// and switchboard commands of every dialect, with payload lengths that lie.
+const SEEDS: &[&str] = &[
+    "VER 1 MSNP12 MSNP8 CVR0",
+    "VER 1 MSNP2",
+    "CVR 2 0x0409 win 4.10 i386 MSNMSGR 6.0.0602 MSMSGS a@b.c",
+    "USR 3 MD5 I fuzz@example.com",
+    "USR 3 TWN I fuzz@example.com",
+    "USR 4 TWN S t=bad&p=x",
+    "SYN 5 0",
+    "SYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:44.8130000-07:00",
+    "CHG 6 NLN 268435456",
+    "CHG 6 XYZ -1 %3Cmsnobj/%3E",
+    "ADD 7 FL bob@example.com Bob",
+    "ADC 7 FL N=bob@example.com F=Bob",
+    "ADC 7 FL C=00000000-0000-0000-0000-000000000000 1",
+    "REM 8 AL bob@example.com",
+    "REM 8 FL 9999",
+    "BLP 9 BL",
+    "GTC 10 N",
+    "XFR 11 SB",
+    "XFR 11 NS",
+    "REA 12 fuzz@example.com %FF%FE",
+    "PRP 12 MFN %E0%A4%A",
+    "PNG",
+    "QRY 13 msmsgs@msnmsgr.com 32\r\n00000000000000000000000000000000",
+    "UUX 14 5\r\n<Data",
+    "UUX 14 99999",
+    "ADG 15 %00 0",
+    "RMG 16 0",
+    "REG 17 1 new",
+    "SBP 18 00000000 MFN x",
+    "OUT",
+    "MSG 19 A 10\r\nMIME-Version",
+    "MSG 19 D 5000",
+    "MSG 19 N 0\r\n",
+    "MSG 19 Z 3\r\nabc",
+    "CAL 20 bob@example.com",
+    "CAL 20 fuzz@example.com",
+    "ANS 21 fuzz@example.com 1 2",
+    "USR 22 fuzz@example.com 1.2.3",
+    "IRO 1 1 1 x y",
+    "BYE",
+    "JOI a b",
+    "NLN NLN a@b.c x 0",
+    "FLN",
+    "UBX a@b.c 3\r\nxyz",
+    "LST 1 2 3 4 5 6 7 8 9",
+    "001 2 3",
+];
+
+/// Bytes a hostile or broken client might send, from `seed`.
+fn fuzz_stream(rng: &mut impl rand::Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..rng.random_range(1..40) {
+        let mut line: Vec<u8> = SEEDS[rng.random_range(0..SEEDS.len())].as_bytes().to_vec();
+        match rng.random_range(0..8) {
+            0 => {
+                // Flip some bytes.
+                for _ in 0..rng.random_range(1..6) {
+                    let i = rng.random_range(0..line.len());
+                    line[i] = rng.random();
+                }
+            }
+            1 => line.truncate(rng.random_range(0..line.len())),
+            2 => {
+                // Numbers at their limits.
+                let n = ["0", "-1", "4294967295", "18446744073709551616", "999999999999"][rng.random_range(0..5)];
+                line.extend_from_slice(b" ");
+                line.extend_from_slice(n.as_bytes());
+            }
+            3 => line = (0..rng.random_range(0..300)).map(|_| rng.random()).collect(),
+            4 => {
+                let copy = line.clone();
+                line.extend_from_slice(b" ");
+                line.extend_from_slice(&copy);
+            }
+            _ => {}
+        }
+        out.extend_from_slice(&line);
+        out.extend_from_slice(if rng.random_bool(0.9) { b"\r\n" } else { b"\n" });
+    }
+    out
+}
+
+/// One fuzzing connection to `addr`: signs in first (half the time, so that
+/// the commands after login are reached), then writes mutated streams
+/// while reading whatever comes back, until the server closes or time is up.
+async fn fuzz_connection(srv_ns: std::net::SocketAddr, seed: u64, until: tokio::time::Instant) -> usize {
+    use rand::{Rng, SeedableRng};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut sent = 0;
+    while tokio::time::Instant::now() < until {
+        let Ok(mut s) = tokio::net::TcpStream::connect(srv_ns).await else { continue };
+        if rng.random_bool(0.5) {
+            // MSNP7 with MD5, as a demo account: real sessions to disturb.
+            let user = ["carol@example.com", "dave@example.com"][rng.random_range(0..2)];
+            let pass = user.split('@').next().unwrap();
+            let _ = s
+                .write_all(
+                    format!("VER 1 MSNP7 CVR0\r\nCVR 2 0x0409 w 4 i386 M 5 M {user}\r\nUSR 3 MD5 I {user}\r\n")
+                        .as_bytes(),
+                )
+                .await;
+            let mut buf = vec![0; 4096];
+            let mut got = String::new();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+            while !got.contains("USR 3 MD5 S ") && tokio::time::Instant::now() < deadline {
+                match tokio::time::timeout(std::time::Duration::from_millis(500), s.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+                    _ => break,
+                }
+            }
+            if let Some(salt) = got.split("USR 3 MD5 S ").nth(1).and_then(|r| r.split("\r\n").next()) {
+                use md5::{Digest, Md5};
+                let hash: String = Md5::digest(format!("{salt}{pass}")).iter().map(|b| format!("{b:02x}")).collect();
+                let _ = s.write_all(format!("USR 4 MD5 S {hash}\r\nSYN 5 0\r\nCHG 6 NLN\r\n").as_bytes()).await;
+            }
+        }
+        let (mut r, mut w) = s.into_split();
+        let reader = tokio::spawn(async move {
+            let mut buf = vec![0; 16384];
+            while let Ok(Ok(n)) = tokio::time::timeout(std::time::Duration::from_secs(1), r.read(&mut buf)).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+        for _ in 0..rng.random_range(1..20) {
+            let bytes = fuzz_stream(&mut rng);
+            sent += bytes.len();
+            if w.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+        drop(w);
+        let _ = reader.await;
+    }
+    sent
+}
+
+/// Many connections at once write random and mutated command streams, some
+/// after signing in; the server never falls over, and people signed in
+/// carry on: they talk, see presence, and new people sign in. The seed is
+/// fixed here (`FUZZ_SEED`, `FUZZ_SECS` and `FUZZ_CONNS` for a longer run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzzed_command_streams_from_many_connections_disturb_no_one() {
+    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (seed, secs, conns) = (env("FUZZ_SEED", 1863), env("FUZZ_SECS", 3), env("FUZZ_CONNS", 16));
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP12).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP9).await;
+    befriend(&mut a, &mut b).await;
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let fuzzers: Vec<_> =
+        (0..conns).map(|i| tokio::spawn(fuzz_connection(srv.ns, seed.wrapping_add(i), until))).collect();
+    // While they write, Alice and Bob talk.
+    let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+    let mut bytes = 0;
+    for f in fuzzers {
+        bytes += f.await.expect("a fuzzer task panicked");
+    }
+    assert!(bytes > 0);
+    sa.s.send_message(MessageBody::text("after the storm", TextFormat::default()), AckMode::Acknowledged).unwrap();
+    sa.flush().await;
+    sb.until(|e| said(e, "after the storm")).await;
+    a.s.set_status(Status::Away).unwrap();
+    a.flush().await;
+    b.until_contact("alice@example.com", |c| c.status == Status::Away).await;
+    // Someone new signs in as ever.
+    let _late = Ns::login(&srv, "carol@example.com", Dialect::MSNP12).await;
+    eprintln!("fuzzed the devserver with {bytes} bytes over {conns} connections for {secs} s (seed {seed})");
+    srv.shutdown().await;
+}

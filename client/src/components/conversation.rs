@@ -217,12 +217,19 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         });
     }
+    let compose = use_node_ref();
     let send = {
-        let (ctrl, draft, id) = (ctrl.clone(), draft.clone(), c.id);
+        let (ctrl, draft, id, compose) = (ctrl.clone(), draft.clone(), c.id, compose.clone());
         Callback::from(move |_: ()| {
-            let text = (*draft).clone();
+            // What the box holds now: an Enter right after a paste or a
+            // keystroke comes before the state of that keystroke is drawn.
+            let field = compose.cast::<HtmlTextAreaElement>();
+            let text = field.as_ref().map_or_else(|| (*draft).clone(), HtmlTextAreaElement::value);
             if !text.trim().is_empty() {
                 ctrl.send_text(id, &text);
+                if let Some(f) = &field {
+                    f.set_value("");
+                }
                 draft.set(String::new());
             }
         })
@@ -434,7 +441,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                     <input type="color" data-testid="compose-color" aria-label="Text colour" value={fmt.css_color()} onchange={on_color} />
                 </div>
-                <textarea data-testid="compose-input" value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some(fmt.clone()))} />
+                <textarea data-testid="compose-input" ref={compose} value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some(fmt.clone()))} />
                 <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>
