@@ -271,6 +271,16 @@ impl Hub {
         p.tx.send(Deliver::Bytes(crate::forms::bytes(&cmd)))
     }
 
+    /// Close every switchboard now, as a server restarting its switchboards
+    /// would (for fault tests); how many were open.
+    pub fn close_switchboards(&self) -> usize {
+        let boards: Vec<Board> = self.state().boards.drain().map(|(_, b)| b).collect();
+        for m in boards.iter().flat_map(|b| &b.members) {
+            m.tx.send(Deliver::Close(Vec::new()));
+        }
+        boards.len()
+    }
+
     pub fn check_password(&self, email: &str, password: &str) -> bool {
         matches!(self.store.user(email), Ok(Some(u)) if u.password == password)
     }

@@ -323,7 +323,8 @@ fn escargot_answerer_switchboard_ignores_own_join() {
         start,
         |s, e| match e.command() {
             "MSG" => {
-                s.send_message(MessageBody::Text { text: "Hi Alice".into(), format: None }, AckMode::NakOnly).unwrap();
+                s.send_message(MessageBody::Text { text: "Hi Alice".into(), format: None, id: None }, AckMode::NakOnly)
+                    .unwrap();
             }
             "OUT" => s.leave(),
             other => panic!("{other}"),

@@ -52,6 +52,9 @@ pub(super) struct Chat {
     announced: HashMap<Email, Vec<(String, MsnObject)>>,
     /// History not yet brought into the window, oldest first.
     pub older: Vec<crate::history::Entry>,
+    /// Message ids seen from each person here, the latest few thousand: a
+    /// message sent again after a lost acknowledgement is shown once.
+    seen: HashMap<Email, std::collections::VecDeque<String>>,
     /// Long messages sent as several: the parts not yet acknowledged, in
     /// order, by our id. The message shows as sent once none is left, and
     /// Retry sends only these (nothing arrives twice).
@@ -201,8 +204,15 @@ impl Net {
         let emoticons = self.announce_emoticons(conv, text);
         let id =
             self.my_message(conv, MessageKind::Text { text: text.to_owned(), format: Some(format.clone()), emoticons });
-        let parts: Vec<MessageBody> =
-            text_parts(text, &format, SAFE_PAYLOAD).into_iter().map(|p| MessageBody::text(p, format.clone())).collect();
+        let parts: Vec<MessageBody> = text_parts(text, &format, SAFE_PAYLOAD)
+            .into_iter()
+            .enumerate()
+            .map(|(k, p)| MessageBody::Text {
+                text: p.to_owned(),
+                format: Some(format.clone()),
+                id: Some(self.wire_id(id, k)),
+            })
+            .collect();
         if parts.len() > 1
             && let Some(c) = self.chats.get_mut(&conv)
         {
@@ -233,6 +243,11 @@ impl Net {
             }
             return;
         }
+        // Under the id it went out with: if it did arrive, it is not shown twice.
+        let body = match body {
+            MessageBody::Text { text, format, .. } => MessageBody::Text { text, format, id: Some(self.wire_id(id, 0)) },
+            other => other,
+        };
         self.send_body(conv, id, body);
     }
 
@@ -357,14 +372,20 @@ impl Net {
             return;
         };
         c.requested = false;
+        if let Some(old) = c.sb.take() {
+            // What was in flight on the switchboard this one replaces goes
+            // out again first, in order (ids keep a message that did arrive
+            // from showing twice): dropped, it would stay "sending" for ever.
+            old.tx.close_channel();
+            let mut inflight: Vec<(MessageId, (u64, MessageBody))> = old.sent.into_iter().collect();
+            inflight.sort_by_key(|(mid, _)| *mid);
+            c.outbox.splice(0..0, inflight.into_iter().map(|(_, m)| m));
+        }
         let mut sent = HashMap::new();
         for (id, body) in c.outbox.drain(..) {
             if let Ok(mid) = session.send_message(body.clone(), AckMode::Acknowledged) {
                 sent.insert(mid, (id, body));
             }
-        }
-        if let Some(old) = c.sb.take() {
-            old.tx.close_channel();
         }
         c.sb = Some(SbLink { id: link, session, tx, sent });
         self.pump_sb(conv);
@@ -611,6 +632,10 @@ impl Net {
                 c.p2p.clear();
                 let lost: Vec<(Email, MsnObject)> = c.fetches.drain().map(|(_, f)| f).collect();
                 let hidden = !c.shown;
+                if c.await_online {
+                    // They may have come back while the call was on its way.
+                    self.after(Duration::from_secs(1), Timer::CallAgain(conv));
+                }
                 for (owner, object) in lost {
                     self.picture_failed(owner, object);
                 }
@@ -647,7 +672,11 @@ impl Net {
 
     fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {
         let kind = match body {
-            MessageBody::Text { text, format } => {
+            MessageBody::Text { id: Some(wire), .. } if !self.first_sight(conv, email, &wire) => {
+                web_sys::console::info_1(&format!("msn-web: SB{conv}: {email} sent {wire} again; shown once").into());
+                return;
+            }
+            MessageBody::Text { text, format, .. } => {
                 let announced = self.chats.get_mut(&conv).and_then(|c| c.announced.remove(email)).unwrap_or_default();
                 let emoticons = announced
                     .into_iter()
@@ -746,6 +775,31 @@ impl Net {
         for conv in waiting {
             self.ensure_switchboard(conv);
         }
+    }
+}
+
+/// Message ids remembered per person in a conversation.
+const SEEN_IDS: usize = 4096;
+
+impl Net {
+    /// The id a message of ours (part `part` of our message `id`) goes out
+    /// with: the same every time it is sent, unique to this page.
+    pub(super) fn wire_id(&self, id: u64, part: usize) -> String {
+        format!("{:08x}{id:x}.{part}", self.page_nonce)
+    }
+
+    /// Whether `wire` from `from` is new in `conv` (and remember it).
+    fn first_sight(&mut self, conv: u64, from: &Email, wire: &str) -> bool {
+        let Some(c) = self.chats.get_mut(&conv) else { return true };
+        let seen = c.seen.entry(from.clone()).or_default();
+        if seen.iter().any(|s| s == wire) {
+            return false;
+        }
+        if seen.len() >= SEEN_IDS {
+            seen.pop_front();
+        }
+        seen.push_back(wire.to_owned());
+        true
     }
 }
 

@@ -80,6 +80,10 @@ pub(super) enum Timer {
     DismissToast(u64),
     Reconnect,
     IdleCheck,
+    /// See again whether the people a conversation waits for are online
+    /// (they may have come back while the call that missed them was on
+    /// its way).
+    CallAgain(u64),
 }
 
 /// Where the user is in signing in.
@@ -141,6 +145,8 @@ pub(super) struct Net {
     pub history: Option<super::history::HistoryWindow>,
     /// Whose history the window shows when nobody is signed in.
     pub history_for: Option<Email>,
+    /// Random per page: our message ids are unique across pages and tabs.
+    pub page_nonce: u32,
 }
 
 impl Net {
@@ -164,6 +170,7 @@ impl Net {
             pictures: Pictures::default(),
             history: None,
             history_for: None,
+            page_nonce: (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
         }
     }
 
@@ -224,6 +231,12 @@ impl Net {
                     self.connect_ns(Some(server));
                 }
                 Timer::IdleCheck => self.check_idle(),
+                Timer::CallAgain(conv) => {
+                    let with = self.chats.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
+                    for email in with {
+                        self.contact_maybe_back(&email);
+                    }
+                }
             }
         }
     }

@@ -340,7 +340,10 @@ impl Controller {
     /// Send a failed message again, as it was.
     pub fn retry(&self, conv: u64, message: &ChatMessage) {
         let body = match &message.kind {
-            MessageKind::Text { text, format, .. } => MessageBody::Text { text: text.clone(), format: format.clone() },
+            // The id is the actor's to give back (the same as the first time).
+            MessageKind::Text { text, format, .. } => {
+                MessageBody::Text { text: text.clone(), format: format.clone(), id: None }
+            }
             MessageKind::Nudge => MessageBody::Nudge,
             MessageKind::Notice(_) => return,
         };

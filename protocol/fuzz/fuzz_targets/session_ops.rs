@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
             4 => { let _ = ns.remove_from_list(List::ALL[rest.len() % 5], &em(&String::from_utf8_lossy(rest)), None); }
             5 => { let _ = ns.provide_ticket(Secret::new(String::from_utf8_lossy(rest)), now); }
             6 => { now += Duration::from_secs(u64::from(rest.first().copied().unwrap_or(1))); ns.handle_timeout(now); sb.handle_timeout(now); }
-            7 => { let _ = sb.send_message(MessageBody::Text { text: String::from_utf8_lossy(rest).into(), format: None }, AckMode::Acknowledged); }
+            7 => { let _ = sb.send_message(MessageBody::Text { text: String::from_utf8_lossy(rest).into(), format: None, id: None }, AckMode::Acknowledged); }
             8 => sb.send_typing(),
             9 => { let _ = ns.set_name(&String::from_utf8_lossy(rest)); let _ = ns.set_personal_message(&String::from_utf8_lossy(rest)); }
             10 => { let _ = ns.request_switchboard(); let _ = sb.invite(&em("x@y.z")); let _ = sb.invite_when_ready(&em(&String::from_utf8_lossy(rest))); }

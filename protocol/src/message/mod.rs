@@ -179,8 +179,10 @@ pub enum InviteCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MessageBody {
-    /// `text/plain`: what a person typed.
-    Text { text: String, format: Option<TextFormat> },
+    /// `text/plain`: what a person typed. `id` (header [`MESSAGE_ID`], ours;
+    /// other clients ignore it) names it, so that a message sent again after
+    /// a lost acknowledgement is shown once.
+    Text { text: String, format: Option<TextFormat>, id: Option<String> },
     /// `text/x-msmsgscontrol` with `TypingUser`.
     Typing { user: String },
     /// `text/x-msnmsgr-datacast` `ID: 1`.
@@ -213,7 +215,7 @@ fn get(fields: &[(String, String)], name: &str) -> Option<String> {
 
 impl MessageBody {
     pub fn text(text: impl Into<String>, format: TextFormat) -> Self {
-        MessageBody::Text { text: text.into(), format: Some(format) }
+        MessageBody::Text { text: text.into(), format: Some(format), id: None }
     }
 
     /// Never fails; anything unrecognised is `Other`.
@@ -224,6 +226,7 @@ impl MessageBody {
             "text/plain" => MessageBody::Text {
                 text: String::from_utf8_lossy(&m.body).into_owned(),
                 format: m.header("X-MMS-IM-Format").map(TextFormat::parse),
+                id: m.header(MESSAGE_ID).map(|i| i.trim().to_owned()).filter(|i| !i.is_empty() && i.len() <= 64),
             },
             "text/x-msmsgscontrol" => match m.header("TypingUser") {
                 Some(u) if !u.is_empty() => MessageBody::Typing { user: u.trim().to_owned() },
@@ -290,9 +293,13 @@ impl MessageBody {
         let lines =
             |f: &[(String, String)]| f.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect::<String>().into_bytes();
         match self {
-            MessageBody::Text { text, format } => MimeMessage::with(
+            MessageBody::Text { text, format, id } => MimeMessage::with(
                 "text/plain; charset=UTF-8",
-                format.iter().map(|f| kv("X-MMS-IM-Format", f.to_header())).collect(),
+                format
+                    .iter()
+                    .map(|f| kv("X-MMS-IM-Format", f.to_header()))
+                    .chain(id.iter().map(|i| kv(MESSAGE_ID, i.clone())))
+                    .collect(),
                 text.as_bytes().to_vec(),
             ),
             MessageBody::Typing { user } => {
@@ -345,15 +352,30 @@ impl MessageBody {
     }
 }
 
+/// The header naming a text message, so that the receiver shows a message
+/// sent again (its acknowledgement was lost) only once.
+pub const MESSAGE_ID: &str = "X-MsnWeb-Message-Id";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_message_id_goes_and_comes_back_and_others_have_none() {
+        let body = MessageBody::Text { text: "hi".into(), format: None, id: Some("0123abcd.0".into()) };
+        let bytes = body.to_bytes();
+        assert!(String::from_utf8_lossy(&bytes).contains("X-MsnWeb-Message-Id: 0123abcd.0\r\n"));
+        assert_eq!(MessageBody::parse(&bytes), body);
+        let plain = MessageBody::parse(b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhi");
+        assert!(matches!(plain, MessageBody::Text { id: None, .. }));
+    }
 
     #[test]
     fn capture_text_message_is_122_bytes_and_parses() {
         let body = MessageBody::Text {
             text: "Hello Bob".into(),
             format: Some(TextFormat { font: "Arial".into(), ..TextFormat::default() }),
+            id: None,
         };
         let bytes = body.to_bytes();
         // Matches `MSG 3 A 122` in the Escargot captures byte for byte.

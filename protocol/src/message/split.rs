@@ -12,6 +12,9 @@ use super::{MessageBody, TextFormat};
 /// server's cap (ours enforces it too, `devserver --sb-max-message`).
 pub const SAFE_PAYLOAD: usize = 1664;
 
+/// Bytes kept for a message id header value.
+pub const ID_ROOM: usize = 32;
+
 /// A cut is moved back to a space when one is this close to the end of
 /// the part (in bytes), so that words stay whole where they can.
 const WORD_SLACK: usize = 120;
@@ -20,7 +23,10 @@ const WORD_SLACK: usize = 120;
 /// headers `format` gives them) are at most `max_payload` bytes. One part
 /// when it fits; none for empty text. Joined, the parts are `text`.
 pub fn text_parts<'a>(text: &'a str, format: &TextFormat, max_payload: usize) -> Vec<&'a str> {
-    let headers = MessageBody::text("", format.clone()).to_bytes().len();
+    // Room for a message id (ours are shorter) beside the format.
+    let with_id =
+        MessageBody::Text { text: String::new(), format: Some(format.clone()), id: Some("0".repeat(ID_ROOM)) };
+    let headers = with_id.to_bytes().len();
     // At least one four-byte character always fits, whatever the headers.
     let budget = max_payload.saturating_sub(headers).max(4);
     let mut parts = Vec::new();

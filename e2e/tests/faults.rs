@@ -1,0 +1,135 @@
+//! Nothing lost under faults: two people exchange 1,000 messages in bursts
+//! of 50 typed faster than acknowledgements come back, both directions at
+//! once, while the relay is killed and restarted twice and the server
+//! closes the switchboard in the middle. Every message is delivered, or
+//! shown as failed with Retry; after the retries all 1,000 are there on
+//! both sides, nothing twice, and what never failed arrived in order.
+
+use devserver::hub::Timing;
+use e2e::*;
+use std::collections::HashSet;
+
+/// Type `n` messages `<prefix>-<i>` from `from`, each sent with Enter,
+/// with no pause between them (nothing waits for an acknowledgement).
+const BURST: &str = "const [prefix, from, n] = arguments;
+    const ta = document.querySelector('[data-testid=compose-input]');
+    for (let i = from; i < from + n; i++) {
+      ta.value = prefix + '-' + i;
+      ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    }";
+
+/// Texts of the messages from `from` in the open conversation, in order,
+/// and the states of mine.
+const TEXTS: &str = "return Array.from(document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'] .text`)).map(e => e.textContent)";
+const FAILED: &str = "return Array.from(document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'][data-state=failed] .text`)).map(e => e.textContent)";
+
+async fn texts(b: &Browser, js: &str, from: &str) -> Vec<String> {
+    serde_json::from_value(b.c.execute(js, vec![from.into()]).await.unwrap()).unwrap()
+}
+
+const PER_SIDE: usize = 500;
+const BURST_LEN: usize = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_messages_through_faults_arrive_once_each() {
+    let mut stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.browser().await;
+    bob.sign_in_at(&format!("{}?debug", stack.url()), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("start").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "start").await;
+    let (a_mail, b_mail) = ("alice@example.com", "bob@example.com");
+    let mut ever_failed: HashSet<String> = HashSet::new();
+    for round in 0..PER_SIDE / BURST_LEN {
+        let from = round * BURST_LEN;
+        let (ra, rb) = tokio::join!(
+            alice.c.execute(BURST, vec!["A".into(), from.into(), BURST_LEN.into()]),
+            bob.c.execute(BURST, vec!["B".into(), from.into(), BURST_LEN.into()]),
+        );
+        ra.unwrap();
+        rb.unwrap();
+        match round {
+            2 | 6 => {
+                // The relay dies under load and comes back.
+                stack.stop_relay().await;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                stack.start_relay().await;
+            }
+            4 => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                stack.dev.hub.close_switchboards();
+            }
+            _ => {}
+        }
+        for (b, me) in [(&alice, a_mail), (&bob, b_mail)] {
+            ever_failed.extend(texts(b, FAILED, me).await);
+        }
+    }
+    // Back online, each side retries what failed until nothing has.
+    for b in [&alice, &bob] {
+        b.el("[data-testid=connection-status][data-state=online]").await;
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let mut open = 0;
+        for (b, me) in [(&alice, a_mail), (&bob, b_mail)] {
+            let failed = texts(b, FAILED, me).await;
+            ever_failed.extend(failed.iter().cloned());
+            open += failed.len();
+            let pending = format!("[data-testid=message][data-from='{me}'][data-state=pending]");
+            open += b.c.find_all(fantoccini::Locator::Css(&pending)).await.unwrap().len();
+            // Retry every failed one, as a person clicking down the list.
+            b.c.execute("document.querySelectorAll('[data-testid=message-retry]').forEach(r => r.click())", vec![])
+                .await
+                .unwrap();
+        }
+        if open == 0 {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            for (b, me) in [(&alice, a_mail), (&bob, b_mail)] {
+                let js = "return [document.querySelector('[data-testid=connection-status]').dataset.state,
+                    Array.from(document.querySelectorAll('[data-testid=notice]')).slice(-6).map(e => e.textContent).join(' | '),
+                    document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'][data-state=pending]`).length,
+                    document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'][data-state=failed]`).length,
+                    Array.from(document.querySelectorAll('[data-testid=conversation-tab]')).map(t => t.dataset.with).join(';')]";
+                eprintln!("{me}: {}", b.c.execute(js, vec![me.into()]).await.unwrap());
+            }
+            let js = "return Array.from(document.querySelectorAll('[data-testid=debug-line]')).map(e => e.textContent.slice(0, 160)).filter(t => !t.includes('<< ACK') && !t.includes('>> MSG') && !t.includes('<< MSG') && !t.startsWith('NS')).slice(-70).join('\\n')";
+            eprintln!("bob's last lines:\n{}", bob.c.execute(js, vec![]).await.unwrap().as_str().unwrap_or_default());
+            panic!("{open} messages still failed or pending");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // Everything arrived, once; what never failed, in order.
+    for (receiver, sender, prefix) in [(&bob, a_mail, "A"), (&alice, b_mail, "B")] {
+        let want: HashSet<String> = (0..PER_SIDE).map(|i| format!("{prefix}-{i}")).collect();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let got = loop {
+            let got: Vec<String> =
+                texts(receiver, TEXTS, sender).await.into_iter().filter(|t| t.starts_with(prefix)).collect();
+            if got.len() >= PER_SIDE || tokio::time::Instant::now() > deadline {
+                break got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        let unique: HashSet<String> = got.iter().cloned().collect();
+        assert_eq!(unique.len(), got.len(), "{} messages from {sender} shown twice", got.len() - unique.len());
+        let missing: Vec<&String> = want.difference(&unique).collect();
+        assert!(missing.is_empty(), "{} never arrived from {sender}: {missing:?}", missing.len());
+        let steady: Vec<usize> =
+            got.iter().filter(|t| !ever_failed.contains(*t)).map(|t| t[prefix.len() + 1..].parse().unwrap()).collect();
+        assert!(steady.windows(2).all(|w| w[0] < w[1]), "out of order from {sender}: {steady:?}");
+        println!(
+            "{sender}: {} delivered, {} after a retry",
+            got.len(),
+            got.iter().filter(|t| ever_failed.contains(*t)).count()
+        );
+    }
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
