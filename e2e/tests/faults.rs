@@ -1,7 +1,8 @@
 //! Nothing lost under faults: two people exchange 1,000 messages in bursts
 //! of 50 typed faster than acknowledgements come back, both directions at
-//! once, while the relay is killed and restarted twice and the server
-//! closes the switchboard in the middle. Every message is delivered, or
+//! once, while the relay is killed and restarted twice, the server closes
+//! the switchboard in the middle, and one side's connections are cut with
+//! no close frame. Every message is delivered, or
 //! shown as failed with Retry; after the retries all 1,000 are there on
 //! both sides, nothing twice, and what never failed arrived in order.
 
@@ -36,8 +37,10 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
     let mut stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    // Bob's browser reaches the relay through a line that can be cut.
+    let line = CutProxy::start(stack.relay_addr).await;
     let bob = driver.browser().await;
-    bob.sign_in_at(&format!("{}?debug", stack.url()), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.sign_in_at(&format!("{}?debug", line.url()), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
     bob.until_online().await;
     alice.open_chat("bob@example.com").await;
     alice.say("start").await;
@@ -62,6 +65,11 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
             4 => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 stack.dev.hub.close_switchboards();
+            }
+            8 => {
+                // Bob's connections cut, no close frame.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                line.cut();
             }
             _ => {}
         }
