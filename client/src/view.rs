@@ -67,11 +67,8 @@ pub struct Section<'a> {
 }
 
 fn online_first(mut v: Vec<&ContactView>) -> Vec<&ContactView> {
-    v.sort_by(|a, b| {
-        (a.status == Status::Offline)
-            .cmp(&(b.status == Status::Offline))
-            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-    });
+    // Each key made once, not at every comparison (a list of thousands).
+    v.sort_by_cached_key(|c| (c.status == Status::Offline, c.name.to_lowercase()));
     v
 }
 

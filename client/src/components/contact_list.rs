@@ -1,7 +1,7 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
 use crate::components::emoticon_text::emoticon_text;
-use crate::components::picture::Picture;
+use crate::components::picture::picture_img;
 use crate::net::Controller;
 use crate::state::{AddRequest, ContactView, GroupView};
 use crate::view::{sections, status_class};
@@ -245,7 +245,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         title={format!("{} <{}> — {}", c.name, c.email, crate::view::status_label(c.status))}
                                         {ondblclick} {onkeydown}>
                                         <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
-                                        <Picture email={c.email.clone()} url={picture} size="small" />
+                                        { picture_img(&c.email, picture.as_deref(), "small") }
                                         <span class="name">{emoticon_text(&c.name)}</span>
                                         if c.status != Status::Offline && c.status != Status::Online {
                                             <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>
