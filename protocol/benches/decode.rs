@@ -81,15 +81,22 @@ fn decode_all(bytes: &[u8], ctx: Context, bodies: bool) -> usize {
     n
 }
 
+/// The ceiling: the same bytes split into lines with memchr, nothing else.
+fn split_lines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     for (label, d) in [("syn_1000_msnp8", Dialect::MSNP8), ("syn_1000_msnp12", Dialect::MSNP12)] {
         let bytes = syn_burst(d);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(label, |b| b.iter(|| decode_all(&bytes, Context::ns(d), false)));
+        g.bench_function(format!("{label}_memchr_ceiling"), |b| b.iter(|| split_lines(black_box(&bytes))));
     }
     let msgs = msg_stream();
     g.throughput(Throughput::Bytes(msgs.len() as u64));
+    g.bench_function("msg_stream_1000_memchr_ceiling", |b| b.iter(|| split_lines(black_box(&msgs))));
     g.bench_function("msg_stream_1000", |b| b.iter(|| decode_all(&msgs, Context::sb(Dialect::MSNP12), false)));
     g.bench_function("msg_stream_1000_with_bodies", |b| {
         b.iter(|| decode_all(&msgs, Context::sb(Dialect::MSNP12), true))
