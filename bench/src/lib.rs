@@ -6,6 +6,13 @@ pub mod peer;
 pub use proctree::{descendants, rss_kib, tree_pss_kib};
 use std::time::Duration;
 
+/// The value after `--<name>` on the command line, or `default`.
+pub fn flag<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    let key = format!("--{name}");
+    args.iter().position(|a| *a == key).and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(default)
+}
+
 /// p-th percentile (0..=100) of sorted samples.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {

@@ -48,21 +48,11 @@ const FLOOR: &str = "const [n, q] = arguments; const words = ['lunch', 'meeting'
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: u32 =
-        args.iter().position(|a| a == "--messages").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(100_000);
+    let n: u32 = bench::flag("messages", 100_000);
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    alice
-        .c
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(std::time::Duration::from_secs(300)),
-            None,
-            None,
-        ))
-        .await
-        .unwrap();
+    alice.script_timeout(300).await;
     alice.c.execute_async(FILL, vec![n.into()]).await.unwrap();
     let open = alice.c.execute_async(OPEN, vec![]).await.unwrap().as_f64().unwrap();
     let want = n.div_ceil(997);

@@ -44,8 +44,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let runs: u32 = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(10);
+    let runs: u32 = bench::flag("runs", 10);
     let stack = Stack::start(Timing::default()).await;
     // Her row is out of sight, so only the conversation fetches her picture.
     stack.bury("bob@example.com", &["alice@example.com"]);

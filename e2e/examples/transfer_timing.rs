@@ -21,8 +21,7 @@ const ACCEPT_AND_TIME: &str = "const done = arguments[arguments.length - 1];
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let mib: usize = args.iter().position(|a| a == "--mib").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(8);
+    let mib: usize = bench::flag("mib", 8);
     let stack = Stack::start(Timing::default()).await;
     let driver = Driver::start().await;
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
@@ -36,14 +35,7 @@ async fn main() {
     alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
     bob.el("[data-testid=transfer][data-state=offered]").await;
     // Script timeouts default to 30 s; a slow transfer gets more.
-    bob.c
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(std::time::Duration::from_secs(600)),
-            None,
-            None,
-        ))
-        .await
-        .unwrap();
+    bob.script_timeout(600).await;
     let ms = bob.c.execute_async(ACCEPT_AND_TIME, vec![]).await.unwrap().as_f64().unwrap();
     let url = bob.el("[data-testid=transfer-save]").await.attr("href").await.unwrap().unwrap();
     let js = "const done = arguments[arguments.length - 1];

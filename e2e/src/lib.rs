@@ -341,6 +341,12 @@ impl Browser {
         self.el(&format!("[data-testid=conversation][data-with='{email}']")).await;
     }
 
+    /// Let scripts run for up to `secs` (the default is 30 s).
+    pub async fn script_timeout(&self, secs: u64) {
+        let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(secs)), None, None);
+        self.c.update_timeouts(t).await.unwrap();
+    }
+
     /// Type a message and press Enter.
     pub async fn say(&self, text: &str) {
         let e = self.el(&tid("compose-input")).await;

@@ -131,8 +131,7 @@ async fn plain(relay: u16, http: u16, bytes: usize) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let mib: usize = args.iter().position(|a| a == "--mib").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(8);
+    let mib: usize = bench::flag("mib", 8);
     let bin = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
     let (ns, sb, http, relay) = (free_port(), free_port(), free_port(), free_port());
     let db = std::env::temp_dir().join(format!("transfer-bench-{}.db", std::process::id()));
