@@ -222,6 +222,11 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
             let has_serial = a.peek().is_some_and(is_digits) && a.peek_at(1).is_some_and(|t| t.contains('@'));
             let serial = if has_serial { a.opt_num() } else { None };
             let email = a.string()?;
+            // Anything else would be a serial read as an address (the fuzz
+            // campaign's finding: re-encoded, it read back differently).
+            if !email.contains('@') {
+                return Err(a.err("not an address"));
+            }
             let name = a.name()?;
             let group = a.opt().map(str::to_owned);
             a.done(S::Add { trid, list, serial, email, name, group })?
