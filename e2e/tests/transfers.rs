@@ -168,6 +168,8 @@ async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept
     assert_eq!(limit.prop("value").await.unwrap().as_deref(), Some("200"), "the default");
     limit.clear().await.unwrap();
     limit.send_keys("1\t").await.unwrap();
+    bob.el(&tid("settings")).await.click().await.unwrap();
+    bob.until_gone(&tid("settings-panel")).await;
     let (path, _) = file_of("two megabytes.bin", 2 << 20);
     alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
     alice.el(&transfer("two megabytes.bin", "declined")).await;
