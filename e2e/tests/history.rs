@@ -44,7 +44,8 @@ async fn conversations_are_kept_searched_exported_and_deleted() {
     let kept = "[data-testid=conversation] [data-testid=message][data-state=history]";
     alice.until_text(kept, "<b>lunch</b> at noon?").await;
     assert_eq!(count(&alice, kept).await, 50, "the last 50");
-    alice.el(&tid("history-older")).await.click().await.unwrap();
+    // Scrolled to the top, older ones come.
+    alice.c.execute("document.querySelector('.messages').scrollTop = 0; document.querySelector('.messages').dispatchEvent(new Event('scroll'))", vec![]).await.unwrap();
     alice.until_text(kept, "line 0 for bob").await;
     assert_eq!(count(&alice, kept).await, 61);
     alice.until_gone(&tid("history-older")).await;
@@ -81,6 +82,14 @@ async fn conversations_are_kept_searched_exported_and_deleted() {
     alice.el(&tid("history-delete")).await.click().await.unwrap();
     alice.until_gone("[data-testid=history-conversation][data-with='bob@example.com']").await;
     alice.el("[data-testid=history-conversation][data-with='carol@example.com']").await;
+    // And all of it.
+    alice.el("[data-testid=history-conversation][data-with='carol@example.com']").await;
+    alice.c.execute("document.querySelector('.history-panes nav button').click()", vec![]).await.unwrap();
+    alice.until_text(&tid("history-delete"), "Delete").await;
+    alice.el(&tid("history-delete")).await.click().await.unwrap();
+    alice.until_text(&tid("history-delete"), "Really delete all conversations?").await;
+    alice.el(&tid("history-delete")).await.click().await.unwrap();
+    alice.until_gone(&tid("history-conversation")).await;
 
     // With history off, nothing more is written.
     alice.c.execute("document.querySelector('[data-testid=history]').click()", vec![]).await.unwrap();
