@@ -179,6 +179,13 @@ async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept
     alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
     bob.el(&format!("{} [data-testid=transfer-accept]", transfer("small.bin", "offered"))).await.click().await.unwrap();
     alice.el(&transfer("small.bin", "done")).await;
+    // Over what can be sent at all: told, and never read into memory (a
+    // sparse file, so the test costs no disk).
+    let huge = std::env::temp_dir().join(format!("msn-web-huge-{}.bin", std::process::id()));
+    std::fs::File::create(&huge).unwrap().set_len((1 << 30) + 1).unwrap();
+    alice.el(&tid("send-file")).await.send_keys(&huge.display().to_string()).await.unwrap();
+    alice.until_text("[role=alert]", "is larger than 1 GiB").await;
+    let _ = std::fs::remove_file(&huge);
     // The limit is Bob's, kept for his account.
     bob.sign_in(&stack, "bob@example.com", "bob", "MSNP12").await;
     bob.until_online().await;

@@ -250,7 +250,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                                         if c.status != Status::Offline && c.status != Status::Online {
                                             <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>
                                         }
-                                        if !c.psm.is_empty() { <span class="psm">{" - "}{emoticon_text(&c.psm)}</span> }
+                                        if !c.psm.is_empty() { <span class="psm">{"– "}{emoticon_text(&c.psm)}</span> }
                                         if c.blocked { <span class="blocked">{" (blocked)"}</span> }
                                         <button class="contact-menu" data-testid="contact-menu" aria-expanded={menu_open.to_string()}
                                             aria-label={format!("Actions for {}", c.name)} onclick={toggle_menu}

@@ -265,6 +265,10 @@ impl Controller {
     pub fn conversation_focus(&self, conv: u64) {
         self.dispatch.emit(Action::Focus(conv));
     }
+    /// Tell the person something went wrong, in these words.
+    pub fn tell(&self, what: &str) {
+        self.dispatch.emit(Action::Failed(what.to_owned()));
+    }
     /// Bring up the next (1) or previous (-1) conversation.
     pub fn conversation_step(&self, step: i32) {
         self.dispatch.emit(Action::FocusStep(step));
