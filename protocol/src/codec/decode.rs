@@ -90,6 +90,13 @@ fn groups(s: &str) -> Vec<String> {
     s.split(',').filter(|g| !g.is_empty()).map(str::to_owned).collect()
 }
 
+/// An optional group list: one with no group in it (`,`) is none at all
+/// (the fuzz campaign's finding: it wrote back as nothing and read back
+/// differently).
+fn opt_groups(s: Option<&str>) -> Option<Vec<String>> {
+    s.map(groups).filter(|g| !g.is_empty())
+}
+
 fn payload(frame: &Frame) -> Vec<u8> {
     frame.payload.clone().unwrap_or_default()
 }
@@ -410,7 +417,7 @@ fn decode_lst(a: &mut Args<'_>) -> Result<LstForm, DecodeError> {
         let item = if a.left() == 0 {
             None
         } else {
-            Some(LstItem { email: a.string()?, name: a.name()?, groups: a.opt().map(groups) })
+            Some(LstItem { email: a.string()?, name: a.name()?, groups: opt_groups(a.opt()) })
         };
         return a.done(LstForm::Indexed { trid, list, serial, index, total, item });
     }
@@ -431,13 +438,13 @@ fn decode_lst(a: &mut Args<'_>) -> Result<LstForm, DecodeError> {
         }
         let lists = ListMask(a.num()?);
         let network = if a.left() > 0 && a.peek().is_some_and(is_digits) { a.opt_num() } else { None };
-        let groups = a.opt().map(groups);
+        let groups = opt_groups(a.opt());
         return a.done(LstForm::Keyed { email, name, guid, lists, network, groups });
     }
     let email = a.string()?;
     let name = a.name()?;
     let lists = ListMask(a.num()?);
-    let groups = a.opt().map(groups);
+    let groups = opt_groups(a.opt());
     a.done(LstForm::Bitmask { email, name, lists, groups })
 }
 
