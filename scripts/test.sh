@@ -46,7 +46,8 @@ step "benchmark smoke runs (so they cannot rot; figures come from bench/*.sh)"
     && ./target/debug/transfer_bench --mib 1 \
     && cargo run -q -p e2e --example transfer_timing -- --mib 1 \
     && cargo run -q -p e2e --example picture_timing -- --runs 2 \
-    && cargo run -q -p e2e --example history_timing -- --messages 2000
+    && cargo run -q -p e2e --example history_timing -- --messages 2000 \
+    && ./bench/size.sh
 } || { echo "a benchmark smoke run failed"; status=1; }
 step "client unit tests in Chromium (wasm-bindgen-test)"
 cargo test --no-fail-fast -p client --target wasm32-unknown-unknown 2>&1 | tee -a "$LOG" || status=1
