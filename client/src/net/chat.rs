@@ -595,6 +595,8 @@ impl Net {
                 });
                 self.retire_hidden(conv);
             }
+            // Already here (two calls crossed): nothing went wrong.
+            SbEvent::CallFailed { code: ErrorCode::AlreadyThere, .. } => {}
             SbEvent::CallFailed { email, code } => {
                 let name = self.display_name(&email);
                 let Some(c) = self.chats.get_mut(&conv) else { return };
