@@ -140,7 +140,17 @@ pub fn encode_server(cmd: &ServerCommand, out: &mut Vec<u8>) {
                         .opt(guid.as_ref().map(|g| format!("C={g}")))
                         .arg(lists.0)
                         .opt(*network)
-                        .opt(groups.as_deref().map(joined));
+                        .opt(groups.as_deref().map(|g| {
+                            // With no network before it, a group id of digits
+                            // alone would read back as the network: a
+                            // trailing comma keeps it a group list (the fuzz
+                            // campaign's third finding).
+                            let mut s = joined(g);
+                            if network.is_none() && s.bytes().all(|b| b.is_ascii_digit()) {
+                                s.push(',');
+                            }
+                            s
+                        }));
                 }
             }
             l.end();
