@@ -123,6 +123,18 @@ impl Sb {
     }
 
     /// Feed the next read; the events it made.
+    /// Serve the switchboard until someone says `text`.
+    pub async fn until_said(&mut self, text: &str) {
+        loop {
+            let said = self.step().await.into_iter().any(
+                |e| matches!(e, SbEvent::Message { body: msnp::message::MessageBody::Text { text: t, .. }, .. } if t == text),
+            );
+            if said {
+                return;
+            }
+        }
+    }
+
     pub async fn step(&mut self) -> Vec<SbEvent> {
         self.flush().await;
         let bytes = read(&mut self.ws).await.expect("switchboard open");

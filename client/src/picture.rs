@@ -48,7 +48,7 @@ pub fn blob_url(bytes: &[u8], mime: &str) -> Result<String, String> {
 
 /// A Blob URL for a received file, to save: bytes, never run or shown.
 pub fn download_url(bytes: &[u8]) -> Result<String, String> {
-    Url::create_object_url_with_blob(&blob(bytes, "application/octet-stream")?).map_err(text)
+    blob_url(bytes, "application/octet-stream")
 }
 
 /// A picture a person chose, made into a 96x96 PNG: the middle square of

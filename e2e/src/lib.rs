@@ -341,6 +341,15 @@ impl Browser {
         self.el(&format!("[data-testid=conversation][data-with='{email}']")).await;
     }
 
+    /// The texts of the messages from `from` on screen now, in order, of
+    /// those in `state` only when one is given (`sent`, `failed`, ...).
+    pub async fn message_texts(&self, from: &str, state: Option<&str>) -> Vec<String> {
+        let js = "const [from, state] = arguments;
+            const sel = `[data-testid=message][data-from='${from}']` + (state ? `[data-state=${state}]` : '') + ' .text';
+            return Array.from(document.querySelectorAll(sel)).map(e => e.textContent)";
+        serde_json::from_value(self.c.execute(js, vec![from.into(), state.into()]).await.unwrap()).unwrap()
+    }
+
     /// Let scripts run for up to `secs` (the default is 30 s).
     pub async fn script_timeout(&self, secs: u64) {
         let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(secs)), None, None);

@@ -20,15 +20,6 @@ const BURST: &str = "const [prefix, from, n] = arguments;
       ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
     }";
 
-/// Texts of the messages from `from` in the open conversation, in order,
-/// and the states of mine.
-const TEXTS: &str = "return Array.from(document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'] .text`)).map(e => e.textContent)";
-const FAILED: &str = "return Array.from(document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'][data-state=failed] .text`)).map(e => e.textContent)";
-
-async fn texts(b: &Browser, js: &str, from: &str) -> Vec<String> {
-    serde_json::from_value(b.c.execute(js, vec![from.into()]).await.unwrap()).unwrap()
-}
-
 const PER_SIDE: usize = 500;
 const BURST_LEN: usize = 50;
 
@@ -74,7 +65,7 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
             _ => {}
         }
         for (b, me) in [(&alice, a_mail), (&bob, b_mail)] {
-            ever_failed.extend(texts(b, FAILED, me).await);
+            ever_failed.extend(b.message_texts(me, Some("failed")).await);
         }
     }
     // Back online, each side retries what failed until nothing has.
@@ -85,7 +76,7 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
     loop {
         let mut open = 0;
         for (b, me) in [(&alice, a_mail), (&bob, b_mail)] {
-            let failed = texts(b, FAILED, me).await;
+            let failed = b.message_texts(me, Some("failed")).await;
             ever_failed.extend(failed.iter().cloned());
             open += failed.len();
             let pending = format!("[data-testid=message][data-from='{me}'][data-state=pending]");
@@ -119,7 +110,7 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
         let deadline = tokio::time::Instant::now() + WAIT;
         let got = loop {
             let got: Vec<String> =
-                texts(receiver, TEXTS, sender).await.into_iter().filter(|t| t.starts_with(prefix)).collect();
+                receiver.message_texts(sender, None).await.into_iter().filter(|t| t.starts_with(prefix)).collect();
             if got.len() >= PER_SIDE || tokio::time::Instant::now() > deadline {
                 break got;
             }

@@ -24,9 +24,7 @@ async fn paste(b: &Browser, text: &str) {
 
 /// The texts of the messages from `from`, in order, joined.
 async fn received(b: &Browser, from: &str) -> String {
-    let js = "return Array.from(document.querySelectorAll(`[data-testid=message][data-from='${arguments[0]}'] .text`))
-        .map(e => e.textContent).join('')";
-    b.c.execute(js, vec![from.into()]).await.unwrap().as_str().unwrap_or_default().to_owned()
+    b.message_texts(from, None).await.concat()
 }
 
 async fn until_received(b: &Browser, from: &str, want: &str) {

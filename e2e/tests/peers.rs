@@ -40,10 +40,7 @@ async fn winks_and_voice_clips_are_told_not_played() {
     let media = alice.c.execute("return document.querySelectorAll('audio, video, object, embed').length", vec![]);
     assert_eq!(media.await.unwrap(), serde_json::json!(0));
     alice.say("seen it").await;
-    let mut heard = false;
-    while !heard {
-        heard = sb.step().await.iter().any(|e| matches!(e, msnp::session::SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "seen it"));
-    }
+    sb.until_said("seen it").await;
     alice.c.close().await.unwrap();
 }
 
@@ -268,9 +265,6 @@ async fn hostile_names_messages_fonts_invitations_and_file_names_stay_text() {
     let save = alice.el("[data-testid=transfer][data-state=done] [data-testid=transfer-save]").await;
     assert_eq!(save.attr("download").await.unwrap().as_deref(), Some("passwd"));
     alice.say("still working").await;
-    let mut heard = false;
-    while !heard {
-        heard = sb.step().await.iter().any(|e| matches!(e, msnp::session::SbEvent::Message { body: MessageBody::Text { text, .. }, .. } if text == "still working"));
-    }
+    sb.until_said("still working").await;
     alice.c.close().await.unwrap();
 }

@@ -26,6 +26,11 @@ fn log(text: &str) {
     web_sys::console::warn_1(&format!("msn-web: history: {text}").into());
 }
 
+/// Where history keeps a conversation: under its people.
+fn conversation_key(c: &super::chat::Chat) -> String {
+    history::with_key(&c.with.iter().map(Email::folded).collect::<Vec<_>>())
+}
+
 fn as_message(id: u64, e: &Entry) -> ChatMessage {
     let kind = if e.nudge {
         MessageKind::Nudge
@@ -59,7 +64,7 @@ impl Net {
         let Some(c) = self.chats.get(&conv).filter(|_| self.prefs.history) else { return };
         let Some((store, account)) = self.history_account() else { return };
         let e = Entry {
-            with: history::with_key(&c.with.iter().map(Email::folded).collect::<Vec<_>>()),
+            with: conversation_key(c),
             at: m.at,
             from: m.from.clone(),
             from_name: m.from_name.clone(),
@@ -77,7 +82,7 @@ impl Net {
     pub(super) fn load_history(&mut self, conv: u64) {
         let Some(c) = self.chats.get(&conv) else { return };
         let Some((store, account)) = self.history_account() else { return };
-        let with = history::with_key(&c.with.iter().map(Email::folded).collect::<Vec<_>>());
+        let with = conversation_key(c);
         let inbox = self.inbox.clone();
         spawn_local(async move {
             match history::read(&store, &account, Some(&with)).await {
