@@ -132,3 +132,67 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// Both people write at once to a conversation whose switchboard is gone:
+/// each asks for one and rings the other, and the calls cross. One of them
+/// gives way, so they end up on one switchboard (not two, each alone after
+/// leaving the other's), and every message arrives once, in order, none
+/// failed. Three times over, so the rings cross in more than one order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossed_calls_end_on_one_switchboard_and_lose_nothing() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("start").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "start").await;
+    const N: usize = 10;
+    for round in 0..3 {
+        assert_eq!(stack.dev.hub.close_switchboards(), 1);
+        // Time for both pages to see their switchboard go.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let from = round * N;
+        let (ra, rb) = tokio::join!(
+            alice.c.execute(BURST, vec!["A".into(), from.into(), N.into()]),
+            bob.c.execute(BURST, vec!["B".into(), from.into(), N.into()]),
+        );
+        ra.unwrap();
+        rb.unwrap();
+        for (receiver, sender, prefix) in [(&bob, "alice@example.com", "A"), (&alice, "bob@example.com", "B")] {
+            let want: Vec<String> = (0..from + N).map(|i| format!("{prefix}-{i}")).collect();
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let got: Vec<String> =
+                    receiver.message_texts(sender, None).await.into_iter().filter(|t| t.starts_with(prefix)).collect();
+                if got == want {
+                    break;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "round {round}: from {sender}: {got:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        for (b, me) in [(&alice, "alice@example.com"), (&bob, "bob@example.com")] {
+            assert!(b.message_texts(me, Some("failed")).await.is_empty(), "round {round}: {me} saw a failure");
+        }
+        // One switchboard with both of them, nobody left alone on another.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let boards: Vec<usize> = stack.dev.hub.state().boards.values().map(|b| b.members.len()).collect();
+            if boards == [2] {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: switchboards and their members: {boards:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        for b in [&alice, &bob] {
+            let tabs = b.c.find_all(fantoccini::Locator::Css("[data-testid=conversation-tab]")).await.unwrap();
+            assert_eq!(tabs.len(), 1, "round {round}: one window each");
+        }
+    }
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

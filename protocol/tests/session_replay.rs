@@ -360,6 +360,46 @@ fn closing_with_unacked_and_queued_messages_reports_them_failed() {
 }
 
 #[test]
+fn a_switchboard_handed_over_still_gives_what_was_delivered_until_the_server_closes() {
+    let t = Instant::now();
+    let mut s =
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Call { cookie: "c".into(), invitees: vec![em("b@x")] });
+    s.start(t);
+    assert!(s.is_calling(), "a call nobody has answered yet");
+    s.handle_input(b"USR 1 OK a@x a\r\nCAL 2 RINGING 1\r\n", t);
+    let queued = s.send_message(arial("waiting"), AckMode::Acknowledged).unwrap();
+    s.handle_input(b"JOI b@x b\r\n", t);
+    assert!(!s.is_calling());
+    let unacked = s.send_message(arial("in flight"), AckMode::Acknowledged).unwrap();
+    std::iter::from_fn(|| s.poll_event()).for_each(drop);
+    s.poll_transmit();
+    s.hand_over();
+    assert_eq!(s.poll_transmit().as_deref(), Some(&b"OUT\r\n"[..]));
+    assert!(s.is_closed(), "nothing more goes out on it");
+    assert!(s.send_message(arial("late"), AckMode::Acknowledged).is_err());
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(ev, vec![SbEvent::Failed(queued), SbEvent::Failed(unacked)], "what was ours fails at once");
+    // The server had delivered this before it read our OUT: it still comes.
+    s.handle_input(b"ACK 4\r\nJOI c@x c\r\nMSG b@x b 2\r\nhi", t);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert!(matches!(&ev[0], SbEvent::Message { email, .. } if *email == em("b@x")), "{ev:?}");
+    s.handle_input(b"OUT\r\n", t);
+    assert_eq!(std::iter::from_fn(|| s.poll_event()).collect::<Vec<_>>(), vec![SbEvent::Closed]);
+    // A server that never closes: the session ends by itself, without a word.
+    let mut quiet =
+        SbSession::new(em("a@x"), Dialect::MSNP8, SbStart::Answer { cookie: "k".into(), session_id: "9".into() });
+    quiet.start(t);
+    quiet.handle_input(b"IRO 1 1 1 b@x b\r\nANS 1 OK\r\n", t);
+    assert!(!quiet.is_calling(), "answering is not calling");
+    std::iter::from_fn(|| quiet.poll_event()).for_each(drop);
+    quiet.hand_over();
+    assert_eq!(quiet.poll_timeout(), Some(t + SB_REPLY_TIMEOUT));
+    quiet.handle_timeout(t + SB_REPLY_TIMEOUT);
+    assert_eq!(std::iter::from_fn(|| quiet.poll_event()).collect::<Vec<_>>(), vec![SbEvent::Closed]);
+}
+
+#[test]
 fn wrong_password_is_login_failed_911() {
     let mut cfg = NsConfig::new(em("a@x.com"), "bad");
     cfg.dialects = vec![Dialect::MSNP7];

@@ -25,6 +25,10 @@ pub(super) struct Chat {
     /// [`Action::Participants`] whenever it changes here).
     pub with: Vec<Email>,
     pub sb: Option<SbLink>,
+    /// Switchboards this conversation moved off (two calls crossed): we
+    /// said `OUT` on them, and read them until the server closes, since
+    /// what it delivered there meanwhile was acknowledged to its sender.
+    retired: Vec<SbLink>,
     /// Messages waiting for a switchboard: our id and what to send.
     pub outbox: Vec<(u64, MessageBody)>,
     /// A switchboard has been asked for.
@@ -83,12 +87,13 @@ impl Chat {
 
     pub fn poll_timeout(&self) -> Option<Instant> {
         let links = self.p2p.values().filter_map(P2pLink::poll_timeout);
-        self.sb.as_ref().and_then(|sb| sb.session.poll_timeout()).into_iter().chain(links).min()
+        let sbs = self.sb.iter().chain(&self.retired).filter_map(|sb| sb.session.poll_timeout());
+        sbs.chain(links).min()
     }
 
     /// Time passed for the switchboard and the P2P links on it.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if let Some(sb) = self.sb.as_mut() {
+        for sb in self.sb.iter_mut().chain(&mut self.retired) {
             sb.session.handle_timeout(now);
         }
         for link in self.p2p.values_mut() {
@@ -119,10 +124,32 @@ impl Net {
     /// conversation is going on in it (none yet, closed, or everyone left);
     /// otherwise a new window, so that a second session (a group chat, say)
     /// never takes over one in use. It shows once there is something to see.
+    ///
+    /// Two calls crossed (each of us rang the other at once): the one whose
+    /// address sorts later answers here and leaves their own switchboard, so
+    /// both end up on one; the other answers out of sight, where whatever
+    /// still comes shows in this window anyway (see [`Net::window_for`]).
     pub(super) fn conversation_for_invite(&mut self, email: &Email) -> u64 {
-        self.one_to_one(email, |c| {
-            c.sb.as_ref().is_none_or(|sb| sb.session.is_closed() || sb.session.participants().next().is_none())
+        let give_way = self.me.as_ref().is_some_and(|me| me.folded() > email.folded());
+        self.one_to_one(email, |c| match c.sb.as_ref() {
+            None => true,
+            Some(sb) if sb.session.is_closed() => true,
+            Some(sb) if sb.session.is_calling() => give_way,
+            Some(sb) => sb.session.participants().next().is_none(),
         })
+    }
+
+    /// The window a message in `conv` from `from` shows in: a one-to-one
+    /// session out of sight (a crossed call, a second ring) shows in the
+    /// window already open with that person, not in a second one.
+    fn window_for(&self, conv: u64, from: &Email) -> u64 {
+        let one_to_one = |c: &Chat| c.with.len() == 1 && c.with[0] == *from;
+        match self.chats.get(&conv) {
+            Some(c) if !c.shown && one_to_one(c) => {
+                self.chats.iter().find(|(_, o)| o.shown && one_to_one(o)).map_or(conv, |(id, _)| *id)
+            }
+            _ => conv,
+        }
     }
 
     fn one_to_one(&mut self, email: &Email, usable: impl Fn(&Chat) -> bool) -> u64 {
@@ -336,8 +363,17 @@ impl Net {
         }
     }
 
-    /// The switchboard I asked for is ready: call everyone in.
+    /// The switchboard I asked for is ready: call everyone in. Unless the
+    /// conversation found one meanwhile (someone rang me first): then the
+    /// new one is not needed, and going to it would only leave theirs.
     pub(super) fn open_sb(&mut self, conv: u64, addr: &str, cookie: String) {
+        if let Some(c) = self.chats.get_mut(&conv)
+            && c.live_sb().is_some()
+        {
+            c.requested = false;
+            web_sys::console::info_1(&format!("msn-web: SB{conv}: already on a switchboard; {addr} not used").into());
+            return;
+        }
         let invitees = self.chats.get(&conv).map(|c| c.with.clone()).unwrap_or_default();
         self.connect_sb(conv, addr, SbStart::Call { cookie, invitees });
     }
@@ -372,14 +408,22 @@ impl Net {
             return;
         };
         c.requested = false;
-        if let Some(old) = c.sb.take() {
+        let mut farewell = None;
+        if let Some(mut old) = c.sb.take() {
             // What was in flight on the switchboard this one replaces goes
             // out again first, in order (ids keep a message that did arrive
             // from showing twice): dropped, it would stay "sending" for ever.
-            old.tx.close_channel();
-            let mut inflight: Vec<(MessageId, (u64, MessageBody))> = old.sent.into_iter().collect();
+            let mut inflight: Vec<(MessageId, (u64, MessageBody))> = old.sent.drain().collect();
             inflight.sort_by_key(|(mid, _)| *mid);
             c.outbox.splice(0..0, inflight.into_iter().map(|(_, m)| m));
+            // Leave it, but read it until the server closes it.
+            old.session.hand_over();
+            std::iter::from_fn(|| old.session.poll_event()).for_each(drop);
+            farewell = old.session.poll_transmit();
+            if let Some(b) = &farewell {
+                let _ = old.tx.unbounded_send(b.clone());
+            }
+            c.retired.push(old);
         }
         let mut sent = HashMap::new();
         for (id, body) in c.outbox.drain(..) {
@@ -388,34 +432,68 @@ impl Net {
             }
         }
         c.sb = Some(SbLink { id: link, session, tx, sent });
+        if let Some(b) = farewell {
+            self.log(&format!("SB{conv}"), Dir::Out, &b);
+        }
         self.pump_sb(conv);
     }
 
-    fn sb_mut(&mut self, conv: u64, link: LinkId) -> Option<&mut SbLink> {
-        self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()).filter(|sb| sb.id == link)
+    /// The current switchboard of `conv` if it is `link`, or one it moved off.
+    fn any_sb_mut(&mut self, conv: u64, link: LinkId) -> Option<&mut SbLink> {
+        let c = self.chats.get_mut(&conv)?;
+        c.sb.iter_mut().chain(&mut c.retired).find(|sb| sb.id == link)
     }
 
     pub(super) fn sb_input(&mut self, conv: u64, link: LinkId, bytes: &[u8]) {
-        if self.sb_mut(conv, link).is_none() {
+        let Some(sb) = self.any_sb_mut(conv, link) else {
+            // Its conversation was closed with it: the socket is on its way down.
+            web_sys::console::info_1(&format!("msn-web: SB{conv}: {} bytes after it was left", bytes.len()).into());
             return;
-        }
+        };
+        sb.session.handle_input(bytes, Instant::now());
         self.log(&format!("SB{conv}"), Dir::In, bytes);
-        if let Some(sb) = self.sb_mut(conv, link) {
-            sb.session.handle_input(bytes, Instant::now());
-        }
         self.pump_sb(conv);
     }
 
     pub(super) fn sb_closed(&mut self, conv: u64, link: LinkId) {
-        if let Some(sb) = self.sb_mut(conv, link) {
+        if let Some(sb) = self.any_sb_mut(conv, link) {
             sb.session.handle_close();
             self.pump_sb(conv);
+        }
+    }
+
+    /// Act on what the switchboards `conv` moved off still say: messages
+    /// delivered there before the server read our `OUT`; and their close.
+    fn pump_retired(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let mut events = Vec::new();
+        c.retired.retain_mut(|sb| {
+            let mut open = true;
+            for e in std::iter::from_fn(|| sb.session.poll_event()) {
+                open &= e != SbEvent::Closed;
+                events.push(e);
+            }
+            if !open {
+                sb.tx.close_channel();
+            }
+            open
+        });
+        for e in events {
+            match e {
+                SbEvent::Message { email, body: MessageBody::P2p { dest, data }, .. } => {
+                    self.p2p_message(conv, &email, &dest, &data)
+                }
+                SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
+                // Ours failed there already went out again on the new one.
+                _ => {}
+            }
         }
     }
 
     /// Write what the switchboard session queued and act on its events,
     /// until it has nothing more to say.
     pub(super) fn pump_sb(&mut self, conv: u64) {
+        self.pump_retired(conv);
         loop {
             let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) else { return };
             let bytes = sb.session.poll_transmit();
@@ -673,6 +751,7 @@ impl Net {
     }
 
     fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {
+        let conv = self.window_for(conv, email);
         let kind = match body {
             MessageBody::Text { id: Some(wire), .. } if !self.first_sight(conv, email, &wire) => {
                 web_sys::console::info_1(&format!("msn-web: SB{conv}: {email} sent {wire} again; shown once").into());

@@ -79,6 +79,10 @@ enum Phase {
     New,
     Authenticating,
     Ready,
+    /// `OUT` sent by [`SbSession::hand_over`]: nothing more goes out, but
+    /// messages already on their way in are still read, until the server
+    /// closes.
+    Leaving,
     Closed,
 }
 
@@ -146,7 +150,10 @@ impl SbSession {
             return;
         }
         if self.auth_deadline.is_some_and(|d| now >= d) {
-            self.events.push_back(SbEvent::TimedOut);
+            // A server that never closes after our OUT is not worth a word.
+            if self.phase != Phase::Leaving {
+                self.events.push_back(SbEvent::TimedOut);
+            }
             self.close();
             return;
         }
@@ -182,8 +189,17 @@ impl SbSession {
     pub fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
     }
+    /// Closed, or leaving: it carries nothing more of ours.
     pub fn is_closed(&self) -> bool {
-        self.phase == Phase::Closed
+        matches!(self.phase, Phase::Closed | Phase::Leaving)
+    }
+
+    /// A switchboard this session opened to call someone, still waiting for
+    /// anyone to join.
+    pub fn is_calling(&self) -> bool {
+        matches!(self.start, SbStart::Call { .. })
+            && matches!(self.phase, Phase::New | Phase::Authenticating | Phase::Ready)
+            && self.roster.is_empty()
     }
 
     fn send(&mut self, cmd: ClientCommand) {
@@ -224,7 +240,7 @@ impl SbSession {
     pub fn invite_when_ready(&mut self, email: &Email) -> Result<(), SessionError> {
         match self.phase {
             Phase::Ready => self.invite(email).map(|_| ()),
-            Phase::Closed => Err(SessionError::Misuse("the switchboard is closed")),
+            Phase::Leaving | Phase::Closed => Err(SessionError::Misuse("the switchboard is closed")),
             Phase::New | Phase::Authenticating => {
                 self.later.push(email.clone());
                 Ok(())
@@ -241,7 +257,7 @@ impl SbSession {
     /// Send a message. Before anyone has joined it is queued and goes out on
     /// the first `JOI`/`IRO`; nothing is dropped.
     pub fn send_message(&mut self, body: MessageBody, ack: AckMode) -> Result<MessageId, SessionError> {
-        if self.phase == Phase::Closed {
+        if self.is_closed() {
             return Err(SessionError::Misuse("the switchboard is closed"));
         }
         self.next_id += 1;
@@ -292,10 +308,27 @@ impl SbSession {
 
     /// Leave politely.
     pub fn leave(&mut self) {
-        if self.phase != Phase::Closed {
+        if !self.is_closed() {
             self.send(ClientCommand::Out);
-            self.close();
         }
+        self.close();
+    }
+
+    /// Leave for another switchboard (two calls crossed, say): `OUT`, and
+    /// what was waiting fails at once, as with [`SbSession::leave`]; but
+    /// messages the server delivered here before it read our `OUT` still
+    /// come out as events, until it closes (or does not within the reply
+    /// timeout). Acknowledged to their sender, they must not be lost.
+    pub fn hand_over(&mut self) {
+        if self.is_closed() {
+            return;
+        }
+        self.send(ClientCommand::Out);
+        self.fail_pending();
+        self.phase = Phase::Leaving;
+        self.cals.clear();
+        self.later.clear();
+        self.auth_deadline = self.now.map(|n| n + SB_REPLY_TIMEOUT);
     }
 
     pub fn handle_close(&mut self) {
@@ -308,6 +341,12 @@ impl SbSession {
         }
         self.phase = Phase::Closed;
         self.auth_deadline = None;
+        self.fail_pending();
+        self.events.push_back(SbEvent::Closed);
+    }
+
+    /// Every message not yet answered by the server fails, in order.
+    fn fail_pending(&mut self) {
         let mut failed: Vec<MessageId> = self
             .unacked
             .drain()
@@ -317,7 +356,6 @@ impl SbSession {
         failed.extend(self.queue.drain(..).map(|(id, _, _)| id));
         failed.sort();
         self.events.extend(failed.into_iter().map(SbEvent::Failed));
-        self.events.push_back(SbEvent::Closed);
     }
 
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
@@ -352,6 +390,9 @@ impl SbSession {
     /// Act on one command; what was not acted on comes back with why.
     fn handle_command(&mut self, cmd: ServerCommand) -> Option<SkipReason> {
         use ServerCommand as S;
+        if self.phase == Phase::Leaving && !matches!(cmd, S::Msg { .. } | S::Out { .. }) {
+            return None;
+        }
         match cmd {
             S::UsrOk { .. } if self.phase == Phase::Authenticating => {
                 self.phase = Phase::Ready;
