@@ -168,7 +168,7 @@ pub fn App() -> Html {
                                 }}
                             </button>
                         }
-                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} synced_at={state.synced_at} pictures={state.pictures.clone()} />
+                        <ContactList contacts={state.contacts.clone()} groups={state.groups.clone()} requests={state.requests.clone()} synced_at={state.synced_at} contacts_at={state.contacts_at} pictures={state.pictures.clone()} />
                     </div>
                     <Conversations state={state.clone()} />
                 </div>

@@ -114,8 +114,3 @@ fn redraw(image: ImageBitmap, crop: (f64, f64, f64, f64), dw: u32, dh: u32) -> R
     let b64 = url.split_once(',').map(|(_, b)| b).ok_or("the canvas gave no data")?;
     B64.decode(b64).map_err(|e| e.to_string())
 }
-
-/// Our default picture, for contacts without one: a drawing of our own.
-pub const DEFAULT: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 96 96'%3E\
-%3Crect width='96' height='96' rx='10' fill='%23dfe9f5'/%3E%3Ccircle cx='48' cy='36' r='17' fill='%2377a7d8'/%3E\
-%3Cpath d='M16 86c4-20 18-30 32-30s28 10 32 30z' fill='%2377a7d8'/%3E%3C/svg%3E";

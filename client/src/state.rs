@@ -28,7 +28,12 @@ impl ConnState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// The contact list as shown: shared rows, so that a copy of the state is
+/// cheap and a row that did not change is the same row (compared by pointer
+/// first), and is not drawn again.
+pub type Contacts = Rc<Vec<Rc<ContactView>>>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactView {
     pub email: String,
     pub name: String,
@@ -242,7 +247,7 @@ pub struct AppState {
     pub signed_in: bool,
     pub me: Me,
     pub supports_psm: bool,
-    pub contacts: Vec<ContactView>,
+    pub contacts: Contacts,
     pub groups: Vec<GroupView>,
     pub requests: Vec<AddRequest>,
     pub toasts: Vec<Toast>,
@@ -250,6 +255,8 @@ pub struct AppState {
     pub active: Option<u64>,
     /// When the contact list finished syncing (ms), to measure drawing it.
     pub synced_at: Option<f64>,
+    /// When the bytes behind the contact list as it is arrived (ms).
+    pub contacts_at: f64,
     /// The tab is in the background: a message even in the open
     /// conversation has not been seen.
     pub page_hidden: bool,
@@ -311,10 +318,12 @@ pub enum Action {
     Online,
     SignedOut,
     Contacts {
-        contacts: Vec<ContactView>,
+        contacts: Contacts,
         groups: Vec<GroupView>,
         requests: Vec<AddRequest>,
         privacy: PrivacyView,
+        /// When the bytes behind this change arrived (ms).
+        at: f64,
     },
     /// What the server says of my mailbox: the unread count, a new mail.
     Mail {
@@ -496,8 +505,9 @@ impl Reducible for AppState {
                     ..AppState::default()
                 });
             }
-            Action::Contacts { contacts, groups, requests, privacy } => {
+            Action::Contacts { contacts, groups, requests, privacy, at } => {
                 s.contacts = contacts;
+                s.contacts_at = at;
                 s.groups = groups;
                 s.requests = requests;
                 s.privacy = privacy;

@@ -2,6 +2,7 @@
 
 use crate::state::{ContactView, GroupView};
 use msnp::types::Status;
+use std::rc::Rc;
 
 /// A file name from someone else, made safe to save as: no folders, no
 /// control or direction-changing characters, no leading dots, not too long.
@@ -62,11 +63,11 @@ pub struct Section<'a> {
     /// The server's group id; `None` for the sections we make up.
     pub id: Option<String>,
     pub name: String,
-    pub contacts: Vec<&'a ContactView>,
+    pub contacts: Vec<&'a Rc<ContactView>>,
     pub online: usize,
 }
 
-fn online_first(mut v: Vec<&ContactView>) -> Vec<&ContactView> {
+fn online_first(mut v: Vec<&Rc<ContactView>>) -> Vec<&Rc<ContactView>> {
     // Each key made once, not at every comparison (a list of thousands).
     v.sort_by_cached_key(|c| (c.status == Status::Offline, c.name.to_lowercase()));
     v
@@ -74,8 +75,8 @@ fn online_first(mut v: Vec<&ContactView>) -> Vec<&ContactView> {
 
 /// Groups in server order, contacts with no group last ("Other Contacts");
 /// without groups (MSNP2-6), "Online" and "Offline".
-pub fn sections<'a>(contacts: &'a [ContactView], groups: &[GroupView]) -> Vec<Section<'a>> {
-    let count = |v: &[&ContactView]| v.iter().filter(|c| c.status != Status::Offline).count();
+pub fn sections<'a>(contacts: &'a [Rc<ContactView>], groups: &[GroupView]) -> Vec<Section<'a>> {
+    let count = |v: &[&Rc<ContactView>]| v.iter().filter(|c| c.status != Status::Offline).count();
     if groups.is_empty() {
         let (on, off): (Vec<_>, Vec<_>) = contacts.iter().partition(|c| c.status != Status::Offline);
         let on = online_first(on);
@@ -126,8 +127,8 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
     wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-    fn c(email: &str, st: Status, groups: &[&str]) -> ContactView {
-        ContactView {
+    fn c(email: &str, st: Status, groups: &[&str]) -> Rc<ContactView> {
+        Rc::new(ContactView {
             email: email.into(),
             name: email.into(),
             status: st,
@@ -135,7 +136,7 @@ mod tests {
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             blocked: false,
             picture: None,
-        }
+        })
     }
 
     #[test]

@@ -271,6 +271,14 @@ impl Hub {
         p.tx.send(Deliver::Bytes(crate::forms::bytes(&cmd)))
     }
 
+    /// Write protocol bytes to a signed-in user's notification connection
+    /// in one write, as a busy server does (for benches: a hundred presence
+    /// changes in one read). False when they are not online.
+    pub fn raw(&self, email: &str, bytes: Vec<u8>) -> bool {
+        let st = self.state();
+        st.online.get(&key(email)).is_some_and(|p| p.tx.send(Deliver::Bytes(bytes)))
+    }
+
     /// Close every switchboard now, as a server restarting its switchboards
     /// would (for fault tests); how many were open.
     pub fn close_switchboards(&self) -> usize {

@@ -350,6 +350,25 @@ impl Browser {
         serde_json::from_value(self.c.execute(js, vec![from.into(), state.into()]).await.unwrap()).unwrap()
     }
 
+    /// A Chrome DevTools Protocol command (`Performance.getMetrics`, say),
+    /// through chromedriver; its result.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.c.issue_cmd(Cdp { cmd: cmd.to_owned(), params }).await.unwrap()
+    }
+
+    /// The page's cumulative time in script, style, layout and tasks (s),
+    /// once `Performance.enable` was sent.
+    pub async fn work(&self) -> std::collections::HashMap<String, f64> {
+        let m = self.cdp("Performance.getMetrics", serde_json::json!({})).await;
+        m["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| Some((x["name"].as_str()?.to_owned(), x["value"].as_f64()?)))
+            .filter(|(k, _)| k.ends_with("Duration"))
+            .collect()
+    }
+
     /// Let scripts run for up to `secs` (the default is 30 s).
     pub async fn script_timeout(&self, secs: u64) {
         let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(secs)), None, None);
@@ -410,5 +429,130 @@ impl Drop for CutProxy {
     fn drop(&mut self) {
         self.accept.abort();
         self.cut();
+    }
+}
+
+/// A TCP forwarder in front of an address that delays every chunk by a
+/// fixed time each way, in order: a long network for benches (loopback
+/// answers in microseconds, a real one in tens of milliseconds).
+#[derive(Debug)]
+pub struct DelayProxy {
+    pub addr: SocketAddr,
+    accept: tokio::task::JoinHandle<()>,
+    /// Per connection, in order of arrival: its first bytes, and each chunk
+    /// as (towards the target?, when it arrived).
+    log: std::sync::Arc<std::sync::Mutex<Vec<ConnLog>>>,
+}
+
+/// What went through one connection of a [`DelayProxy`].
+#[derive(Debug, Default, Clone)]
+pub struct ConnLog {
+    pub first: Vec<u8>,
+    pub chunks: Vec<(bool, tokio::time::Instant)>,
+}
+
+impl ConnLog {
+    /// Round trips: each time the client spoke again after the server did
+    /// (the WebSocket upgrade counts as one).
+    pub fn round_trips(&self) -> usize {
+        let mut n = 0;
+        let mut last_up = false;
+        for (i, (up, _)) in self.chunks.iter().enumerate() {
+            if *up && (i == 0 || !last_up) {
+                n += 1;
+            }
+            last_up = *up;
+        }
+        n
+    }
+}
+
+impl DelayProxy {
+    pub async fn start(target: SocketAddr, delay: Duration) -> DelayProxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<ConnLog>::new()));
+        let logs = log.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = tokio::net::TcpStream::connect(target).await else { continue };
+                let conn = {
+                    let mut l = logs.lock().unwrap();
+                    l.push(ConnLog::default());
+                    l.len() - 1
+                };
+                let _ = (inbound.set_nodelay(true), outbound.set_nodelay(true));
+                let (ri, wi) = inbound.into_split();
+                let (ro, wo) = outbound.into_split();
+                type Read = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+                type Write = Box<dyn tokio::io::AsyncWrite + Send + Unpin>;
+                let ways: [(bool, Read, Write); 2] =
+                    [(true, Box::new(ri), Box::new(wo)), (false, Box::new(ro), Box::new(wi))];
+                for (up, mut r, mut w) in ways {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                    let logs = logs.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        while let Ok(n) = r.read(&mut buf).await {
+                            let now = tokio::time::Instant::now();
+                            if n > 0 {
+                                let mut l = logs.lock().unwrap();
+                                let c = &mut l[conn];
+                                if c.first.is_empty() {
+                                    c.first = buf[..n.min(200)].to_vec();
+                                }
+                                c.chunks.push((up, now));
+                            }
+                            if n == 0 || tx.send((now + delay, buf[..n].to_vec())).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    tokio::spawn(async move {
+                        while let Some((due, bytes)) = rx.recv().await {
+                            tokio::time::sleep_until(due).await;
+                            if w.write_all(&bytes).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = w.shutdown().await;
+                    });
+                }
+            }
+        });
+        DelayProxy { addr, accept, log }
+    }
+
+    /// What went through each connection so far.
+    pub fn connections(&self) -> Vec<ConnLog> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The page through this proxy.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// chromedriver's door to the DevTools protocol.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }

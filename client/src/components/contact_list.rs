@@ -1,12 +1,11 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
-use crate::components::emoticon_text::emoticon_text;
-use crate::components::picture::picture_img;
+use crate::components::contact_row::ContactRow;
 use crate::net::Controller;
-use crate::state::{AddRequest, ContactView, GroupView};
-use crate::view::{sections, status_class};
-use msnp::types::Status;
+use crate::state::{AddRequest, Contacts, GroupView};
+use crate::view::sections;
 use std::collections::HashSet;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlInputElement;
@@ -14,12 +13,15 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ContactListProps {
-    pub contacts: Vec<ContactView>,
+    pub contacts: Contacts,
     pub groups: Vec<GroupView>,
     /// People who added me, awaiting an answer.
     pub requests: Vec<AddRequest>,
     /// When the list finished syncing; the drawn list records how long it took.
     pub synced_at: Option<f64>,
+    /// When the bytes behind this list arrived; each drawing records how
+    /// long it took from them.
+    pub contacts_at: f64,
     /// Display pictures that can be shown (SHA1D → Blob URL).
     pub pictures: std::collections::HashMap<String, String>,
 }
@@ -38,6 +40,14 @@ fn on_enter(f: impl Fn(String) + 'static) -> Callback<KeyboardEvent> {
     })
 }
 
+/// The row an event happened in, and whether on its menu button.
+fn row_of(e: &Event) -> Option<(String, bool)> {
+    let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let row = target.closest("li.contact").ok()??;
+    let on_menu = target.closest(".contact-menu").ok().flatten().is_some();
+    Some((row.get_attribute("data-email")?, on_menu))
+}
+
 #[component]
 pub fn ContactList(props: &ContactListProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
@@ -46,12 +56,19 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     // screen (after the browser laid it out), for performance checks.
     let root = use_node_ref();
     {
-        let root = root.clone();
+        let (root, later) = (root.clone(), root.clone());
         let n = props.contacts.len();
         use_effect_with((n, props.synced_at), move |(_, synced)| {
             if let (Some(t0), Some(el)) = (*synced, root.cast::<web_sys::HtmlElement>()) {
                 let _ = el.offset_height(); // force layout of what was just drawn
                 let _ = el.set_attribute("data-draw-ms", &format!("{:.1}", crate::net::perf_now() - t0));
+            }
+        });
+        // And every later change (presence, say): `data-update-ms`.
+        use_effect_with(props.contacts_at, move |at| {
+            if let Some(el) = later.cast::<web_sys::HtmlElement>().filter(|_| *at > 0.0) {
+                let _ = el.offset_height();
+                let _ = el.set_attribute("data-update-ms", &format!("{:.1}", crate::net::perf_now() - at));
             }
         });
     }
@@ -97,23 +114,6 @@ pub fn ContactList(props: &ContactListProps) -> Html {
             menu_for.set(None);
         })
     };
-    let open = |email: &str| {
-        let ctrl = ctrl.clone();
-        let email = email.to_owned();
-        (
-            {
-                let (c, e) = (ctrl.clone(), email.clone());
-                Callback::from(move |_: MouseEvent| {
-                    c.conversation_with(&e, true);
-                })
-            },
-            Callback::from(move |k: KeyboardEvent| {
-                if k.key() == "Enter" {
-                    ctrl.conversation_with(&email, true);
-                }
-            }),
-        )
-    };
     let on_add = {
         let (ctrl, add_open) = (ctrl.clone(), add_open.clone());
         on_enter(move |email| {
@@ -131,13 +131,30 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     };
     // The group whose actions (rename, delete) are showing.
     let group_menu = use_state(|| None::<String>);
-    let on_move = |email: &str| {
-        let (ctrl, email, menu_for) = (ctrl.clone(), email.to_owned(), menu_for.clone());
-        Callback::from(move |e: Event| {
-            let to = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-            if !to.is_empty() {
-                ctrl.move_to_group(&email, &to);
-                menu_for.set(None);
+    // Clicks and keys for every row, here rather than on each of them.
+    let ondblclick = {
+        let ctrl = ctrl.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some((email, false)) = row_of(&e) {
+                ctrl.conversation_with(&email, true);
+            }
+        })
+    };
+    let onkeydown = {
+        let ctrl = ctrl.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter"
+                && let Some((email, false)) = row_of(&e)
+            {
+                ctrl.conversation_with(&email, true);
+            }
+        })
+    };
+    let onclick = {
+        let menu_for = menu_for.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some((email, true)) = row_of(&e) {
+                menu_for.set(if menu_for.as_deref() == Some(email.as_str()) { None } else { Some(email) });
             }
         })
     };
@@ -223,54 +240,15 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                             { for group_actions }
                         </div>
                         if !is_collapsed {
-                            <ul>
+                            <ul ondblclick={ondblclick.clone()} onkeydown={onkeydown.clone()} onclick={onclick.clone()}>
                             { for sec.contacts.iter().map(|c| {
-                                let (ondblclick, onkeydown) = open(&c.email);
-                                let st = if c.status == Status::Offline { "FLN" } else { c.status.code() };
                                 let menu_open = menu_for.as_deref() == Some(c.email.as_str());
-                                let toggle_menu = {
-                                    let (menu_for, email) = (menu_for.clone(), c.email.clone());
-                                    Callback::from(move |_: MouseEvent| {
-                                        menu_for.set(if menu_open { None } else { Some(email.clone()) })
-                                    })
-                                };
-                                let blocked = c.blocked;
-                                let picture = c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned();
-                                let want_picture = c.picture.is_some() && picture.is_none() && c.status != Status::Offline;
-                                let block = act(&c.email, if blocked { |c, e| c.block(e, false) } else { |c, e| c.block(e, true) });
-                                html! { <>
-                                    <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
-                                        data-testid="contact" data-email={c.email.clone()} data-status={st}
-                                        data-want-picture={want_picture.then_some("")}
-                                        title={format!("{} <{}> — {}", c.name, c.email, crate::view::status_label(c.status))}
-                                        {ondblclick} {onkeydown}>
-                                        <span class={classes!("status-icon", status_class(c.status))} aria-hidden="true"/>
-                                        { picture_img(&c.email, picture.as_deref(), "small") }
-                                        <span class="name">{emoticon_text(&c.name)}</span>
-                                        if c.status != Status::Offline && c.status != Status::Online {
-                                            <span class="state">{format!(" ({})", crate::view::status_label(c.status))}</span>
-                                        }
-                                        if !c.psm.is_empty() { <span class="psm">{"– "}{emoticon_text(&c.psm)}</span> }
-                                        if c.blocked { <span class="blocked">{" (blocked)"}</span> }
-                                        <button class="contact-menu" data-testid="contact-menu" aria-expanded={menu_open.to_string()}
-                                            aria-label={format!("Actions for {}", c.name)} onclick={toggle_menu}
-                                            onkeydown={Callback::from(|e: KeyboardEvent| e.stop_propagation())}>{"⋯"}</button>
-                                    </li>
-                                    if menu_open {
-                                        <li class="contact-actions" data-email={c.email.clone()}>
-                                            <button data-testid="contact-block" onclick={block}>{ if blocked { "Unblock" } else { "Block" } }</button>
-                                            <button data-testid="contact-delete" onclick={act(&c.email, |c, e| c.remove_contact(e))}>{"Delete contact"}</button>
-                                            if !props.groups.is_empty() {
-                                                <select data-testid="contact-move" aria-label="Move to group" onchange={on_move(&c.email)}>
-                                                    <option value="" selected=true>{"Move to group..."}</option>
-                                                    { for props.groups.iter().filter(|g| !c.groups.contains(&g.id)).map(|g| html! {
-                                                        <option value={g.id.clone()}>{g.name.clone()}</option>
-                                                    }) }
-                                                </select>
-                                            }
-                                        </li>
-                                    }
-                                </> }
+                                html! {
+                                    <ContactRow key={c.email.clone()} contact={Rc::clone(c)}
+                                        picture={c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned()}
+                                        {menu_open} groups={if menu_open { props.groups.clone() } else { Vec::new() }}
+                                        menu_for={menu_for.setter()} />
+                                }
                             }) }
                             </ul>
                         }

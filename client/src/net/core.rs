@@ -137,6 +137,12 @@ pub(super) struct Net {
     pub sb_requests: HashMap<TrId, u64>,
     next_id: u64,
     timers: Vec<(Instant, Timer)>,
+    /// When the notification server's bytes being handled arrived (ms): what
+    /// the contact list's drawing is timed from.
+    read_at: f64,
+    /// The contact list's rows as last shown, by address: reused while
+    /// unchanged (see [`crate::state::Contacts`]).
+    pub(super) rows: std::collections::HashMap<String, std::rc::Rc<crate::state::ContactView>>,
     last_input: Instant,
     /// We set Idle ourselves and will set Online again on input.
     auto_idle: bool,
@@ -165,6 +171,8 @@ impl Net {
             sb_requests: HashMap::new(),
             next_id: 0,
             timers: Vec::new(),
+            read_at: 0.0,
+            rows: Default::default(),
             last_input: Instant::now(),
             auto_idle: false,
             pictures: Pictures::default(),
@@ -285,6 +293,7 @@ impl Net {
             Input::Do(intent) => self.intent(intent),
             Input::NsData(link, bytes) => {
                 if self.ns.as_ref().is_some_and(|n| n.id == link) {
+                    self.read_at = perf_now();
                     self.log("NS", Dir::In, &bytes);
                     if let Some(ns) = self.ns.as_mut() {
                         ns.session.handle_input(&bytes, Instant::now());
@@ -526,11 +535,16 @@ impl Net {
                     NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
                         contacts_changed = true
                     }
+                    // It draws the whole list itself.
+                    NsEvent::ContactListSynced => {
+                        contacts_changed = false;
+                        self.ns_event(e);
+                    }
                     other => self.ns_event(other),
                 }
             }
             if contacts_changed {
-                self.publish_contacts();
+                self.publish_contacts(self.read_at);
             }
         }
     }
@@ -569,9 +583,9 @@ impl Net {
             }
             NsEvent::ContactListSynced => {
                 self.lifecycle = Lifecycle::In { attempt: 0 };
-                self.dispatch(Action::ListComplete { at: perf_now() });
+                self.publish_contacts(self.read_at);
+                self.dispatch(Action::ListComplete { at: self.read_at });
                 self.dispatch(Action::Online);
-                self.publish_contacts();
                 self.schedule_idle_check();
                 // Messages typed while offline or reconnecting go out now.
                 let waiting: Vec<u64> =

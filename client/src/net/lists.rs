@@ -4,24 +4,37 @@
 use super::core::Net;
 use crate::state::{Action, AddRequest, ContactView, GroupView, PrivacyView};
 use msnp::types::{BlpMode, Email, GtcMode, List};
+use std::rc::Rc;
 
 impl Net {
-    pub(super) fn publish_contacts(&mut self) {
+    /// The contact list, groups, requests and privacy lists to the screen,
+    /// as of bytes that arrived at `at` (ms). Not while the list is still
+    /// coming at sign-in: drawn once when it is whole, not once per read.
+    pub(super) fn publish_contacts(&mut self, at: f64) {
         self.contact_pictures();
-        let Some(ns) = self.ns.as_ref() else { return };
+        let Some(ns) = self.ns.as_ref().filter(|n| n.session.is_online()) else { return };
         let cl = ns.session.contacts();
-        let contacts = cl
+        let rows: Vec<Rc<ContactView>> = cl
             .forward()
-            .map(|c| ContactView {
-                email: c.email.folded(),
-                name: c.name.as_str().to_owned(),
-                status: c.status,
-                psm: c.psm.clone(),
-                groups: c.groups.clone(),
-                blocked: c.on(List::Block),
-                picture: c.picture().map(|p| p.sha1d),
+            .map(|c| {
+                let row = ContactView {
+                    email: c.email.folded(),
+                    name: c.name.as_str().to_owned(),
+                    status: c.status,
+                    psm: c.psm.clone(),
+                    groups: c.groups.clone(),
+                    blocked: c.on(List::Block),
+                    picture: c.picture().map(|p| p.sha1d),
+                };
+                // Unchanged: the same row as last time, so it is not drawn again.
+                match self.rows.get(&row.email) {
+                    Some(old) if **old == row => old.clone(),
+                    _ => Rc::new(row),
+                }
             })
             .collect();
+        self.rows = rows.iter().map(|r| (r.email.clone(), r.clone())).collect();
+        let contacts = Rc::new(rows);
         let groups =
             cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();
         let requests = cl
@@ -35,7 +48,7 @@ impl Net {
             allowed: on(List::Allow),
             blocked: on(List::Block),
         };
-        self.dispatch(Action::Contacts { contacts, groups, requests, privacy });
+        self.dispatch(Action::Contacts { contacts, groups, requests, privacy, at });
     }
 
     /// Someone the user typed in: checked here, told plainly if it is not an address.

@@ -68,7 +68,7 @@ impl Net {
         self.pictures.store = Some(store);
         self.load_my_picture();
         self.load_my_emoticons();
-        self.publish_contacts();
+        self.publish_contacts(super::perf_now());
     }
 
     /// The picture this account had last time, from the cache.
