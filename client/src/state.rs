@@ -208,7 +208,9 @@ pub struct Conversation {
     pub id: u64,
     /// The other people, lower-case addresses.
     pub with: Vec<String>,
-    pub messages: Vec<ChatMessage>,
+    /// Shared, so that copying the state copies pointers, and a message that
+    /// did not change is not drawn again.
+    pub messages: Vec<Rc<ChatMessage>>,
     /// Who is typing, with the time (ms) their indicator lapses.
     pub typing: Vec<(String, f64)>,
     pub unread: bool,
@@ -578,7 +580,8 @@ impl Reducible for AppState {
                     // Only what is older than what the window shows already
                     // (a message that opened it is in history too).
                     let first = c.messages.first().map_or(f64::INFINITY, |m| m.at);
-                    let older: Vec<ChatMessage> = messages.into_iter().filter(|m| m.at < first).collect();
+                    let older: Vec<Rc<ChatMessage>> =
+                        messages.into_iter().filter(|m| m.at < first).map(Rc::new).collect();
                     c.messages.splice(0..0, older);
                     c.history_more = more;
                 }
@@ -657,7 +660,7 @@ impl Reducible for AppState {
                 }
                 if let Some(c) = s.conv_mut(conv) {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
-                    c.messages.push(message);
+                    c.messages.push(Rc::new(message));
                     c.unread |= !mine;
                     // The window keeps the latest; older ones scroll away for good.
                     let extra = c.messages.len().saturating_sub(MAX_SHOWN_MESSAGES);
@@ -665,8 +668,8 @@ impl Reducible for AppState {
                 }
             }
             Action::Delivery { conv, id, delivery } => {
-                if let Some(m) = s.conv_mut(conv).and_then(|c| c.messages.iter_mut().find(|m| m.id == id)) {
-                    m.delivery = delivery;
+                if let Some(m) = s.conv_mut(conv).and_then(|c| c.messages.iter_mut().rev().find(|m| m.id == id)) {
+                    Rc::make_mut(m).delivery = delivery;
                 }
             }
             Action::Typing { conv, email, until } => {

@@ -37,16 +37,18 @@ const INSTRUMENT: &str = "const now = () => performance.timeOrigin + performance
       if (type === 'message') { const g = f; f = function (e) { mark(L.recv, e.data); return g.call(this, e); }; }
       return add.call(this, type, f, o);
     };
-    new MutationObserver(recs => {
-      for (const r of recs) for (const n of r.addedNodes) {
-        if (n.nodeType !== 1) continue;
-        const els = n.matches('[data-testid=message]') ? [n] : n.querySelectorAll('[data-testid=message]');
-        for (const el of els) {
-          const m = /LAT-(\\d+)/.exec(el.textContent);
-          if (m && !(m[1] in L.drawn)) { el.offsetHeight; L.drawn[m[1]] = now(); const w = L.waiters[m[1]]; if (w) w(true); }
-        }
+    // New messages are drawn last; whatever way the page changed, look there.
+    new MutationObserver(() => {
+      const texts = document.querySelectorAll('[data-testid=message] .text');
+      for (let k = Math.max(0, texts.length - 3); k < texts.length; k++) {
+        const m = /LAT-(\\d+)/.exec(texts[k].textContent);
+        if (m && !(m[1] in L.drawn)) { texts[k].offsetHeight; L.drawn[m[1]] = now(); const w = L.waiters[m[1]]; if (w) w(true); }
       }
-    }).observe(document.body, { subtree: true, childList: true });";
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    window.__removed = {};
+    new MutationObserver(recs => { for (const r of recs) for (const n of r.removedNodes) {
+      const k = n.nodeType === 1 ? n.tagName + '.' + n.className + '#' + (n.dataset.testid || '') + ' in ' + (r.target.className || r.target.tagName) : '#text in ' + (r.target.className || r.target.tagName);
+      __removed[k] = (__removed[k] || 0) + 1; } }).observe(document.body, { subtree: true, childList: true });";
 
 /// Type `LAT-<i>` and press Enter.
 const SEND: &str = "const i = arguments[0]; const ta = document.querySelector('[data-testid=compose-input]');
@@ -70,11 +72,12 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p / 100.0).round() as usize]
 }
 
-/// Sign `email` in through `url`; ms to a drawn list, and the commands
-/// the page sent on the notification connection to get there.
-async fn sign_in(driver: &Driver, stack: &Stack, url: &str, email: &str) -> (Browser, f64, usize) {
+/// Sign `email` in through `url`; ms to a drawn list, and (with the
+/// protocol log on: `debug`) the commands the page sent on the
+/// notification connection to get there.
+async fn sign_in(driver: &Driver, stack: &Stack, url: &str, email: &str, debug: bool) -> (Browser, f64, usize) {
     let b = driver.browser().await;
-    b.c.goto(&format!("{url}?debug")).await.unwrap();
+    b.c.goto(&if debug { format!("{url}?debug") } else { url.to_owned() }).await.unwrap();
     b.el(&tid("signin-advanced")).await.click().await.unwrap();
     b.select("signin-protocol", "MSNP12").await;
     b.type_into("signin-passport", &stack.passport()).await;
@@ -87,6 +90,8 @@ async fn sign_in(driver: &Driver, stack: &Stack, url: &str, email: &str) -> (Bro
 }
 
 struct Run {
+    /// Where the receiving page's time went, from its own counters.
+    work: String,
     total: Vec<f64>,
     sender: Vec<f64>,
     network: Vec<f64>,
@@ -95,22 +100,60 @@ struct Run {
 
 async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>) -> (Run, f64, usize, Option<usize>) {
     let driver = Driver::start().await;
-    let (a, sign_in_ms, commands) = sign_in(&driver, stack, url, "alice@example.com").await;
-    // The round trips of Alice's sign-in, counted on her notification connection.
+    // Sign-in first, alone (with the protocol log on, to count commands;
+    // it stays off for the messages: drawing it is work of its own).
+    let (carol, sign_in_ms, commands) = sign_in(&driver, stack, url, "carol@example.com", true).await;
+    // The round trips of that sign-in, counted on its notification connection.
     let trips = proxy.map(|p| {
         p.connections().iter().find(|c| c.first.starts_with(b"GET /ws")).map(|c| c.round_trips()).unwrap_or(0)
     });
-    let (b, _, _) = sign_in(&driver, stack, url, "bob@example.com").await;
+    carol.c.close().await.unwrap();
+    let (a, _, _) = sign_in(&driver, stack, url, "alice@example.com", false).await;
+    let (b, _, _) = sign_in(&driver, stack, url, "bob@example.com", false).await;
     for x in [&a, &b] {
         x.c.execute(INSTRUMENT, vec![]).await.unwrap();
         x.script_timeout(60).await;
     }
     a.open_chat("bob@example.com").await;
+    b.cdp("Performance.enable", serde_json::json!({})).await;
+    let profile = std::env::var("PROFILE").is_ok();
+    if profile {
+        b.cdp("Profiler.enable", serde_json::json!({})).await;
+        b.cdp("Profiler.setSamplingInterval", serde_json::json!({ "interval": 200 })).await;
+        b.cdp("Profiler.start", serde_json::json!({})).await;
+    }
+    let before = b.work().await;
     let warm = 20;
     for i in 0..n + warm {
         a.c.execute(SEND, vec![i.into()]).await.unwrap();
-        b.c.execute_async(DRAWN, vec![i.into()]).await.unwrap();
+        if let Err(e) = b.c.execute_async(DRAWN, vec![i.into()]).await {
+            let js = "return JSON.stringify([Object.keys(__lat.recv).length, Object.keys(__lat.drawn).length, Array.from(document.querySelectorAll('[data-testid=message] .text')).map(e => e.textContent).slice(-5), document.querySelectorAll('[data-testid=conversation-tab]').length])";
+            let sa =
+                a.c.execute(
+                    "return JSON.stringify([Object.keys(__lat.typed).length, Object.keys(__lat.sent).length])",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("message {i} not drawn ({e}): B {} A {sa}", b.c.execute(js, vec![]).await.unwrap());
+        }
     }
+    let after = b.work().await;
+    if std::env::var("PROFILE").is_ok() {
+        println!("removed: {}", b.c.execute("return JSON.stringify(__removed)", vec![]).await.unwrap());
+    }
+    if profile {
+        print_profile(&b.cdp("Profiler.stop", serde_json::json!({})).await["profile"]);
+    }
+    let per = |k: &str| (after[k] - before[k]) * 1000.0 / (n + warm) as f64;
+    let work = format!(
+        "receiver's page per message: script {:.1} ms, style {:.1} ms, layout {:.1} ms, other {:.1} ms (all tasks {:.1} ms)",
+        per("ScriptDuration"),
+        per("RecalcStyleDuration"),
+        per("LayoutDuration"),
+        per("TaskOtherDuration"),
+        per("TaskDuration")
+    );
     let get = |x: &Browser, what: &'static str| {
         let c = x.c.clone();
         async move {
@@ -120,7 +163,7 @@ async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>
     };
     let (typed, sent, recv, drawn) =
         (get(&a, "typed").await, get(&a, "sent").await, get(&b, "recv").await, get(&b, "drawn").await);
-    let mut run = Run { total: vec![], sender: vec![], network: vec![], receiver: vec![] };
+    let mut run = Run { work: String::new(), total: vec![], sender: vec![], network: vec![], receiver: vec![] };
     for i in warm..n + warm {
         let k = i.to_string();
         let (t, s, r, d) = (typed[&k], sent[&k], recv[&k], drawn[&k]);
@@ -131,7 +174,7 @@ async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>
     }
     a.c.close().await.unwrap();
     b.c.close().await.unwrap();
-    (run, sign_in_ms, commands, trips)
+    (Run { work, ..run }, sign_in_ms, commands, trips)
 }
 
 /// The floor: two native clients, one message at a time (ms each).
@@ -165,6 +208,7 @@ fn report(label: &str, mut r: Run, mut floor: Vec<f64>) {
     for (name, v) in [("sender", &mut r.sender), ("relay + server", &mut r.network), ("receiver", &mut r.receiver)] {
         println!("    {name}: p50 {:.1} ms, p99 {:.1} ms", pct(v, 50.0), pct(v, 99.0));
     }
+    println!("    {}", r.work);
     println!(
         "  two native clients, same relay and server (floor): p50 {f50:.2} ms, p99 {f99:.2} ms ({:.1}x at p50)",
         p50 / f50
@@ -177,14 +221,18 @@ async fn main() {
     let delay: u64 = bench::flag("delay-ms", 50);
     let stack = Stack::start(Timing::default()).await;
     let http = stack.dev.http.unwrap().port();
-    let floor = native(stack.relay_addr.port(), http, n).await;
+    // The native clients send no Origin: a relay of their own lets them in.
+    let open = stack.extra_relay(|c| c.allow_no_origin = true).await;
+    let floor = native(open.addr.port(), http, n).await;
     let (run, ms, commands, _) = browsers(&stack, &stack.url(), n, None).await;
     report("loopback", run, floor);
     println!("  sign-in to a drawn list: {ms:.0} ms, {commands} commands on the notification connection");
 
     let stack = Stack::start(Timing::default()).await;
     let proxy = DelayProxy::start(stack.relay_addr, Duration::from_millis(delay)).await;
-    let floor = native(proxy.addr.port(), stack.dev.http.unwrap().port(), n).await;
+    let open = stack.extra_relay(|c| c.allow_no_origin = true).await;
+    let native_proxy = DelayProxy::start(open.addr, Duration::from_millis(delay)).await;
+    let floor = native(native_proxy.addr.port(), stack.dev.http.unwrap().port(), n).await;
     let (run, ms, commands, trips) = browsers(&stack, &proxy.url(), n, Some(&proxy)).await;
     report(&format!("{delay} ms added each way"), run, floor);
     println!(
@@ -192,4 +240,47 @@ async fn main() {
         trips.unwrap_or(0),
         commands + 1
     );
+}
+
+/// The receiving page's functions by time spent in them (`PROFILE=1`; build
+/// the client with names kept to read them).
+fn print_profile(p: &serde_json::Value) {
+    let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
+    let name: std::collections::HashMap<u64, String> = nodes
+        .iter()
+        .map(|n| (n["id"].as_u64().unwrap(), n["callFrame"]["functionName"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    let samples = p["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
+    let mut parent: std::collections::HashMap<u64, u64> = Default::default();
+    for n in &nodes {
+        for c in n["children"].as_array().into_iter().flatten() {
+            parent.insert(c.as_u64().unwrap(), n["id"].as_u64().unwrap());
+        }
+    }
+    let short = |id: u64| {
+        let n = name.get(&id).cloned().unwrap_or_default();
+        n.split("::h").next().unwrap_or("").rsplit("::").take(2).collect::<Vec<_>>().join("<")
+    };
+    let depth: usize = std::env::var("PROFILE").ok().and_then(|d| d.parse().ok()).unwrap_or(1);
+    let mut own: std::collections::HashMap<String, f64> = Default::default();
+    for (s, d) in samples.iter().zip(deltas.iter().skip(1).chain(std::iter::once(&serde_json::json!(0)))) {
+        let mut id = s.as_u64().unwrap();
+        let mut f = short(id);
+        for _ in 1..depth {
+            match parent.get(&id) {
+                Some(p) => {
+                    id = *p;
+                    f = format!("{f} < {}", short(id));
+                }
+                None => break,
+            }
+        }
+        *own.entry(f).or_default() += d.as_f64().unwrap_or(0.0) / 1000.0;
+    }
+    let mut v: Vec<_> = own.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (f, ms) in v.iter().take(40) {
+        println!("  {ms:8.1} ms  {}", f.chars().take(140).collect::<String>());
+    }
 }

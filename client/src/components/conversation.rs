@@ -1,12 +1,11 @@
 //! Conversation tabs and the active conversation window.
 
-use crate::components::emoticon_text::message_text;
+use crate::components::message_view::{MessageView, style_of};
 use crate::components::picture::Picture;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind, TransferState, TransferView};
 use crate::view::typing_text;
-use msnp::message::TextFormat;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -97,23 +96,6 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
     }
 }
 
-/// Incoming formatting goes through styles only; text stays text.
-fn style_of(f: &Option<TextFormat>) -> String {
-    let Some(f) = f else { return String::new() };
-    let e = &f.effects;
-    let font: String = f.font.chars().filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-').collect();
-    // Black, the colour nearly everyone leaves, is "the text colour": it
-    // stays readable in the dark theme.
-    let color = if f.color == 0 { "inherit".to_owned() } else { f.css_color() };
-    format!(
-        "font-family: '{font}', sans-serif; color: {color}; font-weight: {}; font-style: {}; text-decoration: {} {};",
-        if e.bold { "bold" } else { "normal" },
-        if e.italic { "italic" } else { "normal" },
-        if e.underline { "underline" } else { "" },
-        if e.strikethrough { "line-through" } else { "" },
-    )
-}
-
 #[component]
 pub fn Conversations(props: &ConversationsProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
@@ -193,7 +175,6 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let c = &props.conv;
     let state = &props.state;
-    let draft = use_state(String::new);
     let list_ref = use_node_ref();
     // A nudge that arrives shakes the window, as the classic client did;
     // the ones seen before this view was drawn do not.
@@ -223,28 +204,22 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         });
     }
     let compose = use_node_ref();
+    // The box keeps its own text (no state of ours): typing draws nothing,
+    // and Enter sends what it holds at that moment.
     let send = {
-        let (ctrl, draft, id, compose) = (ctrl.clone(), draft.clone(), c.id, compose.clone());
+        let (ctrl, id, compose) = (ctrl.clone(), c.id, compose.clone());
         Callback::from(move |_: ()| {
-            // What the box holds now: an Enter right after a paste or a
-            // keystroke comes before the state of that keystroke is drawn.
-            let field = compose.cast::<HtmlTextAreaElement>();
-            let text = field.as_ref().map_or_else(|| (*draft).clone(), HtmlTextAreaElement::value);
+            let Some(field) = compose.cast::<HtmlTextAreaElement>() else { return };
+            let text = field.value();
             if !text.trim().is_empty() {
                 ctrl.send_text(id, &text);
-                if let Some(f) = &field {
-                    f.set_value("");
-                }
-                draft.set(String::new());
+                field.set_value("");
             }
         })
     };
     let oninput = {
-        let (ctrl, draft, id) = (ctrl.clone(), draft.clone(), c.id);
-        Callback::from(move |e: InputEvent| {
-            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
-            ctrl.typing(id);
-        })
+        let (ctrl, id) = (ctrl.clone(), c.id);
+        Callback::from(move |_: InputEvent| ctrl.typing(id))
     };
     let onkeydown = {
         let send = send.clone();
@@ -265,14 +240,16 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         Callback::from(move |_: MouseEvent| picking.set(!*picking))
     };
     let pick = |code: String| {
-        let (draft, picking) = (draft.clone(), picking.clone());
+        let (compose, picking) = (compose.clone(), picking.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut text = (*draft).clone();
-            if !(text.is_empty() || text.ends_with(char::is_whitespace)) {
-                text.push(' ');
+            if let Some(field) = compose.cast::<HtmlTextAreaElement>() {
+                let mut text = field.value();
+                if !(text.is_empty() || text.ends_with(char::is_whitespace)) {
+                    text.push(' ');
+                }
+                text.push_str(&code);
+                field.set_value(&text);
             }
-            text.push_str(&code);
-            draft.set(text);
             picking.set(false);
         })
     };
@@ -359,6 +336,9 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
+    // Names as they are now, looked up once for the whole conversation.
+    let names: std::collections::HashMap<&str, String> =
+        c.with.iter().chain(std::iter::once(&state.me.email)).map(|e| (e.as_str(), display_name(state, e))).collect();
     let them_name = c.with.first().map(|e| display_name(state, e)).unwrap_or_default();
     // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
     let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
@@ -387,29 +367,19 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     <button class="link older" data-testid="history-older" onclick={older.clone()}>{"Show older messages"}</button>
                 }
                 { for c.messages.iter().map(|m| {
-                    let retry = {
-                        let (ctrl, conv, message) = (ctrl.clone(), c.id, m.clone());
-                        Callback::from(move |_| ctrl.retry(conv, &message))
+                    let mine = m.from == state.me.email;
+                    let who = names.get(m.from.as_str()).cloned().unwrap_or_else(|| {
+                        if m.from_name.is_empty() { m.from.clone() } else { m.from_name.clone() }
+                    });
+                    let pictures: std::collections::HashMap<String, String> = match &m.kind {
+                        MessageKind::Text { emoticons, .. } => emoticons
+                            .iter()
+                            .filter_map(|e| Some((e.sha1d.clone(), state.pictures.get(&e.sha1d)?.clone())))
+                            .collect(),
+                        _ => Default::default(),
                     };
-                    match &m.kind {
-                        MessageKind::Notice(t) => html! { <div class="notice" data-testid="notice">{t.clone()}</div> },
-                        MessageKind::Nudge => html! {
-                            <div class="message nudge" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
-                                { if m.from == state.me.email { "You have just sent a nudge.".to_owned() } else { format!("{} has just sent you a nudge.", display_name(state, &m.from)) } }
-                            </div>
-                        },
-                        MessageKind::Text { text, format, emoticons } => html! {
-                            <div class="message" data-testid="message" data-from={m.from.clone()} data-state={m.delivery.attr()}>
-                                <div class="who">{format!("{} says:", display_name(state, &m.from))}</div>
-                                <div class="text" style={style_of(format)}>{ message_text(text, emoticons, &state.pictures) }</div>
-                                if m.delivery == Delivery::Pending { <span class="delivery">{"sending..."}</span> }
-                                if m.delivery == Delivery::Failed {
-                                    <span class="delivery failed">{"Not delivered. "}<button class="link" data-testid="message-retry" onclick={retry}>{"Retry"}</button></span>
-                                }
-                            </div>
-                        },
-                    }
-                }) }
+                    html! { <MessageView conv={c.id} message={m.clone()} {who} {mine} {pictures} /> }
+                }).chain(room_to_grow(c.messages.len())) }
             </div>
             if !c.transfers.is_empty() {
                 <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
@@ -446,11 +416,20 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                     <input type="color" data-testid="compose-color" aria-label="Text colour" value={fmt.css_color()} onchange={on_color} />
                 </div>
-                <textarea data-testid="compose-input" ref={compose} value={(*draft).clone()} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some(fmt.clone()))} />
+                <textarea data-testid="compose-input" ref={compose} {oninput} {onkeydown} aria-label="Type a message" style={style_of(&Some(fmt.clone()))} />
                 <button data-testid="compose-send" onclick={send.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>
     }
+}
+
+/// Empty places after the messages, up to the most a window shows. Yew
+/// matches an unkeyed list from its end, and moves every element of a keyed
+/// one when an element is appended (measured: all of them, on each
+/// message); with the list always this long, a new message fills the next
+/// place and nothing else is touched.
+fn room_to_grow(shown: usize) -> impl Iterator<Item = Html> {
+    std::iter::repeat_with(Html::default).take(crate::state::MAX_SHOWN_MESSAGES.saturating_sub(shown))
 }
 
 /// Move keyboard focus to the selected tab, once it is drawn.

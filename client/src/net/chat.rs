@@ -210,10 +210,10 @@ impl Net {
         let mut sb = sb;
         sb.session.leave();
         if let Some(b) = sb.session.poll_transmit() {
-            let _ = sb.tx.unbounded_send(b.clone());
+            let _ = sb.tx.send(b.clone());
             self.log(&format!("SB{conv}"), Dir::Out, &b);
         }
-        sb.tx.close_channel();
+        sb.tx.close();
     }
 
     fn my_message(&mut self, conv: u64, kind: MessageKind) -> u64 {
@@ -404,7 +404,7 @@ impl Net {
         let mut session = SbSession::new(me, dialect, start);
         session.start(Instant::now());
         let Some(c) = self.chats.get_mut(&conv) else {
-            tx.close_channel();
+            tx.close();
             return;
         };
         c.requested = false;
@@ -421,7 +421,7 @@ impl Net {
             std::iter::from_fn(|| old.session.poll_event()).for_each(drop);
             farewell = old.session.poll_transmit();
             if let Some(b) = &farewell {
-                let _ = old.tx.unbounded_send(b.clone());
+                let _ = old.tx.send(b.clone());
             }
             c.retired.push(old);
         }
@@ -474,7 +474,7 @@ impl Net {
                 events.push(e);
             }
             if !open {
-                sb.tx.close_channel();
+                sb.tx.close();
             }
             open
         });
@@ -499,7 +499,7 @@ impl Net {
             let bytes = sb.session.poll_transmit();
             let events: Vec<SbEvent> = std::iter::from_fn(|| sb.session.poll_event()).collect();
             if let Some(b) = &bytes {
-                let _ = sb.tx.unbounded_send(b.clone());
+                let _ = sb.tx.send(b.clone());
             }
             let wrote = bytes.is_some();
             if let Some(b) = bytes {
@@ -707,7 +707,7 @@ impl Net {
                 // again.
                 let Some(c) = self.chats.get_mut(&conv) else { return };
                 if let Some(sb) = c.sb.take() {
-                    sb.tx.close_channel();
+                    sb.tx.close();
                 }
                 c.p2p.clear();
                 let lost: Vec<(Email, MsnObject)> = c.fetches.drain().map(|(_, f)| f).collect();

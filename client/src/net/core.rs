@@ -479,7 +479,7 @@ impl Net {
     /// Drop the notification connection, politely or not.
     fn drop_ns(&mut self) {
         if let Some(ns) = self.ns.take() {
-            ns.tx.close_channel();
+            ns.tx.close();
         }
     }
 
@@ -515,7 +515,7 @@ impl Net {
             let bytes = ns.session.poll_transmit();
             let events: Vec<NsEvent> = std::iter::from_fn(|| ns.session.poll_event()).collect();
             if let Some(b) = bytes {
-                let _ = ns.tx.unbounded_send(b.clone());
+                let _ = ns.tx.send(b.clone());
                 self.log("NS", Dir::Out, &b);
             } else if events.is_empty() {
                 return;

@@ -1,12 +1,15 @@
 //! One WebSocket to the relay = one TCP connection to an MSN server.
+//!
+//! Writes go to the browser at once, in the caller's turn: a message typed
+//! is on the wire before the screen redraws, not after (a writer task would
+//! run only once the redraw queued before it had). Bytes written while the
+//! socket is still opening wait for it, in order.
 
-use futures::channel::mpsc::{UnboundedSender, unbounded};
-use futures::{SinkExt, StreamExt};
-use gloo::net::websocket::{Message, WebSocketError, futures::WebSocket};
-use wasm_bindgen_futures::spawn_local;
-
-/// Handle for writing; dropping or closing it closes the socket.
-pub type Writer = UnboundedSender<Vec<u8>>;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 /// How a socket ended, as far as a browser can tell.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,68 +20,108 @@ pub struct Closed {
     pub before_open: bool,
 }
 
-/// Open `url`; `on_data` gets every frame's bytes, `on_close` runs once:
-/// when the other end closes, or when every [`Writer`] is dropped or closed.
-///
-/// One task owns the socket: closing the writer must close the socket too,
-/// and gloo's `close` on a sink half does nothing (only dropping the whole
-/// socket closes it). A socket left open after we stopped reading it would
-/// be a member the server still delivers to: messages acknowledged to the
-/// sender and never shown.
+/// Handle for writing to one socket. [`Writer::close`] closes it (after
+/// what was written); dropping the handle does not.
+pub struct Writer(Rc<Inner>);
+
+struct Inner {
+    ws: WebSocket,
+    /// Written before the socket opened (`None` once open).
+    early: RefCell<Option<Vec<Vec<u8>>>>,
+    /// `close` was called while it was still opening.
+    close_on_open: Cell<bool>,
+    /// The listeners, kept alive until the socket has closed.
+    listeners: RefCell<Vec<Listener>>,
+}
+
+/// An event listener on a socket, with the event it is for.
+type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
+
+impl Writer {
+    /// Send `bytes` now, or as soon as the socket opens; false once it is
+    /// closing or closed (its close is on its way to the owner).
+    pub fn send(&self, bytes: Vec<u8>) -> bool {
+        if let Some(early) = self.0.early.borrow_mut().as_mut() {
+            early.push(bytes);
+            return true;
+        }
+        self.0.ws.send_with_u8_array(&bytes).is_ok()
+    }
+
+    /// Close the socket, once what was written has gone out.
+    pub fn close(&self) {
+        if self.0.early.borrow().is_some() {
+            self.0.close_on_open.set(true);
+        } else {
+            let _ = self.0.ws.close();
+        }
+    }
+}
+
+/// Open `url`; `on_data` gets every frame's bytes, `on_close` runs once,
+/// when the socket has closed (whichever end closed it).
 pub fn open(
     url: &str,
     on_data: impl Fn(Vec<u8>) + 'static,
     on_close: impl FnOnce(Closed) + 'static,
 ) -> Result<Writer, String> {
-    let ws = WebSocket::open(url).map_err(|e| format!("cannot open {url}: {e}"))?;
-    let (tx, rx) = unbounded::<Vec<u8>>();
-    spawn_local(async move {
-        let (mut sink, stream) = ws.split();
-        let (mut rx, mut stream) = (rx.fuse(), stream.fuse());
-        let mut got_data = false;
-        let mut closed = Closed { code: None, reason: String::new(), before_open: false };
-        loop {
-            futures::select! {
-                out = rx.next() => match out {
-                    Some(bytes) => {
-                        if let Err(e) = sink.send(Message::Bytes(bytes)).await {
-                            closed.reason = e.to_string();
-                            closed.before_open = !got_data;
-                            break;
-                        }
-                    }
-                    // Closed here: dropping both halves below closes the socket.
-                    None => {
-                        closed.reason = "closed by this page".into();
-                        break;
-                    }
-                },
-                m = stream.next() => match m {
-                    Some(Ok(Message::Bytes(b))) => {
-                        got_data = true;
-                        on_data(b);
-                    }
-                    Some(Ok(Message::Text(t))) => {
-                        got_data = true;
-                        on_data(t.into_bytes());
-                    }
-                    Some(Err(WebSocketError::ConnectionClose(ev))) => {
-                        closed.code = Some(ev.code);
-                        closed.reason = ev.reason;
-                        closed.before_open = !got_data && ev.code == 1006;
-                        break;
-                    }
-                    Some(Err(e)) => {
-                        closed.reason = e.to_string();
-                        closed.before_open = !got_data;
-                        break;
-                    }
-                    None => break,
-                },
+    let ws = WebSocket::new(url).map_err(|e| format!("cannot open {url}: {e:?}"))?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    let inner = Rc::new(Inner {
+        ws: ws.clone(),
+        early: RefCell::new(Some(Vec::new())),
+        close_on_open: Cell::new(false),
+        listeners: RefCell::new(Vec::new()),
+    });
+    let got_data = Rc::new(Cell::new(false));
+    // The listeners hold the socket's state weakly: it lives as long as a
+    // writer does, or until the socket closes.
+    let weak = Rc::downgrade(&inner);
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let weak = weak.clone();
+        move |_: web_sys::Event| {
+            let Some(inner) = weak.upgrade() else { return };
+            for bytes in inner.early.borrow_mut().take().unwrap_or_default() {
+                let _ = inner.ws.send_with_u8_array(&bytes);
+            }
+            if inner.close_on_open.get() {
+                let _ = inner.ws.close();
             }
         }
-        drop((sink, stream));
-        on_close(closed);
     });
-    Ok(tx)
+    let on_message = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let got_data = got_data.clone();
+        move |e: web_sys::Event| {
+            let Ok(e) = e.dyn_into::<MessageEvent>() else { return };
+            let data = e.data();
+            let bytes = match data.as_string() {
+                Some(text) => text.into_bytes(),
+                None => js_sys::Uint8Array::new(&data).to_vec(),
+            };
+            got_data.set(true);
+            on_data(bytes);
+        }
+    });
+    let mut on_close = Some(on_close);
+    let keep = inner.clone();
+    let on_closed = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let Some(report) = on_close.take() else { return };
+        let (code, reason) = match e.dyn_ref::<CloseEvent>() {
+            Some(c) => (Some(c.code()), c.reason()),
+            None => (None, String::new()),
+        };
+        let before_open = !got_data.get() && code == Some(1006);
+        // Its listeners can go now, but not from inside one of them.
+        let listeners = std::mem::take(&mut *keep.listeners.borrow_mut());
+        for (kind, l) in &listeners {
+            let _ = keep.ws.remove_event_listener_with_callback(kind, l.as_ref().unchecked_ref());
+        }
+        wasm_bindgen_futures::spawn_local(async move { drop(listeners) });
+        report(Closed { code, reason, before_open });
+    });
+    for (kind, l) in [("open", on_open), ("message", on_message), ("close", on_closed)] {
+        ws.add_event_listener_with_callback(kind, l.as_ref().unchecked_ref()).map_err(|e| format!("{e:?}"))?;
+        inner.listeners.borrow_mut().push((kind, l));
+    }
+    Ok(Writer(inner))
 }
