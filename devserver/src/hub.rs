@@ -174,6 +174,10 @@ pub struct Hub {
     pub advertised: Advertised,
     pub rules: SbRules,
     pub timing: Timing,
+    /// The newest dialect the notification server agrees to (older
+    /// servers' behaviour, for tests: a client offering only newer ones is
+    /// told `VER 0`).
+    pub newest: Dialect,
     state: Mutex<State>,
     next_conn: std::sync::atomic::AtomicU64,
 }
@@ -196,7 +200,15 @@ pub fn session_id() -> String {
 
 impl Hub {
     pub fn new(store: Store, advertised: Advertised, timing: Timing, rules: SbRules) -> Hub {
-        Hub { store, advertised, rules, timing, state: Mutex::new(State::default()), next_conn: 1.into() }
+        Hub {
+            store,
+            advertised,
+            rules,
+            timing,
+            newest: Dialect::NEWEST,
+            state: Mutex::new(State::default()),
+            next_conn: 1.into(),
+        }
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {

@@ -37,6 +37,8 @@ pub struct Config {
     pub public_host: Option<String>,
     pub timing: Timing,
     pub sb_rules: hub::SbRules,
+    /// The newest dialect agreed to (see [`hub::Hub::newest`]).
+    pub newest_dialect: msnp::types::Dialect,
 }
 
 impl Config {
@@ -54,6 +56,7 @@ impl Config {
             public_host: None,
             timing: Timing::default(),
             sb_rules: hub::SbRules::default(),
+            newest_dialect: msnp::types::Dialect::NEWEST,
         }
     }
 }
@@ -187,7 +190,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let ns = ns_l.local_addr().map_err(|source| StartError::Bind { addr: config.ns, source })?;
     let sb = sb_l.local_addr().map_err(|source| StartError::Bind { addr: config.sb, source })?;
     let advertised = Advertised { ns: advertise(&config.public_host, ns), sb: advertise(&config.public_host, sb) };
-    let hub = Arc::new(Hub::new(store, advertised, config.timing.clone(), config.sb_rules));
+    let mut hub = Hub::new(store, advertised, config.timing.clone(), config.sb_rules);
+    hub.newest = config.newest_dialect;
+    let hub = Arc::new(hub);
     let (tx, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     tasks.spawn(accept_loop(ns_l, hub.clone(), Kind::Ns, rx.clone()));

@@ -55,6 +55,10 @@ struct Args {
     /// the switchboard unless it is D).
     #[arg(long)]
     p2p_any_ack: bool,
+    /// The newest protocol version to agree to (MSNP2..MSNP12), to play an
+    /// older server.
+    #[arg(long, default_value = "MSNP12")]
+    newest_dialect: msnp::types::Dialect,
 }
 
 #[tokio::main]
@@ -83,6 +87,7 @@ async fn main() -> std::process::ExitCode {
         demo: a.demo,
         public_host: a.public_host,
         sb_rules: devserver::hub::SbRules { max_message: a.sb_max_message, p2p_data_only: !a.p2p_any_ack },
+        newest_dialect: a.newest_dialect,
         timing: Timing {
             ns_idle: Duration::from_secs(a.ns_idle),
             sb_idle: Duration::from_secs(a.sb_idle),

@@ -438,7 +438,8 @@ impl NsConn {
         use ClientCommand as C;
         match cmd {
             C::Ver { trid, dialects } => {
-                let best = dialects.iter().filter_map(|s| s.parse::<Dialect>().ok()).max();
+                let best =
+                    dialects.iter().filter_map(|s| s.parse::<Dialect>().ok()).filter(|d| *d <= self.hub.newest).max();
                 match best {
                     Some(d) => {
                         self.dialect = Some(d);

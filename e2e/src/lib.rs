@@ -40,6 +40,11 @@ impl Stack {
     /// With `dispatch`, the relay's default upstream is a dispatch server that
     /// refers clients to the NS (`XFR NS`), as in the 1999 draft.
     pub async fn start_with(timing: Timing, dispatch: bool) -> Stack {
+        Stack::start_configured(timing, dispatch, |_| {}).await
+    }
+
+    /// As [`Stack::start_with`], with the devserver's configuration changed by `f` first.
+    pub async fn start_configured(timing: Timing, dispatch: bool, f: impl FnOnce(&mut devserver::Config)) -> Stack {
         // E2E_LOG=debug prints every line the devserver reads and writes.
         if let Ok(filter) = std::env::var("E2E_LOG") {
             let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
@@ -50,6 +55,7 @@ impl Stack {
         }
         c.demo = true;
         c.timing = timing;
+        f(&mut c);
         let dev = devserver::start(c).await.expect("devserver starts");
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let mut s = Stack { dev, relay: None, relay_addr: addr };

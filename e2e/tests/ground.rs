@@ -243,3 +243,31 @@ async fn a_full_relay_is_told_plainly() {
     assert!(e.text().await.unwrap().contains("try again in a moment"));
     b.c.close().await.unwrap();
 }
+
+/// "Automatic" signs in with MSNP12 down to MSNP8 pipelined: the WebSocket
+/// upgrade, then VER+CVR+USR, then USR+SYN+CHG (three round trips, where a
+/// strictly sequential login takes seven). A server that speaks only up to
+/// MSNP7 is asked again with MSNP7 down to MSNP2, and the sign-in works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_sign_in_is_pipelined_and_falls_back_to_older_servers() {
+    let stack = Stack::start(Timing::default()).await;
+    let line = DelayProxy::start(stack.relay_addr, std::time::Duration::ZERO).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    alice.sign_in_at(&line.url(), Some(&stack.passport()), "alice@example.com", "alice", "auto").await;
+    alice.until_online().await;
+    alice.el("[data-testid=contact]").await;
+    let ns =
+        line.connections().into_iter().find(|c| c.first.starts_with(b"GET /ws")).expect("a notification connection");
+    assert_eq!(ns.round_trips(), 3, "upgrade, VER+CVR+USR, USR+SYN+CHG");
+    alice.c.close().await.unwrap();
+
+    let old =
+        Stack::start_configured(Timing::default(), false, |c| c.newest_dialect = msnp::types::Dialect::MSNP7).await;
+    let bob = driver.browser().await;
+    bob.sign_in_at(&old.url(), Some(&old.passport()), "bob@example.com", "bob", "auto").await;
+    bob.until_online().await;
+    // MSNP7 has no personal messages: the box says so.
+    bob.el("[data-testid=me-psm][disabled]").await;
+    bob.c.close().await.unwrap();
+}

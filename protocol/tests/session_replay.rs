@@ -467,6 +467,49 @@ fn no_common_dialect_is_reported() {
     assert!(s.is_closed());
 }
 
+/// The commands a write holds, by name.
+fn commands(bytes: Option<Vec<u8>>) -> Vec<String> {
+    let text = String::from_utf8(bytes.unwrap_or_default()).unwrap();
+    text.lines().map(|l| l.split(' ').next().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn login_pipelines_what_waits_on_no_answer_when_the_dialect_family_is_known() {
+    let t = Instant::now();
+    // TWN: VER, CVR and USR I in one write; USR S, SYN and CHG in the next.
+    let mut cfg = NsConfig::new(em("a@x.com"), "p");
+    cfg.dialects = vec![Dialect::MSNP12, Dialect::MSNP11];
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    assert_eq!(commands(s.poll_transmit()), ["VER", "CVR", "USR"]);
+    s.handle_input(b"VER 1 MSNP12 CVR0\r\nCVR 2 1 1 1 x x\r\nUSR 3 TWN S lc=1033,id=507\r\n", t);
+    assert_eq!(s.poll_transmit(), None, "nothing sent again");
+    assert!(std::iter::from_fn(|| s.poll_event()).any(|e| matches!(e, NsEvent::NeedTicket { .. })));
+    s.provide_ticket(Secret::new("t=1"), t).unwrap();
+    assert_eq!(commands(s.poll_transmit()), ["USR", "SYN", "CHG"]);
+    s.handle_input(b"USR 4 OK a@x.com 1 0\r\nSYN 5 1 1 0 0\r\nCHG 6 NLN 0\r\n", t);
+    let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(ev.contains(&NsEvent::ContactListSynced) && ev.contains(&NsEvent::OwnStatus(Status::Online)), "{ev:?}");
+    assert!(s.is_online());
+    assert_eq!(s.poll_transmit(), None, "CHG is not sent twice");
+    // MD5: VER, INF and USR I together; USR S, SYN and CHG together.
+    let mut cfg = NsConfig::new(em("a@x.com"), "p");
+    cfg.dialects = vec![Dialect::MSNP7, Dialect::MSNP5];
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    assert_eq!(commands(s.poll_transmit()), ["VER", "INF", "USR"]);
+    s.handle_input(b"VER 1 MSNP7\r\nINF 2 MD5\r\nUSR 3 MD5 S 1013928519.693957190\r\n", t);
+    assert_eq!(commands(s.poll_transmit()), ["USR", "SYN", "CHG"]);
+    // Both families offered: the second command depends on the answer.
+    let mut cfg = NsConfig::new(em("a@x.com"), "p");
+    cfg.dialects = Dialect::all_newest_first();
+    let mut s = NsSession::new(cfg);
+    s.start(t);
+    assert_eq!(commands(s.poll_transmit()), ["VER"]);
+    s.handle_input(b"VER 1 MSNP7\r\n", t);
+    assert_eq!(commands(s.poll_transmit()), ["INF"]);
+}
+
 #[test]
 fn adding_a_known_contact_to_a_group_keeps_their_name() {
     // MSNP12: `ADC t FL C=guid group` names nobody; Bob stays "Bob".

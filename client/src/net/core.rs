@@ -140,6 +140,10 @@ pub(super) struct Net {
     /// When the notification server's bytes being handled arrived (ms): what
     /// the contact list's drawing is timed from.
     read_at: f64,
+    /// "Automatic" offers MSNP12 down to MSNP8 first (one family, so the
+    /// login is pipelined: three round trips, not six); a server that takes
+    /// none of them is asked again with MSNP7 down to MSNP2.
+    older_dialects: bool,
     /// The contact list's rows as last shown, by address: reused while
     /// unchanged (see [`crate::state::Contacts`]).
     pub(super) rows: std::collections::HashMap<String, std::rc::Rc<crate::state::ContactView>>,
@@ -172,6 +176,7 @@ impl Net {
             next_id: 0,
             timers: Vec::new(),
             read_at: 0.0,
+            older_dialects: false,
             rows: Default::default(),
             last_input: Instant::now(),
             auto_idle: false,
@@ -415,6 +420,7 @@ impl Net {
             }
         };
         settings.save();
+        self.older_dialects = false;
         for (field, default) in [
             (&mut settings.passport, &self.defaults.passport),
             (&mut settings.relay, &self.defaults.relay),
@@ -449,7 +455,10 @@ impl Net {
         let mut cfg = NsConfig::new(me, Secret::new(s.password.clone()));
         cfg.dialects = match s.protocol.parse::<Dialect>() {
             Ok(d) => vec![d],
-            Err(_) => Dialect::all_newest_first(),
+            Err(_) => {
+                let older = self.older_dialects;
+                Dialect::all_newest_first().into_iter().filter(|d| d.uses_twn() != older).collect()
+            }
         };
         cfg.initial_status = s.status.parse().unwrap_or(Status::Online);
         cfg.picture = self.pictures.mine.as_ref().map(|(o, _)| o.clone());
@@ -569,6 +578,11 @@ impl Net {
             NsEvent::LoginFailed(code) => {
                 self.leave();
                 self.dispatch(Action::Failed(login_error_text(code)));
+            }
+            NsEvent::NoCommonDialect if self.settings.protocol.parse::<Dialect>().is_err() && !self.older_dialects => {
+                self.older_dialects = true;
+                self.drop_ns();
+                self.connect_ns(None);
             }
             NsEvent::NoCommonDialect => {
                 self.leave();

@@ -218,6 +218,11 @@ pub struct NsSession {
     next_ping: Option<Instant>,
     qng_deadline: Option<Instant>,
     step_deadline: Option<Instant>,
+    /// Every dialect offered is of one family (all TWN, or all MD5), so the
+    /// login commands that wait on no answer went out with the one before:
+    /// `CVR`/`INF` and `USR I` with `VER`; `SYN` and `CHG` with `USR S`.
+    /// Three round trips instead of six; the server reads them in order.
+    pipelined: bool,
 }
 
 impl NsSession {
@@ -239,6 +244,7 @@ impl NsSession {
             next_ping: None,
             qng_deadline: None,
             step_deadline: None,
+            pipelined: false,
             config,
         }
     }
@@ -305,7 +311,36 @@ impl NsSession {
         let mut dialects: Vec<String> = self.config.dialects.iter().map(ToString::to_string).collect();
         dialects.push("CVR0".into());
         self.request(Request::Login, |trid| ClientCommand::Ver { trid, dialects });
+        let d = &self.config.dialects;
+        let twn = d.iter().all(|d| d.uses_twn());
+        self.pipelined = !d.is_empty() && (twn || d.iter().all(|d| !d.uses_twn()));
+        if self.pipelined {
+            if twn {
+                self.send_cvr();
+            } else {
+                self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+            }
+            let method = if twn { AuthMethod::Twn } else { AuthMethod::Md5 };
+            let email = self.config.email.to_string();
+            self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
+        }
         self.step(Phase::Ver, now);
+    }
+
+    fn send_cvr(&mut self) {
+        let version = ClientVersion { email: Some(self.config.email.to_string()), ..self.config.client.clone() };
+        self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
+    }
+
+    /// After `USR S`: the list, and (pipelined) my status with it.
+    fn send_syn(&mut self) {
+        let (list_version, ab_version) =
+            if self.dialect.uses_adc() { ("0".to_owned(), Some("0".to_owned())) } else { ("0".to_owned(), None) };
+        self.request(Request::Sync, |trid| ClientCommand::Syn { trid, list_version, ab_version });
+        if self.pipelined {
+            let status = self.config.initial_status;
+            self.send_chg(status);
+        }
     }
 
     /// Hand over the Passport ticket after [`NsEvent::NeedTicket`].
@@ -318,6 +353,9 @@ impl NsSession {
             method: AuthMethod::Twn,
             response: ticket,
         });
+        if self.pipelined {
+            self.send_syn();
+        }
         self.step(Phase::UsrSubsequent, now);
         Ok(())
     }
@@ -591,14 +629,14 @@ impl NsSession {
                         self.dialect = d;
                         self.events.push_back(NsEvent::DialectChosen(d));
                         if d.uses_twn() {
-                            let version = ClientVersion {
-                                email: Some(self.config.email.to_string()),
-                                ..self.config.client.clone()
-                            };
-                            self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
+                            if !self.pipelined {
+                                self.send_cvr();
+                            }
                             self.step(Phase::Cvr, now);
                         } else {
-                            self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+                            if !self.pipelined {
+                                self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+                            }
                             self.step(Phase::Inf, now);
                         }
                     }
@@ -641,6 +679,9 @@ impl NsSession {
                             method: AuthMethod::Md5,
                             response,
                         });
+                        if self.pipelined {
+                            self.send_syn();
+                        }
                         self.step(Phase::UsrSubsequent, now);
                     }
                     _ => {
@@ -654,12 +695,9 @@ impl NsSession {
                 self.pending.remove(&trid);
                 self.name = name.unwrap_or_else(|| Name::new(email.clone()));
                 self.events.push_back(NsEvent::LoggedIn { email: Email::from_wire(email), name: self.name.clone() });
-                let (list_version, ab_version) = if self.dialect.uses_adc() {
-                    ("0".to_owned(), Some("0".to_owned()))
-                } else {
-                    ("0".to_owned(), None)
-                };
-                self.request(Request::Sync, |trid| ClientCommand::Syn { trid, list_version, ab_version });
+                if !self.pipelined {
+                    self.send_syn();
+                }
                 self.step(Phase::Syncing, now);
             }
             S::Syn { trid, list_version, counts, .. } => {
@@ -886,8 +924,10 @@ impl NsSession {
     }
 
     fn send_usr_initial(&mut self, method: AuthMethod, now: Instant) {
-        let email = self.config.email.to_string();
-        self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
+        if !self.pipelined {
+            let email = self.config.email.to_string();
+            self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
+        }
         self.step(Phase::UsrInitial, now);
     }
 
@@ -987,8 +1027,10 @@ impl NsSession {
         self.phase = Phase::Online;
         self.step_deadline = None;
         self.events.push_back(NsEvent::ContactListSynced);
-        let status = self.config.initial_status;
-        self.send_chg(status);
+        if !self.pipelined {
+            let status = self.config.initial_status;
+            self.send_chg(status);
+        }
         self.next_ping = Some(now + self.config.keepalive);
     }
 }
