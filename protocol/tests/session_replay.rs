@@ -24,7 +24,7 @@ fn drain_lines(bytes: Vec<u8>, ctx: Context, into: &mut VecDeque<(ClientCommand,
     let mut f = Framer::new(Direction::ToServer, Limits::default());
     f.push(&bytes);
     while let Some(frame) = f.next_frame().unwrap() {
-        let mut raw = frame.line.clone();
+        let mut raw = frame.line.to_vec();
         raw.extend_from_slice(b"\r\n");
         raw.extend(frame.payload.iter().flatten());
         into.push_back((decode_client(&frame, ctx).unwrap(), raw));

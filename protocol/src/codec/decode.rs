@@ -15,10 +15,17 @@ pub struct DecodeError {
     pub trid: Option<TrId>,
 }
 
+/// Arguments kept inline: nearly every line has fewer (an `LST` has seven),
+/// so decoding one allocates nothing for them.
+const INLINE: usize = 16;
+
 /// Token cursor over one line.
 struct Args<'a> {
     command: &'a str,
-    toks: Vec<&'a str>,
+    inline: [&'a str; INLINE],
+    /// Arguments past the first [`INLINE`], for the rare line with more.
+    spill: Vec<&'a str>,
+    len: usize,
     pos: usize,
 }
 
@@ -26,20 +33,35 @@ impl<'a> Args<'a> {
     fn new(line: &'a str) -> Self {
         let mut it = line.split(' ').filter(|t| !t.is_empty());
         let command = it.next().unwrap_or("");
-        Args { command, toks: it.collect(), pos: 0 }
+        let mut a = Args { command, inline: [""; INLINE], spill: Vec::new(), len: 0, pos: 0 };
+        for t in it {
+            match a.inline.get_mut(a.len) {
+                Some(slot) => *slot = t,
+                None => a.spill.push(t),
+            }
+            a.len += 1;
+        }
+        a
+    }
+    fn tok(&self, i: usize) -> Option<&'a str> {
+        match i {
+            i if i >= self.len => None,
+            i if i < INLINE => Some(self.inline[i]),
+            i => self.spill.get(i - INLINE).copied(),
+        }
     }
     fn err(&self, reason: &'static str) -> DecodeError {
-        let trid = self.toks.first().and_then(|t| t.parse().ok()).map(TrId);
+        let trid = self.tok(0).and_then(|t| t.parse().ok()).map(TrId);
         DecodeError { command: self.command.to_owned(), reason, trid }
     }
     fn left(&self) -> usize {
-        self.toks.len() - self.pos
+        self.len - self.pos
     }
     fn peek(&self) -> Option<&'a str> {
-        self.toks.get(self.pos).copied()
+        self.tok(self.pos)
     }
     fn peek_at(&self, n: usize) -> Option<&'a str> {
-        self.toks.get(self.pos + n).copied()
+        self.tok(self.pos + n)
     }
     fn opt(&mut self) -> Option<&'a str> {
         let t = self.peek()?;
@@ -67,8 +89,8 @@ impl<'a> Args<'a> {
         t.parse().map_err(|_| self.err(what))
     }
     fn rest(&mut self) -> Vec<String> {
-        let r = self.toks[self.pos..].iter().map(|s| (*s).to_owned()).collect();
-        self.pos = self.toks.len();
+        let r = (self.pos..self.len).filter_map(|i| self.tok(i)).map(str::to_owned).collect();
+        self.pos = self.len;
         r
     }
     /// Optional numeric token, consumed only if it is all digits.
@@ -98,7 +120,7 @@ fn opt_groups(s: Option<&str>) -> Option<Vec<String>> {
 }
 
 fn payload(frame: &Frame) -> Vec<u8> {
-    frame.payload.clone().unwrap_or_default()
+    frame.payload.as_deref().map(<[u8]>::to_vec).unwrap_or_default()
 }
 
 /// Capabilities then an optional msnobj, as in `CHG`/`ILN`/`NLN`.
@@ -120,7 +142,11 @@ fn presence(a: &mut Args<'_>) -> Result<Presence, DecodeError> {
 }
 
 fn unknown(a: &mut Args<'_>, frame: &Frame) -> ServerCommand {
-    ServerCommand::Unknown { command: a.command.to_owned(), args: a.rest(), payload: frame.payload.clone() }
+    ServerCommand::Unknown {
+        command: a.command.to_owned(),
+        args: a.rest(),
+        payload: frame.payload.as_deref().map(<[u8]>::to_vec),
+    }
 }
 
 /// Decode a line a server sent.
@@ -576,7 +602,11 @@ pub fn decode_client(frame: &Frame, ctx: Context) -> Result<ClientCommand, Decod
             let ack = AckMode::parse(a.str()?).ok_or_else(|| a.err("unknown acknowledgement mode"))?;
             C::Msg { trid, ack, payload: payload(frame) }
         }
-        _ => C::Unknown { command: a.command.to_owned(), args: a.rest(), payload: frame.payload.clone() },
+        _ => C::Unknown {
+            command: a.command.to_owned(),
+            args: a.rest(),
+            payload: frame.payload.as_deref().map(<[u8]>::to_vec),
+        },
     };
     Ok(c)
 }

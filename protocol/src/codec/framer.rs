@@ -15,6 +15,8 @@ pub enum Direction {
     ToClient,
 }
 
+use bytes::{Bytes, BytesMut};
+
 /// Size caps. A line or payload over its cap is an error, never an allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -43,10 +45,12 @@ pub fn carries_payload(command: &[u8], direction: Direction) -> bool {
 }
 
 /// One frame: the line without its line ending, and the payload if any.
+/// Both are views of the bytes the framer was given (no copy, and no
+/// allocation per frame: a switchboard streams thousands a second).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
-    pub line: Vec<u8>,
-    pub payload: Option<Vec<u8>>,
+    pub line: Bytes,
+    pub payload: Option<Bytes>,
 }
 
 impl Frame {
@@ -74,31 +78,27 @@ pub enum FrameError {
 pub struct Framer {
     direction: Direction,
     limits: Limits,
-    buf: Vec<u8>,
-    /// Start of unread bytes in `buf`; compacted lazily so that pulling many
-    /// small frames from one large read is linear, not quadratic.
-    start: usize,
+    /// Unread bytes. Frames are split off its front (a pointer moves; the
+    /// memory is shared with them), and its space is taken back once they
+    /// are dropped.
+    buf: BytesMut,
     /// A line whose payload has not fully arrived.
-    pending: Option<(Vec<u8>, usize)>,
+    pending: Option<(Bytes, usize)>,
     failed: Option<FrameError>,
 }
 
 impl Framer {
     pub fn new(direction: Direction, limits: Limits) -> Self {
-        Framer { direction, limits, buf: Vec::new(), start: 0, pending: None, failed: None }
+        Framer { direction, limits, buf: BytesMut::new(), pending: None, failed: None }
     }
 
     pub fn push(&mut self, bytes: &[u8]) {
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes received but not yet returned in a frame.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len()
     }
 
     pub fn next_frame(&mut self) -> Result<Option<Frame>, FrameError> {
@@ -114,22 +114,18 @@ impl Framer {
 
     fn next_inner(&mut self) -> Result<Option<Frame>, FrameError> {
         if self.pending.is_none() {
-            let avail = &self.buf[self.start..];
-            let Some(nl) = avail.iter().position(|b| *b == b'\n') else {
-                if avail.len() > self.limits.max_line + 1 {
+            let Some(nl) = self.buf.iter().position(|b| *b == b'\n') else {
+                if self.buf.len() > self.limits.max_line + 1 {
                     return Err(FrameError::LineTooLong { limit: self.limits.max_line });
                 }
                 return Ok(None);
             };
-            let mut line = &avail[..nl];
-            if line.last() == Some(&b'\r') {
-                line = &line[..line.len() - 1];
-            }
-            if line.len() > self.limits.max_line {
+            let ending = if nl > 0 && self.buf[nl - 1] == b'\r' { 2 } else { 1 };
+            if nl + 1 - ending > self.limits.max_line {
                 return Err(FrameError::LineTooLong { limit: self.limits.max_line });
             }
-            let line = line.to_vec();
-            self.start += nl + 1;
+            let mut line = self.buf.split_to(nl + 1).freeze();
+            line.truncate(nl + 1 - ending);
             let command = line.split(|b| *b == b' ').next().unwrap_or(&[]);
             if !carries_payload(command, self.direction) {
                 return Ok(Some(Frame { line, payload: None }));
@@ -139,11 +135,10 @@ impl Framer {
         }
         let (_, len) = self.pending.as_ref().expect("pending set above");
         let len = *len;
-        if self.buf.len() - self.start < len {
+        if self.buf.len() < len {
             return Ok(None);
         }
-        let payload = self.buf[self.start..self.start + len].to_vec();
-        self.start += len;
+        let payload = self.buf.split_to(len).freeze();
         let (line, _) = self.pending.take().expect("pending set above");
         Ok(Some(Frame { line, payload: Some(payload) }))
     }
@@ -179,7 +174,7 @@ mod tests {
         let fr = frames(Direction::ToClient, b"ACK 3\r\nMSG a b 5\r\nhi\r\nxNLN NLN a b\r\n");
         assert_eq!(fr.len(), 3);
         assert_eq!(fr[1].payload.as_deref(), Some(&b"hi\r\nx"[..]));
-        assert_eq!(fr[2].line, b"NLN NLN a b");
+        assert_eq!(fr[2].line, &b"NLN NLN a b"[..]);
     }
 
     #[test]
@@ -219,6 +214,6 @@ mod tests {
         f.push(b"MSG a b 4\r\nab");
         assert_eq!(f.next_frame(), Ok(None));
         f.push(b"cd");
-        assert_eq!(f.next_frame().unwrap().unwrap().payload.unwrap(), b"abcd");
+        assert_eq!(f.next_frame().unwrap().unwrap().payload.unwrap(), &b"abcd"[..]);
     }
 }
