@@ -44,8 +44,11 @@ const INSTRUMENT: &str = "const now = () => performance.timeOrigin + performance
         const m = /LAT-(\\d+)/.exec(texts[k].textContent);
         if (m && !(m[1] in L.drawn)) { texts[k].offsetHeight; L.drawn[m[1]] = now(); const w = L.waiters[m[1]]; if (w) w(true); }
       }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    window.__removed = {};
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });";
+
+/// With `PROFILE`: elements taken out of the page (moved ones included),
+/// by kind and parent. How Yew's moving every keyed message was found.
+const REMOVED: &str = "window.__removed = {};
     new MutationObserver(recs => { for (const r of recs) for (const n of r.removedNodes) {
       const k = n.nodeType === 1 ? n.tagName + '.' + n.className + '#' + (n.dataset.testid || '') + ' in ' + (r.target.className || r.target.tagName) : '#text in ' + (r.target.className || r.target.tagName);
       __removed[k] = (__removed[k] || 0) + 1; } }).observe(document.body, { subtree: true, childList: true });";
@@ -118,6 +121,7 @@ async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>
     b.cdp("Performance.enable", serde_json::json!({})).await;
     let profile = std::env::var("PROFILE").is_ok();
     if profile {
+        b.c.execute(REMOVED, vec![]).await.unwrap();
         b.cdp("Profiler.enable", serde_json::json!({})).await;
         b.cdp("Profiler.setSamplingInterval", serde_json::json!({ "interval": 200 })).await;
         b.cdp("Profiler.start", serde_json::json!({})).await;
