@@ -49,6 +49,7 @@ step "benchmark smoke runs (so they cannot rot; figures come from bench/*.sh)"
     && cargo run -q -p e2e --example history_timing -- --messages 2000 \
     && cargo run -q -p e2e --example list_timing -- --contacts 300 --runs 1 \
     && cargo run -q -p e2e --example latency -- --messages 30 --delay-ms 20 \
+    && ./bench/decode.sh 0.2 \
     && ./bench/size.sh
 } || { echo "a benchmark smoke run failed"; status=1; }
 step "client unit tests in Chromium (wasm-bindgen-test)"
