@@ -58,10 +58,13 @@ pub fn App() -> Html {
             move || drop(listeners)
         });
     }
-    // Each sound the state asks for, once.
+    // Each sound the state asks for, once; after the screen is drawn (the
+    // first sound starts the audio engine, tens of milliseconds in headless
+    // Chromium, and the hundred contacts coming online that cued it are
+    // what the person is waiting to see).
     use_effect_with(state.cue, |cue| {
-        if let Some((_, sound)) = cue {
-            crate::sound::play(*sound);
+        if let Some((_, sound)) = *cue {
+            gloo::timers::callback::Timeout::new(0, move || crate::sound::play(sound)).forget();
         }
     });
     // The theme: the page's `data-theme` (styles.css follows the system

@@ -146,7 +146,7 @@ pub(super) struct Net {
     older_dialects: bool,
     /// The contact list's rows as last shown, by address: reused while
     /// unchanged (see [`crate::state::Contacts`]).
-    pub(super) rows: std::collections::HashMap<String, std::rc::Rc<crate::state::ContactView>>,
+    pub(super) rows: std::collections::HashMap<Email, std::rc::Rc<crate::state::ContactView>>,
     last_input: Instant,
     /// We set Idle ourselves and will set Online again on input.
     auto_idle: bool,
@@ -530,6 +530,8 @@ impl Net {
                 return;
             }
             let mut contacts_changed = false;
+            // Whose rows changed; `None`: anything may have (a group, a removal).
+            let mut changed: Option<std::collections::HashSet<Email>> = Some(Default::default());
             for e in events {
                 if self.ns.as_ref().is_none_or(|n| n.id != link) {
                     // A redirect replaced this session: the rest of its
@@ -540,9 +542,13 @@ impl Net {
                     NsEvent::ContactUpdated { email } => {
                         contacts_changed = true;
                         self.contact_maybe_back(&email);
+                        if let Some(c) = changed.as_mut() {
+                            c.insert(email);
+                        }
                     }
                     NsEvent::ContactRemoved { .. } | NsEvent::GroupsChanged | NsEvent::PrivacyChanged => {
-                        contacts_changed = true
+                        contacts_changed = true;
+                        changed = None;
                     }
                     // It draws the whole list itself.
                     NsEvent::ContactListSynced => {
@@ -553,7 +559,7 @@ impl Net {
                 }
             }
             if contacts_changed {
-                self.publish_contacts(self.read_at);
+                self.publish_contacts(self.read_at, changed.as_ref());
             }
         }
     }
@@ -597,7 +603,7 @@ impl Net {
             }
             NsEvent::ContactListSynced => {
                 self.lifecycle = Lifecycle::In { attempt: 0 };
-                self.publish_contacts(self.read_at);
+                self.publish_contacts(self.read_at, None);
                 self.dispatch(Action::ListComplete { at: self.read_at });
                 self.dispatch(Action::Online);
                 self.schedule_idle_check();

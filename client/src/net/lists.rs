@@ -4,19 +4,26 @@
 use super::core::Net;
 use crate::state::{Action, AddRequest, ContactView, GroupView, PrivacyView};
 use msnp::types::{BlpMode, Email, GtcMode, List};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 impl Net {
     /// The contact list, groups, requests and privacy lists to the screen,
     /// as of bytes that arrived at `at` (ms). Not while the list is still
     /// coming at sign-in: drawn once when it is whole, not once per read.
-    pub(super) fn publish_contacts(&mut self, at: f64) {
-        self.contact_pictures();
+    /// With `changed`, only those people's rows are made again (a hundred
+    /// presence changes in a list of thousands); the rest are the same rows.
+    pub(super) fn publish_contacts(&mut self, at: f64, changed: Option<&HashSet<Email>>) {
+        self.contact_pictures(changed);
         let Some(ns) = self.ns.as_ref().filter(|n| n.session.is_online()) else { return };
         let cl = ns.session.contacts();
         let rows: Vec<Rc<ContactView>> = cl
             .forward()
             .map(|c| {
+                let old = self.rows.get(&c.email);
+                if let Some(old) = old.filter(|_| changed.is_some_and(|ch| !ch.contains(&c.email))) {
+                    return old.clone();
+                }
                 let row = ContactView {
                     email: c.email.folded(),
                     name: c.name.as_str().to_owned(),
@@ -27,13 +34,18 @@ impl Net {
                     picture: c.picture().map(|p| p.sha1d),
                 };
                 // Unchanged: the same row as last time, so it is not drawn again.
-                match self.rows.get(&row.email) {
+                match old {
                     Some(old) if **old == row => old.clone(),
                     _ => Rc::new(row),
                 }
             })
             .collect();
-        self.rows = rows.iter().map(|r| (r.email.clone(), r.clone())).collect();
+        let made = cl.forward().zip(&rows).filter(|(c, _)| changed.is_none_or(|ch| ch.contains(&c.email)));
+        let made: Vec<(Email, Rc<ContactView>)> = made.map(|(c, r)| (c.email.clone(), r.clone())).collect();
+        if changed.is_none() {
+            self.rows.clear();
+        }
+        self.rows.extend(made);
         let contacts = Rc::new(rows);
         let groups =
             cl.groups.iter().map(|g| GroupView { id: g.id.clone(), name: g.name.as_str().to_owned() }).collect();

@@ -68,7 +68,7 @@ impl Net {
         self.pictures.store = Some(store);
         self.load_my_picture();
         self.load_my_emoticons();
-        self.publish_contacts(super::perf_now());
+        self.publish_contacts(super::perf_now(), None);
     }
 
     /// The picture this account had last time, from the cache.
@@ -161,11 +161,17 @@ impl Net {
         picture.chain(emoticons).find(|(o, _)| o.sha1d == sha1d).map(|(_, d)| d.clone())
     }
 
-    /// Contacts' pictures the screen lacks: look in the cache first.
-    pub(super) fn contact_pictures(&mut self) {
+    /// Contacts' pictures the screen lacks (of those in `only`, when given):
+    /// look in the cache first.
+    pub(super) fn contact_pictures(&mut self, only: Option<&std::collections::HashSet<Email>>) {
         let Some(ns) = self.ns.as_ref() else { return };
-        let new: Vec<(Email, MsnObject)> =
-            ns.session.contacts().forward().filter_map(|c| c.picture().map(|p| (c.email.clone(), p))).collect();
+        let new: Vec<(Email, MsnObject)> = ns
+            .session
+            .contacts()
+            .forward()
+            .filter(|c| only.is_none_or(|o| o.contains(&c.email)))
+            .filter_map(|c| c.picture().map(|p| (c.email.clone(), p)))
+            .collect();
         for (owner, object) in new {
             self.want_object(owner, object);
         }
