@@ -20,7 +20,7 @@ cargo fetch --locked -q
 step "fmt"
 cargo fmt --all --check
 step "clippy (native crates)"
-cargo clippy -q -p msnp -p alloc-count -p devserver -p relay -p e2e -p bench -p proctree --all-targets -- -D warnings
+cargo clippy -q -p msnp -p alloc-count -p decode-wasm -p devserver -p relay -p e2e -p bench -p proctree --all-targets -- -D warnings
 step "clippy (client, wasm32)"
 cargo clippy -q -p client --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "check protocol and client for wasm32"
