@@ -122,9 +122,7 @@ async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>
     let profile = std::env::var("PROFILE").is_ok();
     if profile {
         b.c.execute(REMOVED, vec![]).await.unwrap();
-        b.cdp("Profiler.enable", serde_json::json!({})).await;
-        b.cdp("Profiler.setSamplingInterval", serde_json::json!({ "interval": 200 })).await;
-        b.cdp("Profiler.start", serde_json::json!({})).await;
+        b.start_profile().await;
     }
     let before = b.work().await;
     let warm = 20;
@@ -147,7 +145,7 @@ async fn browsers(stack: &Stack, url: &str, n: usize, proxy: Option<&DelayProxy>
         println!("removed: {}", b.c.execute("return JSON.stringify(__removed)", vec![]).await.unwrap());
     }
     if profile {
-        print_profile(&b.cdp("Profiler.stop", serde_json::json!({})).await["profile"]);
+        b.print_profile().await;
     }
     let per = |k: &str| (after[k] - before[k]) * 1000.0 / (n + warm) as f64;
     let work = format!(
@@ -244,47 +242,4 @@ async fn main() {
         trips.unwrap_or(0),
         commands + 1
     );
-}
-
-/// The receiving page's functions by time spent in them (`PROFILE=1`; build
-/// the client with names kept to read them).
-fn print_profile(p: &serde_json::Value) {
-    let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
-    let name: std::collections::HashMap<u64, String> = nodes
-        .iter()
-        .map(|n| (n["id"].as_u64().unwrap(), n["callFrame"]["functionName"].as_str().unwrap_or("").to_owned()))
-        .collect();
-    let samples = p["samples"].as_array().cloned().unwrap_or_default();
-    let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
-    let mut parent: std::collections::HashMap<u64, u64> = Default::default();
-    for n in &nodes {
-        for c in n["children"].as_array().into_iter().flatten() {
-            parent.insert(c.as_u64().unwrap(), n["id"].as_u64().unwrap());
-        }
-    }
-    let short = |id: u64| {
-        let n = name.get(&id).cloned().unwrap_or_default();
-        n.split("::h").next().unwrap_or("").rsplit("::").take(2).collect::<Vec<_>>().join("<")
-    };
-    let depth: usize = std::env::var("PROFILE").ok().and_then(|d| d.parse().ok()).unwrap_or(1);
-    let mut own: std::collections::HashMap<String, f64> = Default::default();
-    for (s, d) in samples.iter().zip(deltas.iter().skip(1).chain(std::iter::once(&serde_json::json!(0)))) {
-        let mut id = s.as_u64().unwrap();
-        let mut f = short(id);
-        for _ in 1..depth {
-            match parent.get(&id) {
-                Some(p) => {
-                    id = *p;
-                    f = format!("{f} < {}", short(id));
-                }
-                None => break,
-            }
-        }
-        *own.entry(f).or_default() += d.as_f64().unwrap_or(0.0) / 1000.0;
-    }
-    let mut v: Vec<_> = own.into_iter().collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1));
-    for (f, ms) in v.iter().take(40) {
-        println!("  {ms:8.1} ms  {}", f.chars().take(140).collect::<String>());
-    }
 }

@@ -43,7 +43,7 @@ async fn run(n: usize, runs: usize) {
         let before = alice.work().await;
         let list = alice.el(".contacts[data-draw-ms]").await;
         sync.push(list.attr("data-draw-ms").await.unwrap().unwrap().parse::<f64>().unwrap());
-        if std::env::var("TMARKS").is_ok() {
+        if std::env::var("PROFILE").is_ok() {
             eprintln!("sign-in work (s): {before:?}");
         }
         // A hundred contacts online in one read.
@@ -60,23 +60,21 @@ async fn run(n: usize, runs: usize) {
         }
         let profile = std::env::var("PROFILE").is_ok();
         if profile {
-            alice.cdp("Profiler.enable", serde_json::json!({})).await;
-            alice.cdp("Profiler.setSamplingInterval", serde_json::json!({ "interval": 100 })).await;
-            alice.cdp("Profiler.start", serde_json::json!({})).await;
+            alice.start_profile().await;
         }
         alice.c.execute("document.querySelector('.contacts').removeAttribute('data-update-ms'); window.__moved = 0; new MutationObserver(r => r.forEach(m => window.__moved += m.removedNodes.length)).observe(document.querySelector('.contacts'), { subtree: true, childList: true });", vec![]).await.unwrap();
         assert!(stack.dev.hub.raw("alice@example.com", bytes));
         let work0 = alice.work().await;
         let updated = alice.el(".contacts[data-update-ms]").await;
-        if std::env::var("TMARKS").is_ok() {
+        if std::env::var("PROFILE").is_ok() {
             let w = alice.work().await;
             let d: Vec<String> = w.iter().map(|(k, v)| format!("{k} {:.1} ms", (v - work0[k]) * 1000.0)).collect();
             eprintln!("burst work: {d:?}");
         }
         if profile {
-            print_profile(&alice.cdp("Profiler.stop", serde_json::json!({})).await["profile"]);
+            alice.print_profile().await;
         }
-        if std::env::var("TMARKS").is_ok() {
+        if std::env::var("PROFILE").is_ok() {
             eprintln!("moved or removed: {}", alice.c.execute("return window.__moved", vec![]).await.unwrap());
         }
         let online =
@@ -106,48 +104,5 @@ async fn main() {
     let sizes = if only > 0 { vec![only] } else { vec![1000, 5000] };
     for n in sizes {
         run(n, runs).await;
-    }
-}
-
-/// The receiving page's functions by time spent in them (`PROFILE=1`; build
-/// the client with names kept to read them).
-fn print_profile(p: &serde_json::Value) {
-    let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
-    let name: std::collections::HashMap<u64, String> = nodes
-        .iter()
-        .map(|n| (n["id"].as_u64().unwrap(), n["callFrame"]["functionName"].as_str().unwrap_or("").to_owned()))
-        .collect();
-    let samples = p["samples"].as_array().cloned().unwrap_or_default();
-    let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
-    let mut parent: std::collections::HashMap<u64, u64> = Default::default();
-    for n in &nodes {
-        for c in n["children"].as_array().into_iter().flatten() {
-            parent.insert(c.as_u64().unwrap(), n["id"].as_u64().unwrap());
-        }
-    }
-    let short = |id: u64| {
-        let n = name.get(&id).cloned().unwrap_or_default();
-        n.split("::h").next().unwrap_or("").rsplit("::").take(2).collect::<Vec<_>>().join("<")
-    };
-    let depth: usize = std::env::var("PROFILE").ok().and_then(|d| d.parse().ok()).unwrap_or(1);
-    let mut own: std::collections::HashMap<String, f64> = Default::default();
-    for (s, d) in samples.iter().zip(deltas.iter().skip(1).chain(std::iter::once(&serde_json::json!(0)))) {
-        let mut id = s.as_u64().unwrap();
-        let mut f = short(id);
-        for _ in 1..depth {
-            match parent.get(&id) {
-                Some(p) => {
-                    id = *p;
-                    f = format!("{f} < {}", short(id));
-                }
-                None => break,
-            }
-        }
-        *own.entry(f).or_default() += d.as_f64().unwrap_or(0.0) / 1000.0;
-    }
-    let mut v: Vec<_> = own.into_iter().collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1));
-    for (f, ms) in v.iter().take(40) {
-        println!("  {ms:8.1} ms  {}", f.chars().take(140).collect::<String>());
     }
 }

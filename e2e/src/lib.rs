@@ -375,6 +375,59 @@ impl Browser {
             .collect()
     }
 
+    /// Start sampling where the page spends its time (DevTools profiler).
+    pub async fn start_profile(&self) {
+        self.cdp("Profiler.enable", serde_json::json!({})).await;
+        self.cdp("Profiler.setSamplingInterval", serde_json::json!({ "interval": 100 })).await;
+        self.cdp("Profiler.start", serde_json::json!({})).await;
+    }
+
+    /// Stop sampling and print the page's functions by time spent in them,
+    /// each with its callers to the depth `PROFILE` gives (`PROFILE=6`;
+    /// build the client with `data-keep-debug` and `data-wasm-opt="0"` to
+    /// read wasm names).
+    pub async fn print_profile(&self) {
+        let p = &self.cdp("Profiler.stop", serde_json::json!({})).await["profile"];
+        let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
+        let name: std::collections::HashMap<u64, String> = nodes
+            .iter()
+            .map(|n| (n["id"].as_u64().unwrap(), n["callFrame"]["functionName"].as_str().unwrap_or("").to_owned()))
+            .collect();
+        let samples = p["samples"].as_array().cloned().unwrap_or_default();
+        let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
+        let mut parent: std::collections::HashMap<u64, u64> = Default::default();
+        for n in &nodes {
+            for c in n["children"].as_array().into_iter().flatten() {
+                parent.insert(c.as_u64().unwrap(), n["id"].as_u64().unwrap());
+            }
+        }
+        let short = |id: u64| {
+            let n = name.get(&id).cloned().unwrap_or_default();
+            n.split("::h").next().unwrap_or("").rsplit("::").take(2).collect::<Vec<_>>().join("<")
+        };
+        let depth: usize = std::env::var("PROFILE").ok().and_then(|d| d.parse().ok()).unwrap_or(1);
+        let mut own: std::collections::HashMap<String, f64> = Default::default();
+        for (s, d) in samples.iter().zip(deltas.iter().skip(1).chain(std::iter::once(&serde_json::json!(0)))) {
+            let mut id = s.as_u64().unwrap();
+            let mut f = short(id);
+            for _ in 1..depth {
+                match parent.get(&id) {
+                    Some(p) => {
+                        id = *p;
+                        f = format!("{f} < {}", short(id));
+                    }
+                    None => break,
+                }
+            }
+            *own.entry(f).or_default() += d.as_f64().unwrap_or(0.0) / 1000.0;
+        }
+        let mut v: Vec<_> = own.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (f, ms) in v.iter().take(40) {
+            println!("  {ms:8.1} ms  {}", f.chars().take(140).collect::<String>());
+        }
+    }
+
     /// Let scripts run for up to `secs` (the default is 30 s).
     pub async fn script_timeout(&self, secs: u64) {
         let t = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(secs)), None, None);
