@@ -278,7 +278,7 @@ impl Hub {
         let cmd = msnp::types::ServerCommand::Msg {
             email: "Hotmail".into(),
             name: Name::new("Hotmail"),
-            payload: notice.to_bytes(),
+            payload: notice.to_bytes().into(),
         };
         p.tx.send(Deliver::Bytes(crate::forms::bytes(&cmd)))
     }

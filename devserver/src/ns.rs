@@ -568,7 +568,7 @@ impl NsConn {
             };
             self.send(
                 out,
-                ServerCommand::Msg { email: "Hotmail".into(), name: Name::new("Hotmail"), payload: profile.to_bytes() },
+                ServerCommand::Msg { email: "Hotmail".into(), name: Name::new("Hotmail"), payload: profile.to_bytes().into() },
             );
         }
         self.auth = Auth::Done { email: user.email };

@@ -56,7 +56,7 @@ fn msg_stream() -> Vec<u8> {
             &ServerCommand::Msg {
                 email: "bob@hotmail.com".into(),
                 name: Name::new("Bob Smith"),
-                payload: body.to_bytes(),
+                payload: body.to_bytes().into(),
             },
             &mut out,
         );

@@ -20,7 +20,7 @@ pub fn sample(kind: &str) -> (Vec<u8>, Context) {
             let cmd = ServerCommand::Msg {
                 email: "bob@hotmail.com".into(),
                 name: Name::new("Bob Smith"),
-                payload: body.to_bytes(),
+                payload: body.to_bytes().into(),
             };
             encode_server(&cmd, &mut out);
         }

@@ -348,7 +348,7 @@ pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, Decod
             let v = S::Out { reason: a.opt().map(OutReason::parse) };
             a.done(v)?
         }
-        "MSG" => S::Msg { email: a.string()?, name: a.name()?, payload: payload(frame) },
+        "MSG" => S::Msg { email: a.string()?, name: a.name()?, payload: frame.payload.clone().unwrap_or_default() },
         "UBX" => {
             let email = a.string()?;
             let network = if a.left() >= 2 { Some(a.string()?) } else { None };

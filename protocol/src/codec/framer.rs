@@ -114,7 +114,7 @@ impl Framer {
 
     fn next_inner(&mut self) -> Result<Option<Frame>, FrameError> {
         if self.pending.is_none() {
-            let Some(nl) = self.buf.iter().position(|b| *b == b'\n') else {
+            let Some(nl) = memchr::memchr(b'\n', &self.buf) else {
                 if self.buf.len() > self.limits.max_line + 1 {
                     return Err(FrameError::LineTooLong { limit: self.limits.max_line });
                 }

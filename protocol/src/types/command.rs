@@ -365,7 +365,8 @@ pub enum ServerCommand {
     Msg {
         email: String,
         name: Name,
-        payload: Vec<u8>,
+        /// A view of the bytes read (no copy: a switchboard streams them).
+        payload: bytes::Bytes,
     },
     Ubx {
         email: String,
