@@ -568,7 +568,11 @@ impl NsConn {
             };
             self.send(
                 out,
-                ServerCommand::Msg { email: "Hotmail".into(), name: Name::new("Hotmail"), payload: profile.to_bytes().into() },
+                ServerCommand::Msg {
+                    email: "Hotmail".into(),
+                    name: Name::new("Hotmail"),
+                    payload: profile.to_bytes().into(),
+                },
             );
         }
         self.auth = Auth::Done { email: user.email };

@@ -189,8 +189,11 @@ impl SbConn {
                     }
                     b.members.iter().filter(|m| m.conn != self.conn).cloned().collect()
                 };
-                let line =
-                    bytes(&ServerCommand::Msg { email: me.email.clone(), name: Name::new(me.name.clone()), payload: payload.into() });
+                let line = bytes(&ServerCommand::Msg {
+                    email: me.email.clone(),
+                    name: Name::new(me.name.clone()),
+                    payload: payload.into(),
+                });
                 // Delivered only if everyone got it; a member too far behind is
                 // disconnected and the sender told (NAK), never silently.
                 let mut all = !others.is_empty();

@@ -15,8 +15,11 @@ fn msg_stream(n: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..n {
         let body = MessageBody::text(format!("message {i}: the quick brown fox"), TextFormat::default());
-        let cmd =
-            ServerCommand::Msg { email: "bob@hotmail.com".into(), name: Name::new("Bob"), payload: body.to_bytes().into() };
+        let cmd = ServerCommand::Msg {
+            email: "bob@hotmail.com".into(),
+            name: Name::new("Bob"),
+            payload: body.to_bytes().into(),
+        };
         encode_server(&cmd, &mut out);
     }
     out
