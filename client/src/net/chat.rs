@@ -63,6 +63,17 @@ pub(super) struct Chat {
     /// order, by our id. The message shows as sent once none is left, and
     /// Retry sends only these (nothing arrives twice).
     parts: HashMap<u64, Vec<MessageBody>>,
+    /// Text the server acknowledged and the person has not receipted yet
+    /// (see [`MessageBody::Receipt`]), in order: sent again if they leave or
+    /// the switchboard closes before they do, when they are one who
+    /// receipts. The newest few thousand.
+    unconfirmed: std::collections::VecDeque<(u64, MessageBody)>,
+    /// Someone here receipts what reaches them.
+    receipts: bool,
+    /// Everyone left and they were rung back: not again for every message.
+    ringing: bool,
+    /// Ids of messages that arrived here, to receipt once this read is done.
+    to_receipt: Vec<String>,
 }
 
 /// P2P messages in flight on one switchboard at most: enough to stream,
@@ -104,6 +115,15 @@ impl Chat {
     /// `who` is here, on a switchboard ready to carry P2P.
     pub fn has_ready(&self, who: &Email) -> bool {
         self.sb.as_ref().is_some_and(|sb| sb.session.is_ready() && sb.session.participants().any(|(e, _)| e == who))
+    }
+
+    /// Move what was not receipted to the front of the outbox; whether
+    /// there was any.
+    fn take_unconfirmed(&mut self) -> bool {
+        let again: Vec<(u64, MessageBody)> = self.unconfirmed.drain(..).collect();
+        let any = !again.is_empty();
+        self.outbox.splice(0..0, again);
+        any
     }
 
     /// A switchboard that can carry a message now or soon.
@@ -313,14 +333,15 @@ impl Net {
     pub(super) fn send_body(&mut self, conv: u64, id: u64, body: MessageBody) {
         let Some(c) = self.chats.get_mut(&conv) else { return };
         let with = c.with.clone();
-        let sent = match c.live_sb() {
+        let ringing = &mut c.ringing;
+        let sent = match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
             Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
                 Ok(mid) => {
                     sb.sent.insert(mid, (id, body.clone()));
-                    // Everyone left: ring them again; the message waits for them.
-                    if sb.session.is_ready() && sb.session.participants().next().is_none() {
+                    // Everyone left: ring them again (once); the message waits for them.
+                    if sb.session.is_ready() && sb.session.participants().next().is_none() && !*ringing {
                         for e in &with {
-                            let _ = sb.session.invite(e);
+                            *ringing |= sb.session.invite(e).is_ok();
                         }
                     }
                     true
@@ -431,6 +452,7 @@ impl Net {
                 sent.insert(mid, (id, body));
             }
         }
+        c.ringing = false;
         c.sb = Some(SbLink { id: link, session, tx, sent });
         if let Some(b) = farewell {
             self.log(&format!("SB{conv}"), Dir::Out, &b);
@@ -453,6 +475,28 @@ impl Net {
         sb.session.handle_input(bytes, Instant::now());
         self.log(&format!("SB{conv}"), Dir::In, bytes);
         self.pump_sb(conv);
+        self.send_receipts(conv);
+    }
+
+    /// Receipt what arrived in `conv` in this read, in one message (`U`:
+    /// a lost receipt only means the message comes again, shown once).
+    fn send_receipts(&mut self, conv: u64) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        if c.to_receipt.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut c.to_receipt);
+        let Some(sb) = c.live_sb().filter(|sb| sb.session.is_ready()) else { return };
+        let _ = sb.session.send_message(MessageBody::Receipt { ids }, AckMode::Unacknowledged);
+        self.pump_sb(conv);
+    }
+
+    /// `from` has these of our messages: they need not go again.
+    fn receipted(&mut self, from: &Email, ids: &[String]) {
+        for c in self.chats.values_mut().filter(|c| c.with.contains(from)) {
+            c.receipts = true;
+            c.unconfirmed.retain(|(_, b)| !matches!(b, MessageBody::Text { id: Some(i), .. } if ids.contains(i)));
+        }
     }
 
     pub(super) fn sb_closed(&mut self, conv: u64, link: LinkId) {
@@ -618,6 +662,12 @@ impl Net {
             SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
             SbEvent::Sent(mid) => {
                 let Some((id, body)) = self.sb_sent(conv, mid) else { return };
+                if let (Some(c), MessageBody::Text { id: Some(_), .. }) = (self.chats.get_mut(&conv), &body) {
+                    if c.unconfirmed.len() >= SEEN_IDS {
+                        c.unconfirmed.pop_front();
+                    }
+                    c.unconfirmed.push_back((id, body.clone()));
+                }
                 if let Some(c) = self.chats.get_mut(&conv)
                     && let Some(rest) = c.parts.get_mut(&id)
                 {
@@ -639,6 +689,9 @@ impl Net {
                 }
             }
             SbEvent::Joined { email, .. } => {
+                if let Some(c) = self.chats.get_mut(&conv) {
+                    c.ringing = false;
+                }
                 let new = self.change_people(conv, |with| {
                     let new = !with.contains(&email);
                     if new {
@@ -659,6 +712,20 @@ impl Net {
                 self.retire_hidden(conv);
             }
             SbEvent::Left { email, idle } => {
+                // What may not have reached them goes again (it waits for
+                // them to be rung back; ids keep it from showing twice).
+                if let Some(c) = self.chats.get_mut(&conv).filter(|c| c.receipts && c.with == [email.clone()])
+                    && let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready())
+                {
+                    for (id, body) in c.unconfirmed.drain(..) {
+                        if let Ok(mid) = sb.session.send_message(body.clone(), AckMode::Acknowledged) {
+                            sb.sent.insert(mid, (id, body));
+                        }
+                    }
+                    if !sb.sent.is_empty() && !c.ringing {
+                        c.ringing = sb.session.invite(&email).is_ok();
+                    }
+                }
                 let name = self.display_name(&email);
                 let why = if idle { " (idle)" } else { "" };
                 self.notice(conv, format!("{name} has left the conversation{why}."));
@@ -678,6 +745,7 @@ impl Net {
             SbEvent::CallFailed { email, code } => {
                 let name = self.display_name(&email);
                 let Some(c) = self.chats.get_mut(&conv) else { return };
+                c.ringing = false;
                 if c.background {
                     // Not there after all: the picture waits.
                     self.leave_switchboard(conv);
@@ -709,6 +777,7 @@ impl Net {
                 if let Some(sb) = c.sb.take() {
                     sb.tx.close();
                 }
+                let again = c.receipts && c.take_unconfirmed();
                 c.p2p.clear();
                 let lost: Vec<(Email, MsnObject)> = c.fetches.drain().map(|(_, f)| f).collect();
                 let hidden = !c.shown;
@@ -723,6 +792,8 @@ impl Net {
                 if hidden {
                     self.chats.remove(&conv);
                     self.fetch_in_view();
+                } else if again {
+                    self.ensure_switchboard(conv);
                 }
             }
             SbEvent::Skipped(s) => self.skipped(&format!("SB{conv}"), &s),
@@ -751,6 +822,16 @@ impl Net {
     }
 
     fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {
+        match &body {
+            // Receipted on the switchboard it came by, seen before or not.
+            MessageBody::Text { id: Some(wire), .. } => {
+                if let Some(c) = self.chats.get_mut(&conv) {
+                    c.to_receipt.push(wire.clone());
+                }
+            }
+            MessageBody::Receipt { ids } => return self.receipted(email, ids),
+            _ => {}
+        }
         let conv = self.window_for(conv, email);
         let kind = match body {
             MessageBody::Text { id: Some(wire), .. } if !self.first_sight(conv, email, &wire) => {

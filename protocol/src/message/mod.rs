@@ -205,6 +205,13 @@ pub enum MessageBody {
     /// (see [`crate::p2p`]) for `dest` only, though everyone in the
     /// conversation receives it.
     P2p { dest: String, data: Vec<u8> },
+    /// `text/x-msnweb-receipt` (ours): the ids of text messages that reached
+    /// the person who sends it. A server's `ACK` says only that it handed a
+    /// message to their connection, which can still die with it in flight;
+    /// what is not receipted is sent again when they come back. Sent only to
+    /// those whose messages carry ids ([`MESSAGE_ID`]): other clients never
+    /// see one.
+    Receipt { ids: Vec<String> },
     /// Any other type, kept whole.
     Other(MimeMessage),
 }
@@ -264,6 +271,14 @@ impl MessageBody {
                     MessageBody::Emoticons { animated: kind == "text/x-mms-animemoticon", items }
                 }
             }
+            RECEIPT => MessageBody::Receipt {
+                ids: String::from_utf8_lossy(&m.body)
+                    .split(['\r', '\n'])
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty() && i.len() <= 64)
+                    .map(str::to_owned)
+                    .collect(),
+            },
             "application/x-msnmsgrp2p" => match m.header("P2P-Dest") {
                 Some(dest) => MessageBody::P2p { dest: dest.trim().to_owned(), data: m.body },
                 None => MessageBody::Other(m),
@@ -343,6 +358,11 @@ impl MessageBody {
             MessageBody::P2p { dest, data } => {
                 MimeMessage::with("application/x-msnmsgrp2p", vec![kv("P2P-Dest", dest.clone())], data.clone())
             }
+            MessageBody::Receipt { ids } => MimeMessage::with(
+                RECEIPT,
+                vec![],
+                ids.iter().map(|i| format!("{i}\r\n")).collect::<String>().into_bytes(),
+            ),
             MessageBody::Other(m) => m.clone(),
         }
     }
@@ -355,6 +375,9 @@ impl MessageBody {
 /// The header naming a text message, so that the receiver shows a message
 /// sent again (its acknowledgement was lost) only once.
 pub const MESSAGE_ID: &str = "X-MsnWeb-Message-Id";
+
+/// The content type of a [`MessageBody::Receipt`].
+pub const RECEIPT: &str = "text/x-msnweb-receipt";
 
 #[cfg(test)]
 mod tests {
@@ -389,6 +412,8 @@ mod tests {
 
     #[test]
     fn typing_message_matches_capture_length() {
+        let r = MessageBody::Receipt { ids: vec!["1a.0".into(), "1b.2".into()] };
+        assert_eq!(MessageBody::parse(&r.to_bytes()), r, "a receipt reads back");
         let b = MessageBody::Typing { user: "alice@example.com".into() }.to_bytes();
         assert_eq!(b.len(), 88);
         assert_eq!(MessageBody::parse(&b), MessageBody::Typing { user: "alice@example.com".into() });
