@@ -153,13 +153,13 @@ async fn relay<S>(
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             tracing::info!(error = %e, "upstream connect failed");
-            let _ = sink.send(close(CloseCode::Error, &format!("upstream connect failed: {e}"))).await;
-            return;
+            let frame = close(CloseCode::Error, &format!("upstream connect failed: {e}"));
+            return close_unconnected(&mut sink, &mut stream, frame).await;
         }
         Err(_) => {
             tracing::info!("upstream connect timed out");
-            let _ = sink.send(close(CloseCode::Error, "upstream connect timed out")).await;
-            return;
+            return close_unconnected(&mut sink, &mut stream, close(CloseCode::Error, "upstream connect timed out"))
+                .await;
         }
     };
     let _ = tcp.set_nodelay(true);
@@ -184,6 +184,24 @@ async fn relay<S>(
     .await;
     let _ = wr.shutdown().await;
     tracing::info!(bytes_up = up, bytes_down = down, reason = %ending.reason(), "closed");
+}
+
+/// Close a WebSocket whose server could not be reached, with why. What the
+/// browser already sent (a client writes its first command as soon as the
+/// socket opens) is read and dropped, and its close answered, within the
+/// grace period: a socket closed with unread bytes is reset, and a browser
+/// that sees a reset reports code 1006 and loses our reason.
+async fn close_unconnected<S>(sink: &mut Sink<S>, stream: &mut Stream<S>, frame: Message)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        if sink.send(frame).await.is_ok() {
+            while let Some(Ok(_)) = stream.next().await {}
+        }
+        let _ = sink.close().await;
+    })
+    .await;
 }
 
 /// Browser frames to upstream bytes. Frames that are already here are
