@@ -368,9 +368,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 }
                 { for c.messages.iter().map(|m| {
                     let mine = m.from == state.me.email;
-                    let who = names.get(m.from.as_str()).cloned().unwrap_or_else(|| {
-                        if m.from_name.is_empty() { m.from.clone() } else { m.from_name.clone() }
-                    });
+                    let who = names.get(m.from.as_str()).cloned().unwrap_or_else(|| display_name(state, &m.from));
                     let pictures: std::collections::HashMap<String, String> = match &m.kind {
                         MessageKind::Text { emoticons, .. } => emoticons
                             .iter()

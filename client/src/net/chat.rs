@@ -120,10 +120,21 @@ impl Chat {
     /// Move what was not receipted to the front of the outbox; whether
     /// there was any.
     fn take_unconfirmed(&mut self) -> bool {
-        let again: Vec<(u64, MessageBody)> = self.unconfirmed.drain(..).collect();
-        let any = !again.is_empty();
-        self.outbox.splice(0..0, again);
+        let any = !self.unconfirmed.is_empty();
+        self.outbox.splice(0..0, self.unconfirmed.drain(..));
         any
+    }
+
+    /// Everyone left the switchboard: ring them back. Once, until someone
+    /// joins or a call fails, not once per message typed meanwhile.
+    fn ring_back(&mut self) {
+        let Some(sb) = self.sb.as_mut().filter(|sb| !sb.session.is_closed()) else { return };
+        if self.ringing || !sb.session.is_ready() || sb.session.participants().next().is_some() {
+            return;
+        }
+        for e in &self.with {
+            self.ringing |= sb.session.invite(e).is_ok();
+        }
     }
 
     /// A switchboard that can carry a message now or soon.
@@ -332,24 +343,20 @@ impl Net {
 
     pub(super) fn send_body(&mut self, conv: u64, id: u64, body: MessageBody) {
         let Some(c) = self.chats.get_mut(&conv) else { return };
-        let with = c.with.clone();
-        let ringing = &mut c.ringing;
-        let sent = match c.sb.as_mut().filter(|sb| !sb.session.is_closed()) {
+        let sent = match c.live_sb() {
             Some(sb) => match sb.session.send_message(body.clone(), AckMode::Acknowledged) {
                 Ok(mid) => {
                     sb.sent.insert(mid, (id, body.clone()));
-                    // Everyone left: ring them again (once); the message waits for them.
-                    if sb.session.is_ready() && sb.session.participants().next().is_none() && !*ringing {
-                        for e in &with {
-                            *ringing |= sb.session.invite(e).is_ok();
-                        }
-                    }
                     true
                 }
                 Err(_) => false,
             },
             None => false,
         };
+        if sent {
+            // The message waits for them.
+            c.ring_back();
+        }
         if sent {
             self.pump_sb(conv);
         } else {
@@ -722,8 +729,8 @@ impl Net {
                             sb.sent.insert(mid, (id, body));
                         }
                     }
-                    if !sb.sent.is_empty() && !c.ringing {
-                        c.ringing = sb.session.invite(&email).is_ok();
+                    if !sb.sent.is_empty() {
+                        c.ring_back();
                     }
                 }
                 let name = self.display_name(&email);

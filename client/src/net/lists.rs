@@ -17,6 +17,8 @@ impl Net {
         self.contact_pictures(changed);
         let Some(ns) = self.ns.as_ref().filter(|n| n.session.is_online()) else { return };
         let cl = ns.session.contacts();
+        // Rows made in this pass, to remember for the next.
+        let mut made: Vec<(Email, Rc<ContactView>)> = Vec::new();
         let rows: Vec<Rc<ContactView>> = cl
             .forward()
             .map(|c| {
@@ -34,14 +36,14 @@ impl Net {
                     picture: c.picture().map(|p| p.sha1d),
                 };
                 // Unchanged: the same row as last time, so it is not drawn again.
-                match old {
+                let row = match old {
                     Some(old) if **old == row => old.clone(),
                     _ => Rc::new(row),
-                }
+                };
+                made.push((c.email.clone(), row.clone()));
+                row
             })
             .collect();
-        let made = cl.forward().zip(&rows).filter(|(c, _)| changed.is_none_or(|ch| ch.contains(&c.email)));
-        let made: Vec<(Email, Rc<ContactView>)> = made.map(|(c, r)| (c.email.clone(), r.clone())).collect();
         if changed.is_none() {
             self.rows.clear();
         }

@@ -318,11 +318,9 @@ impl NsSession {
             if twn {
                 self.send_cvr();
             } else {
-                self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+                self.send_inf();
             }
-            let method = if twn { AuthMethod::Twn } else { AuthMethod::Md5 };
-            let email = self.config.email.to_string();
-            self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
+            self.send_usr_i(if twn { AuthMethod::Twn } else { AuthMethod::Md5 });
         }
         self.step(Phase::Ver, now);
     }
@@ -330,6 +328,15 @@ impl NsSession {
     fn send_cvr(&mut self) {
         let version = ClientVersion { email: Some(self.config.email.to_string()), ..self.config.client.clone() };
         self.request(Request::Login, |trid| ClientCommand::Cvr { trid, version });
+    }
+
+    fn send_inf(&mut self) {
+        self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+    }
+
+    fn send_usr_i(&mut self, method: AuthMethod) {
+        let email = self.config.email.to_string();
+        self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
     }
 
     /// After `USR S`: the list, and (pipelined) my status with it.
@@ -635,7 +642,7 @@ impl NsSession {
                             self.step(Phase::Cvr, now);
                         } else {
                             if !self.pipelined {
-                                self.request(Request::Login, |trid| ClientCommand::Inf { trid });
+                                self.send_inf();
                             }
                             self.step(Phase::Inf, now);
                         }
@@ -925,8 +932,7 @@ impl NsSession {
 
     fn send_usr_initial(&mut self, method: AuthMethod, now: Instant) {
         if !self.pipelined {
-            let email = self.config.email.to_string();
-            self.request(Request::Login, |trid| ClientCommand::UsrInitial { trid, method, email });
+            self.send_usr_i(method);
         }
         self.step(Phase::UsrInitial, now);
     }
