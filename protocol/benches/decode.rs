@@ -81,6 +81,18 @@ fn decode_all(bytes: &[u8], ctx: Context, bodies: bool) -> usize {
     n
 }
 
+/// Framing alone: what decoding adds is the difference.
+fn frame_all(bytes: &[u8]) -> usize {
+    let mut f = Framer::new(Direction::ToClient, Limits::default());
+    f.push(bytes);
+    let mut n = 0;
+    while let Some(fr) = f.next_frame().unwrap() {
+        black_box(fr);
+        n += 1;
+    }
+    n
+}
+
 /// The ceiling: the same bytes split into lines with memchr, nothing else.
 fn split_lines(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', bytes).count()
@@ -92,6 +104,7 @@ fn bench(c: &mut Criterion) {
         let bytes = syn_burst(d);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(label, |b| b.iter(|| decode_all(&bytes, Context::ns(d), false)));
+        g.bench_function(format!("{label}_frames_only"), |b| b.iter(|| frame_all(&bytes)));
         g.bench_function(format!("{label}_memchr_ceiling"), |b| b.iter(|| split_lines(black_box(&bytes))));
     }
     let msgs = msg_stream();

@@ -28,4 +28,5 @@ pub mod codec;
 pub mod message;
 pub mod p2p;
 pub mod session;
+pub mod text;
 pub mod types;

@@ -31,17 +31,28 @@ struct Args<'a> {
 
 impl<'a> Args<'a> {
     fn new(line: &'a str) -> Self {
-        let mut it = line.split(' ').filter(|t| !t.is_empty());
-        let command = it.next().unwrap_or("");
-        let mut a = Args { command, inline: [""; INLINE], spill: Vec::new(), len: 0, pos: 0 };
-        for t in it {
-            match a.inline.get_mut(a.len) {
-                Some(slot) => *slot = t,
-                None => a.spill.push(t),
+        let mut a = Args { command: "", inline: [""; INLINE], spill: Vec::new(), len: 0, pos: 0 };
+        let mut start = 0;
+        // Tokens are what lies between spaces (runs of spaces count as one).
+        // Spaces are ASCII, so every cut is on a character boundary.
+        for end in memchr::memchr_iter(b' ', line.as_bytes()).chain([line.len()]) {
+            if end > start {
+                a.push(&line[start..end]);
             }
-            a.len += 1;
+            start = end + 1;
         }
         a
+    }
+    fn push(&mut self, t: &'a str) {
+        if self.command.is_empty() {
+            self.command = t;
+            return;
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = t,
+            None => self.spill.push(t),
+        }
+        self.len += 1;
     }
     fn tok(&self, i: usize) -> Option<&'a str> {
         match i {
@@ -151,7 +162,7 @@ fn unknown(a: &mut Args<'_>, frame: &Frame) -> ServerCommand {
 
 /// Decode a line a server sent.
 pub fn decode_server(frame: &Frame, ctx: Context) -> Result<ServerCommand, DecodeError> {
-    let line = String::from_utf8_lossy(&frame.line);
+    let line = crate::text::lossy(&frame.line);
     let mut a = Args::new(&line);
     use ServerCommand as S;
     let cmd = a.command;
@@ -476,7 +487,7 @@ fn decode_lst(a: &mut Args<'_>) -> Result<LstForm, DecodeError> {
 
 /// Decode a line a client sent.
 pub fn decode_client(frame: &Frame, ctx: Context) -> Result<ClientCommand, DecodeError> {
-    let line = String::from_utf8_lossy(&frame.line);
+    let line = crate::text::lossy(&frame.line);
     let mut a = Args::new(&line);
     use ClientCommand as C;
     let c = match a.command {

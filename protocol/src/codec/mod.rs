@@ -58,8 +58,8 @@ pub fn check_roundtrip(data: &[u8]) -> Result<(), String> {
             if back.as_ref() != Some(&cmd) {
                 return Err(format!(
                     "{:?} in {ctx:?} became {:?}, which reads back as {back:?}",
-                    String::from_utf8_lossy(&fr.line),
-                    String::from_utf8_lossy(&out)
+                    crate::text::lossy(&fr.line),
+                    crate::text::lossy(&out)
                 ));
             }
         }

@@ -32,7 +32,7 @@ impl MimeMessage {
                 None => (bytes, &[][..]),
             },
         };
-        MimeMessage { headers: parse_header_lines(&String::from_utf8_lossy(head)), body: body.to_vec() }
+        MimeMessage { headers: parse_header_lines(&crate::text::lossy(head)), body: body.to_vec() }
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -228,10 +228,10 @@ impl MessageBody {
     /// Never fails; anything unrecognised is `Other`.
     pub fn parse(bytes: &[u8]) -> Self {
         let m = MimeMessage::parse(bytes);
-        let body_fields = || parse_header_lines(&String::from_utf8_lossy(&m.body));
+        let body_fields = || parse_header_lines(&crate::text::lossy(&m.body));
         match m.content_type().as_str() {
             "text/plain" => MessageBody::Text {
-                text: String::from_utf8_lossy(&m.body).into_owned(),
+                text: crate::text::lossy(&m.body).into_owned(),
                 format: m.header("X-MMS-IM-Format").map(TextFormat::parse),
                 id: m.header(MESSAGE_ID).map(|i| i.trim().to_owned()).filter(|i| !i.is_empty() && i.len() <= 64),
             },
@@ -258,7 +258,7 @@ impl MessageBody {
                 MessageBody::Invite { command, cookie: get(&fields, "Invitation-Cookie"), fields }
             }
             kind @ ("text/x-mms-emoticon" | "text/x-mms-animemoticon") => {
-                let text = String::from_utf8_lossy(&m.body);
+                let text = crate::text::lossy(&m.body);
                 let parts: Vec<&str> = text.split('\t').map(|p| p.trim_matches(['\r', '\n'])).collect();
                 let items: Vec<(String, String)> = parts
                     .chunks_exact(2)
@@ -272,7 +272,7 @@ impl MessageBody {
                 }
             }
             RECEIPT => MessageBody::Receipt {
-                ids: String::from_utf8_lossy(&m.body)
+                ids: crate::text::lossy(&m.body)
                     .split(['\r', '\n'])
                     .map(str::trim)
                     .filter(|i| !i.is_empty() && i.len() <= 64)
@@ -387,7 +387,7 @@ mod tests {
     fn a_text_message_id_goes_and_comes_back_and_others_have_none() {
         let body = MessageBody::Text { text: "hi".into(), format: None, id: Some("0123abcd.0".into()) };
         let bytes = body.to_bytes();
-        assert!(String::from_utf8_lossy(&bytes).contains("X-MsnWeb-Message-Id: 0123abcd.0\r\n"));
+        assert!(crate::text::lossy(&bytes).contains("X-MsnWeb-Message-Id: 0123abcd.0\r\n"));
         assert_eq!(MessageBody::parse(&bytes), body);
         let plain = MessageBody::parse(b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhi");
         assert!(matches!(plain, MessageBody::Text { id: None, .. }));

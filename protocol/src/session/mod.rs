@@ -53,7 +53,7 @@ mod skipped {
 
     impl Skipped {
         pub(crate) fn new(frame: &Frame, reason: SkipReason) -> Skipped {
-            let mut line = String::from_utf8_lossy(&frame.line).into_owned();
+            let mut line = crate::text::lossy(&frame.line).into_owned();
             if let Some(p) = &frame.payload {
                 line.push_str(&format!(" [{} bytes of payload]", p.len()));
             }

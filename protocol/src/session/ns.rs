@@ -846,7 +846,7 @@ impl NsSession {
                 }
             }
             S::Ubx { email, payload, .. } => {
-                let xml = String::from_utf8_lossy(&payload);
+                let xml = crate::text::lossy(&payload);
                 let c = self.contacts.entry(&email, None);
                 c.psm = xml_text(&xml, "PSM").unwrap_or_default();
                 c.media = xml_text(&xml, "CurrentMedia").map(|m| media_text(&m)).unwrap_or_default();

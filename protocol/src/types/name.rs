@@ -1,4 +1,4 @@
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::fmt;
 
 /// Characters left as they are in a text parameter: the URL "unreserved" set
@@ -19,7 +19,7 @@ impl Name {
     }
     /// Decode a wire parameter.
     pub fn from_wire(raw: &str) -> Self {
-        Name(percent_decode_str(raw).decode_utf8_lossy().into_owned())
+        Name(crate::text::percent_decode(raw))
     }
     /// Encode for the wire: never contains a space or a line break.
     pub fn to_wire(&self) -> String {
