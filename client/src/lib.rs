@@ -17,3 +17,4 @@ pub mod sound;
 pub mod state;
 pub mod store;
 pub mod view;
+pub mod web;

@@ -1,6 +1,5 @@
 //! Sign-in settings, remembered in localStorage when the user asks.
 
-use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
 const KEY: &str = "msn-web.settings";
@@ -34,7 +33,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn load() -> Settings {
-        let mut s: Settings = LocalStorage::get(KEY).unwrap_or_default();
+        let mut s: Settings = crate::web::stored(KEY).unwrap_or_default();
         if s.protocol.is_empty() {
             s.protocol = "auto".into();
         }
@@ -47,14 +46,14 @@ impl Settings {
     /// Remember (or forget) after a sign-in attempt, as the user chose.
     pub fn save(&self) {
         if !self.remember {
-            LocalStorage::delete(KEY);
+            crate::web::forget(KEY);
             return;
         }
         let mut s = self.clone();
         if !s.remember_password {
             s.password.clear();
         }
-        let _ = LocalStorage::set(KEY, s);
+        crate::web::store(KEY, &s);
     }
 }
 
@@ -138,11 +137,11 @@ impl Prefs {
     }
 
     pub fn load(account: &str) -> Prefs {
-        LocalStorage::get::<Prefs>(Prefs::key(account)).unwrap_or_default().checked()
+        crate::web::stored::<Prefs>(&Prefs::key(account)).unwrap_or_default().checked()
     }
 
     pub fn save(&self, account: &str) {
-        let _ = LocalStorage::set(Prefs::key(account), self);
+        crate::web::store(&Prefs::key(account), self);
     }
 
     /// Within what the app can honour, whatever was stored or typed.

@@ -204,3 +204,39 @@ fn view_helpers() {
     assert_eq!((s[0].name.as_str(), s[0].online), ("Online", 1));
     assert_eq!(typing_text(&["Bob".into(), "Carol".into()]).unwrap(), "Bob, Carol are typing...");
 }
+
+/// Settings go to localStorage as JSON and come back the same; what
+/// another version wrote (extra fields, nulls) still reads; what is not
+/// JSON of that shape reads as nothing (and is logged), never a panic.
+#[wasm_bindgen_test]
+fn settings_survive_local_storage_as_json() {
+    use client::settings::Settings;
+    let key = "msn-web.test.settings";
+    let s = Settings {
+        email: "ann@example.com".into(),
+        protocol: "MSNP12".into(),
+        remember: true,
+        color: 0x3a6ea5,
+        ..Settings::default()
+    };
+    client::web::store(key, &s);
+    assert_eq!(client::web::stored::<Settings>(key), Some(s.clone()));
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let raw = storage.get_item(key).unwrap().unwrap();
+    assert!(raw.contains("\"email\":\"ann@example.com\""), "plain JSON: {raw}");
+    storage.set_item(key, &raw.replacen('{', "{\"from_a_later_version\":null,", 1)).unwrap();
+    assert_eq!(client::web::stored::<Settings>(key), Some(s));
+    storage.set_item(key, "{\"email\": 12").unwrap();
+    assert_eq!(client::web::stored::<Settings>(key), None);
+    storage.set_item(key, "[1, 2]").unwrap();
+    assert_eq!(client::web::stored::<Settings>(key), None);
+    client::web::forget(key);
+    assert_eq!(storage.get_item(key).unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+fn one_decimal_rounds_like_format() {
+    for x in [0.0, 0.04, 0.05, 1.26, 12.34, 999.95, 1e6 + 0.1] {
+        assert_eq!(client::view::one_decimal(x), format!("{x:.1}"), "{x}");
+    }
+}

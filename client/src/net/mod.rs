@@ -56,8 +56,11 @@ pub struct Defaults {
 impl Defaults {
     /// Fetch `msn-web.json`; none is fine.
     pub async fn load() -> Defaults {
-        match gloo::net::http::Request::get("msn-web.json").send().await {
-            Ok(r) if r.ok() => r.json().await.unwrap_or_default(),
+        match crate::web::http("GET", "msn-web.json", &[]).await {
+            Ok(r) if r.status() == 200 => r.json().await.unwrap_or_else(|e| {
+                web_sys::console::warn_1(&format!("msn-web: msn-web.json is unreadable: {e}").into());
+                Defaults::default()
+            }),
             _ => Defaults::default(),
         }
     }
@@ -406,9 +409,9 @@ pub async fn probe_refusal(ws_url: &str) -> String {
         Some(base) => format!("{base}/ws-refusal?{query}"),
         None => http.clone(),
     };
-    let mut answer = gloo::net::http::Request::post(&probe).send().await;
+    let mut answer = crate::web::http("POST", &probe, &[]).await;
     if probe != http && answer.as_ref().is_ok_and(|r| matches!(r.status(), 404 | 405)) {
-        answer = gloo::net::http::Request::post(&http).send().await;
+        answer = crate::web::http("POST", &http, &[]).await;
     }
     match answer {
         Ok(r) if r.status() == 426 => "Could not connect through the relay.".into(),
