@@ -43,6 +43,33 @@ pub struct ContactView {
     pub blocked: bool,
     /// The SHA1D of their display picture, if they announce one.
     pub picture: Option<String>,
+    /// The name in lower case, what the list is ordered by, and the row's
+    /// key: made once with the row, not at every drawing of thousands.
+    pub sort_key: String,
+    pub key: yew::virtual_dom::Key,
+}
+
+impl ContactView {
+    /// A row for `email` named `name`, nothing else known yet.
+    pub fn new(email: String, name: String, status: Status) -> Self {
+        ContactView {
+            key: yew::virtual_dom::Key::from(email.as_str()),
+            sort_key: name.to_lowercase(),
+            email,
+            name,
+            status,
+            psm: String::new(),
+            groups: Vec::new(),
+            blocked: false,
+            picture: None,
+        }
+    }
+
+    /// Their row waits for their picture: they announce one, it cannot be
+    /// `shown` yet, and they are online to send it. Fetched once on screen.
+    pub fn waits_for_picture(&self, shown: bool) -> bool {
+        self.picture.is_some() && !shown && self.status != Status::Offline
+    }
 }
 
 /// A passing note in the corner ("Bob has just signed in."); clicking it
@@ -319,6 +346,12 @@ pub enum Action {
     },
     Online,
     SignedOut,
+    /// Contacts' rows only (presence, names, pictures): nobody's lists changed.
+    Rows {
+        contacts: Contacts,
+        /// When the bytes behind this change arrived (ms).
+        at: f64,
+    },
     Contacts {
         contacts: Contacts,
         groups: Vec<GroupView>,
@@ -506,6 +539,10 @@ impl Reducible for AppState {
                     prefs: s.prefs,
                     ..AppState::default()
                 });
+            }
+            Action::Rows { contacts, at } => {
+                s.contacts = contacts;
+                s.contacts_at = at;
             }
             Action::Contacts { contacts, groups, requests, privacy, at } => {
                 s.contacts = contacts;

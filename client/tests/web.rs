@@ -188,17 +188,7 @@ fn sign_out_clears_everything_but_the_error() {
 
 #[wasm_bindgen_test]
 fn view_helpers() {
-    let c = |e: &str, st| {
-        std::rc::Rc::new(ContactView {
-            email: e.into(),
-            name: e.into(),
-            status: st,
-            psm: String::new(),
-            groups: vec![],
-            blocked: false,
-            picture: None,
-        })
-    };
+    let c = |e: &str, st| std::rc::Rc::new(ContactView::new(e.into(), e.into(), st));
     let cs = [c("b@x", Status::Offline), c("a@x", Status::Busy)];
     let s = sections(&cs, &[]);
     assert_eq!((s[0].name.as_str(), s[0].online), ("Online", 1));

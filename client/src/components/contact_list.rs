@@ -77,7 +77,15 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     {
         let (root, ctrl) = (root.clone(), ctrl.clone());
         let observer = use_mut_ref(|| None::<(web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>)>);
-        use_effect(move || {
+        // Looked for again only when who is waiting, or what is shown,
+        // changed (not at every presence change in a list of thousands).
+        let waiting: Vec<String> = props
+            .contacts
+            .iter()
+            .filter(|c| c.waits_for_picture(c.picture.as_ref().is_some_and(|p| props.pictures.contains_key(p))))
+            .map(|c| c.email.clone())
+            .collect();
+        use_effect_with((waiting, (*collapsed).clone()), move |_| {
             let mut slot = observer.borrow_mut();
             if slot.is_none() {
                 let ctrl = ctrl.clone();
@@ -94,7 +102,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                 }
             }
             if let (Some((o, _)), Some(list)) = (slot.as_ref(), root.cast::<web_sys::Element>()) {
-                // Watched anew after each drawing: rows are reused for others.
+                // Watched anew: rows may have been drawn again (a section opened).
                 o.disconnect();
                 if let Ok(rows) = list.query_selector_all("[data-want-picture]") {
                     for row in (0..rows.length()).filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok()) {

@@ -30,7 +30,7 @@ pub struct ContactRowProps {
 pub fn ContactRow(props: &ContactRowProps) -> Html {
     let c = &props.contact;
     let st = if c.status == Status::Offline { "FLN" } else { c.status.code() };
-    let want_picture = c.picture.is_some() && props.picture.is_none() && c.status != Status::Offline;
+    let want_picture = c.waits_for_picture(props.picture.is_some());
     html! { <>
         <li class={classes!("contact", (c.status == Status::Offline).then_some("offline"))} tabindex="0"
             data-testid="contact" data-email={c.email.clone()} data-status={st}

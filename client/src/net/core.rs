@@ -144,9 +144,9 @@ pub(super) struct Net {
     /// login is pipelined: three round trips, not six); a server that takes
     /// none of them is asked again with MSNP7 down to MSNP2.
     older_dialects: bool,
-    /// The contact list's rows as last shown, by address: reused while
-    /// unchanged (see [`crate::state::Contacts`]).
-    pub(super) rows: std::collections::HashMap<Email, std::rc::Rc<crate::state::ContactView>>,
+    /// The contact list's rows as last shown: reused while unchanged (see
+    /// [`crate::state::Contacts`]).
+    pub(super) rows: super::lists::Rows,
     last_input: Instant,
     /// We set Idle ourselves and will set Online again on input.
     auto_idle: bool,

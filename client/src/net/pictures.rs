@@ -14,7 +14,7 @@ use crate::state::Action;
 use crate::store::{MINE, PICTURES, Store};
 use msnp::p2p::MsnObject;
 use msnp::p2p::object::kind;
-use msnp::types::Email;
+use msnp::types::{Email, List};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use wasm_bindgen_futures::spawn_local;
@@ -165,13 +165,15 @@ impl Net {
     /// look in the cache first.
     pub(super) fn contact_pictures(&mut self, only: Option<&std::collections::HashSet<Email>>) {
         let Some(ns) = self.ns.as_ref() else { return };
-        let new: Vec<(Email, MsnObject)> = ns
-            .session
-            .contacts()
-            .forward()
-            .filter(|c| only.is_none_or(|o| o.contains(&c.email)))
-            .filter_map(|c| c.picture().map(|p| (c.email.clone(), p)))
-            .collect();
+        let cl = ns.session.contacts();
+        // Only those who changed, looked up: not every contact looked at.
+        let new: Vec<(Email, MsnObject)> = match only {
+            Some(only) => only.iter().filter_map(|e| cl.contacts.get(e)).filter(|c| c.on(List::Forward)).collect(),
+            None => cl.forward().collect::<Vec<_>>(),
+        }
+        .into_iter()
+        .filter_map(|c| c.picture().map(|p| (c.email.clone(), p)))
+        .collect();
         for (owner, object) in new {
             self.want_object(owner, object);
         }
