@@ -22,11 +22,13 @@ fn check(
     label: &'static str,
     field: fn(&mut Prefs) -> &mut bool,
 ) -> Html {
-    let on = *field(&mut prefs.clone());
+    // One copy: read the flag from it, and change it on a click.
+    let mut mine = prefs.clone();
+    let on = *field(&mut mine);
     let onchange = {
-        let (ctrl, prefs) = (ctrl.clone(), prefs.clone());
+        let ctrl = ctrl.clone();
         Callback::from(move |e: Event| {
-            let mut p = prefs.clone();
+            let mut p = mine.clone();
             *field(&mut p) = e.target_unchecked_into::<HtmlInputElement>().checked();
             ctrl.set_prefs(p);
         })

@@ -41,6 +41,8 @@ pub(super) enum Input {
     Refused(String),
     /// The picture cache is open.
     Store(crate::store::Store),
+    /// The browser would not open the store.
+    NoStore,
     /// My picture, scaled (or why it could not be).
     PictureMade(Result<Vec<u8>, String>),
     /// My picture as this browser remembers it for the account.
@@ -155,6 +157,8 @@ pub(super) struct Net {
     pub history: Option<super::history::HistoryWindow>,
     /// Whose history the window shows when nobody is signed in.
     pub history_for: Option<Email>,
+    /// The history window was asked for before the store was open.
+    pub(super) history_waiting: bool,
     /// Random per page: our message ids are unique across pages and tabs.
     pub page_nonce: u32,
 }
@@ -183,6 +187,7 @@ impl Net {
             pictures: Pictures::default(),
             history: None,
             history_for: None,
+            history_waiting: false,
             page_nonce: (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
         }
     }
@@ -311,7 +316,8 @@ impl Net {
             Input::SbClosed(conv, link) => self.sb_closed(conv, link),
             Input::Ticket(link, ticket) => self.ticket(link, ticket),
             Input::Refused(text) => self.dispatch(Action::Failed(text)),
-            Input::Store(s) => self.store_ready(s),
+            Input::Store(s) => self.store_ready(Some(s)),
+            Input::NoStore => self.store_ready(None),
             Input::PictureMade(png) => self.picture_made(png),
             Input::PictureRemembered(png) => {
                 self.adopt_picture(png);

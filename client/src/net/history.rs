@@ -113,17 +113,13 @@ impl Net {
 
     /// Open the history window: everything of this account's, read once.
     pub(super) fn history_open(&mut self) {
-        // The store opens with the page: wait for it if a person is quicker.
-        if self.pictures.store.is_none() {
-            let inbox = self.inbox.clone();
-            spawn_local(async move {
-                if let Ok(s) = crate::store::Store::open().await {
-                    let _ = inbox.unbounded_send(Input::Store(s));
-                    let _ = inbox.unbounded_send(Input::Do(super::Intent::History(super::HistoryIntent::Open)));
-                }
-            });
+        // The store opens with the page: a person quicker than it waits
+        // for it (`store_ready` comes back here).
+        if self.pictures.store.is_none() && !self.pictures.store_failed {
+            self.history_waiting = true;
             return;
         }
+        self.history_waiting = false;
         let Some((store, account)) = self.history_account() else {
             return self
                 .dispatch(Action::Failed("History needs this browser's storage, which is not available.".into()));
@@ -157,6 +153,7 @@ impl Net {
     pub(super) fn history_close(&mut self) {
         self.history = None;
         self.history_for = None;
+        self.history_waiting = false;
         self.publish_history();
     }
 

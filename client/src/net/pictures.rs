@@ -31,6 +31,8 @@ const RETRY_AFTER: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub(super) struct Pictures {
     pub store: Option<Store>,
+    /// The browser would not open the store: nothing will be kept.
+    pub store_failed: bool,
     /// My picture: what I announce, and the bytes I serve.
     pub mine: Option<(MsnObject, Vec<u8>)>,
     /// My custom emoticons, in the order I added them.
@@ -59,13 +61,23 @@ impl Net {
                 Ok(s) => {
                     let _ = inbox.unbounded_send(Input::Store(s));
                 }
-                Err(e) => log(&format!("no picture cache: {e}")),
+                Err(e) => {
+                    log(&format!("no store: {e}"));
+                    let _ = inbox.unbounded_send(Input::NoStore);
+                }
             }
         });
     }
 
-    pub(super) fn store_ready(&mut self, store: Store) {
-        self.pictures.store = Some(store);
+    pub(super) fn store_ready(&mut self, store: Option<Store>) {
+        self.pictures.store_failed = store.is_none();
+        self.pictures.store = store;
+        if self.history_waiting {
+            self.history_open();
+        }
+        if self.pictures.store.is_none() {
+            return;
+        }
         self.load_my_picture();
         self.load_my_emoticons();
         self.publish_contacts(super::perf_now(), None);
