@@ -252,7 +252,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                             { for sec.contacts.iter().map(|c| {
                                 let menu_open = menu_for.as_deref() == Some(c.email.as_str());
                                 html! {
-                                    <ContactRow key={c.email.clone()} contact={Rc::clone(c)}
+                                    <ContactRow key={c.key.clone()} contact={Rc::clone(c)}
                                         picture={c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned()}
                                         {menu_open} groups={if menu_open { props.groups.clone() } else { Vec::new() }}
                                         menu_for={menu_for.setter()} />
