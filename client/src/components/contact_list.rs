@@ -64,11 +64,15 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                 let _ = el.set_attribute("data-draw-ms", &crate::view::one_decimal(crate::net::perf_now() - t0));
             }
         });
-        // And every later change (presence, say): `data-update-ms`.
+        // And every later change (presence, say): `data-update-ms`, of
+        // which `data-update-dom-ms` until the page's elements were changed
+        // (the rest is the browser's style and layout).
         use_effect_with(props.contacts_at, move |at| {
             if let Some(el) = later.cast::<web_sys::HtmlElement>().filter(|_| *at > 0.0) {
+                let dom = crate::net::perf_now() - at;
                 let _ = el.offset_height();
                 let _ = el.set_attribute("data-update-ms", &crate::view::one_decimal(crate::net::perf_now() - at));
+                let _ = el.set_attribute("data-update-dom-ms", &crate::view::one_decimal(dom));
             }
         });
     }
