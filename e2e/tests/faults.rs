@@ -197,6 +197,18 @@ async fn crossed_calls_end_with_both_together_and_lose_nothing() {
             assert_eq!(tabs.len(), 1, "round {round}: one window each");
         }
     }
+    // Both close the window: every switchboard either was on ends, those
+    // still being handed over included.
+    for b in [&alice, &bob] {
+        b.c.execute("document.querySelector('.tab .close').click()", vec![]).await.unwrap();
+        b.until_gone("[data-testid=conversation]").await;
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !stack.dev.hub.state().boards.is_empty() {
+        let left: Vec<usize> = stack.dev.hub.state().boards.values().map(|b| b.members.len()).collect();
+        assert!(tokio::time::Instant::now() < deadline, "switchboards left open: {left:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }

@@ -20,9 +20,17 @@ pub struct Closed {
     pub before_open: bool,
 }
 
-/// Handle for writing to one socket. [`Writer::close`] closes it (after
-/// what was written); dropping the handle does not.
+/// Handle for writing to one socket, the only one. [`Writer::close`] closes
+/// it (after what was written), and so does dropping it: a link the page
+/// lets go of (a conversation closed while a switchboard was still being
+/// handed over, say) does not stay open at the server.
 pub struct Writer(Rc<Inner>);
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
 
 struct Inner {
     ws: WebSocket,
