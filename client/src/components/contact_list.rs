@@ -81,13 +81,14 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     {
         let (root, ctrl) = (root.clone(), ctrl.clone());
         let observer = use_mut_ref(|| None::<(web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>)>);
-        // Looked for again only when who is waiting, or what is shown,
-        // changed (not at every presence change in a list of thousands).
-        let waiting: Vec<String> = props
+        // Looked for again only when who is waiting, where (a row moved to
+        // another section is a new element), or what is shown changed; not
+        // at every presence change in a list of thousands.
+        let waiting: Vec<(String, Vec<String>)> = props
             .contacts
             .iter()
             .filter(|c| c.waits_for_picture(c.picture.as_ref().is_some_and(|p| props.pictures.contains_key(p))))
-            .map(|c| c.email.clone())
+            .map(|c| (c.email.clone(), c.groups.clone()))
             .collect();
         use_effect_with((waiting, (*collapsed).clone()), move |_| {
             let mut slot = observer.borrow_mut();
