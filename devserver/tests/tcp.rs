@@ -861,8 +861,26 @@ async fn fuzzed_command_streams_from_many_connections_disturb_no_one() {
     let until = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
     let fuzzers: Vec<_> =
         (0..conns).map(|i| tokio::spawn(fuzz_connection(srv.ns, seed.wrapping_add(i), until))).collect();
-    // While they write, Alice and Bob talk.
+    // While they write, Alice and Bob talk and change their status, every
+    // second (which also keeps their connections from going idle in a long
+    // run).
     let (mut sa, mut sb) = chat(&mut a, &mut b).await;
+    let mut round = 0;
+    while tokio::time::Instant::now() < until {
+        round += 1;
+        let text = format!("during the storm {round}");
+        sa.s.send_message(MessageBody::text(&text, TextFormat::default()), AckMode::Acknowledged).unwrap();
+        sa.flush().await;
+        sb.until(|e| said(e, &text)).await;
+        let st = if round % 2 == 0 { Status::Online } else { Status::Busy };
+        a.s.set_status(st).unwrap();
+        a.flush().await;
+        b.until_contact("alice@example.com", |c| c.status == st).await;
+        b.s.set_status(st).unwrap();
+        b.flush().await;
+        a.until_contact("bob@example.com", |c| c.status == st).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
     let mut bytes = 0;
     for f in fuzzers {
         bytes += f.await.expect("a fuzzer task panicked");
@@ -876,6 +894,8 @@ async fn fuzzed_command_streams_from_many_connections_disturb_no_one() {
     b.until_contact("alice@example.com", |c| c.status == Status::Away).await;
     // Someone new signs in as ever.
     let _late = Ns::login(&srv, "carol@example.com", Dialect::MSNP12).await;
-    eprintln!("fuzzed the devserver with {bytes} bytes over {conns} connections for {secs} s (seed {seed})");
+    eprintln!(
+        "fuzzed the devserver with {bytes} bytes over {conns} connections for {secs} s (seed {seed}); Alice and Bob carried on through {round} rounds"
+    );
     srv.shutdown().await;
 }
