@@ -24,18 +24,9 @@ pub fn safe_file_name(name: &str) -> String {
 pub fn human_size(bytes: u64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} bytes"),
-        b if b < 1024 * 1024 => format!("{} KB", one_decimal(b as f64 / 1024.0)),
-        b => format!("{} MB", one_decimal(b as f64 / (1024.0 * 1024.0))),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
-}
-
-/// A number to one decimal place, `12.3`. Written out by hand: `{:.1}` pulls
-/// Rust's float formatting (about 12 KB) into the page for these few uses.
-pub fn one_decimal(x: f64) -> String {
-    let tenths = (x * 10.0).round();
-    let sign = if tenths < 0.0 { "-" } else { "" };
-    let t = tenths.abs() as u64;
-    format!("{sign}{}.{}", t / 10, t % 10)
 }
 
 /// A transfer's speed and time left, once bytes move.
@@ -161,10 +152,6 @@ mod tests {
         assert_eq!(human_size(512), "512 bytes");
         assert_eq!(human_size(1536), "1.5 KB");
         assert_eq!(human_size(3 << 20), "3.0 MB");
-        assert_eq!(one_decimal(12.25), "12.3");
-        assert_eq!(one_decimal(0.04), "0.0");
-        assert_eq!(one_decimal(-1.26), "-1.3");
-        assert_eq!(one_decimal(-0.04), "0.0");
         assert_eq!(transfer_rate(1 << 20, 2 << 20, 0.0, 1000.0).as_deref(), Some("1.0 MB/s, 1 s left"));
         assert_eq!(transfer_rate(0, 10, 0.0, 0.0), None);
     }

@@ -223,10 +223,3 @@ fn settings_survive_local_storage_as_json() {
     client::web::forget(key);
     assert_eq!(storage.get_item(key).unwrap(), None);
 }
-
-#[wasm_bindgen_test]
-fn one_decimal_rounds_like_format() {
-    for x in [0.0, 0.04, 0.05, 1.26, 12.34, 999.95, 1e6 + 0.1] {
-        assert_eq!(client::view::one_decimal(x), format!("{x:.1}"), "{x}");
-    }
-}

@@ -61,7 +61,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         use_effect_with((n, props.synced_at), move |(_, synced)| {
             if let (Some(t0), Some(el)) = (*synced, root.cast::<web_sys::HtmlElement>()) {
                 let _ = el.offset_height(); // force layout of what was just drawn
-                let _ = el.set_attribute("data-draw-ms", &crate::view::one_decimal(crate::net::perf_now() - t0));
+                let _ = el.set_attribute("data-draw-ms", &format!("{:.1}", crate::net::perf_now() - t0));
             }
         });
         // And every later change (presence, say): `data-update-ms`, of
@@ -71,8 +71,8 @@ pub fn ContactList(props: &ContactListProps) -> Html {
             if let Some(el) = later.cast::<web_sys::HtmlElement>().filter(|_| *at > 0.0) {
                 let dom = crate::net::perf_now() - at;
                 let _ = el.offset_height();
-                let _ = el.set_attribute("data-update-ms", &crate::view::one_decimal(crate::net::perf_now() - at));
-                let _ = el.set_attribute("data-update-dom-ms", &crate::view::one_decimal(dom));
+                let _ = el.set_attribute("data-update-ms", &format!("{:.1}", crate::net::perf_now() - at));
+                let _ = el.set_attribute("data-update-dom-ms", &format!("{dom:.1}"));
             }
         });
     }
