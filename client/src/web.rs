@@ -17,6 +17,10 @@ impl Answer {
     pub fn status(&self) -> u16 {
         self.0.status()
     }
+    /// A 2xx status.
+    pub fn ok(&self) -> bool {
+        self.0.ok()
+    }
     pub fn header(&self, name: &str) -> Option<String> {
         self.0.headers().get(name).ok().flatten()
     }

@@ -354,10 +354,8 @@ impl Net {
             None => false,
         };
         if sent {
-            // The message waits for them.
+            // If everyone left, they are rung back; the message waits for them.
             c.ring_back();
-        }
-        if sent {
             self.pump_sb(conv);
         } else {
             c.outbox.push((id, body));

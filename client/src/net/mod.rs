@@ -57,7 +57,7 @@ impl Defaults {
     /// Fetch `msn-web.json`; none is fine.
     pub async fn load() -> Defaults {
         match crate::web::http("GET", "msn-web.json", &[]).await {
-            Ok(r) if r.status() == 200 => r.json().await.unwrap_or_else(|e| {
+            Ok(r) if r.ok() => r.json().await.unwrap_or_else(|e| {
                 web_sys::console::warn_1(&format!("msn-web: msn-web.json is unreadable: {e}").into());
                 Defaults::default()
             }),
