@@ -26,7 +26,7 @@ const SEP: char = '\u{1F}';
 /// The key part naming a conversation: its people, sorted.
 pub fn with_key<S: AsRef<str>>(people: &[S]) -> String {
     let mut v: Vec<String> = people.iter().map(|p| p.as_ref().to_lowercase()).collect();
-    v.sort();
+    crate::order::sort_by(&mut v, Ord::cmp);
     v.join(",")
 }
 
@@ -106,7 +106,7 @@ impl Index {
         }
         let mut hits: Vec<usize> =
             (0..self.hay.len()).filter(|&i| words.iter().all(|w| self.hay[i].contains(w.as_str()))).collect();
-        hits.sort_by(|a, b| self.entries[*b].at.total_cmp(&self.entries[*a].at));
+        crate::order::sort_by(&mut hits, |a, b| self.entries[*b].at.total_cmp(&self.entries[*a].at));
         hits.truncate(limit);
         hits
     }
@@ -121,7 +121,7 @@ impl Index {
             c.1 = c.1.max(e.at);
         }
         let mut v: Vec<(String, usize, f64)> = map.into_iter().map(|(w, (n, at))| (w.to_owned(), n, at)).collect();
-        v.sort_by(|a, b| b.2.total_cmp(&a.2));
+        crate::order::sort_by(&mut v, |a, b| b.2.total_cmp(&a.2));
         v
     }
 }

@@ -11,6 +11,7 @@ pub mod file;
 pub mod history;
 pub mod net;
 pub mod notify;
+pub mod order;
 pub mod picture;
 pub mod settings;
 pub mod sound;

@@ -72,7 +72,7 @@ pub struct Section<'a> {
 /// thousands of rows at every drawing was a tenth of a presence change.
 fn online_first(mut v: Vec<&Rc<ContactView>>) -> Vec<&Rc<ContactView>> {
     if !v.is_sorted_by(|a, b| a.sort_key <= b.sort_key) {
-        v.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        crate::order::sort_by(&mut v, |a, b| a.sort_key.cmp(&b.sort_key));
     }
     let (on, off): (Vec<_>, Vec<_>) = v.into_iter().partition(|c| c.status != Status::Offline);
     on.into_iter().chain(off).collect()

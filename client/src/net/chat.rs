@@ -440,7 +440,7 @@ impl Net {
             // out again first, in order (ids keep a message that did arrive
             // from showing twice): dropped, it would stay "sending" for ever.
             let mut inflight: Vec<(MessageId, (u64, MessageBody))> = old.sent.drain().collect();
-            inflight.sort_by_key(|(mid, _)| *mid);
+            crate::order::sort_by_key(&mut inflight, |(mid, _)| *mid);
             c.outbox.splice(0..0, inflight.into_iter().map(|(_, m)| m));
             // Leave it, but read it until the server closes it.
             old.session.hand_over();

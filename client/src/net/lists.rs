@@ -124,7 +124,7 @@ fn row(c: &Contact, old: Option<&Rc<ContactView>>) -> Rc<ContactView> {
 fn all_rows(old: &Rows, cl: &ContactList, link: LinkId) -> Rows {
     let prev = |c: &Contact| old.at.get(&c.email).and_then(|&(i, _)| old.contacts.get(i));
     let mut made: Vec<_> = cl.forward().map(|c| (row(c, prev(c)), c)).collect();
-    made.sort_by(|(a, _), (b, _)| (&a.sort_key, &a.email).cmp(&(&b.sort_key, &b.email)));
+    crate::order::sort_by(&mut made, |(a, _), (b, _)| (&a.sort_key, &a.email).cmp(&(&b.sort_key, &b.email)));
     let at = made.iter().enumerate().map(|(i, (_, c))| (c.email.clone(), (i, c.lists))).collect();
     Rows { contacts: Rc::new(made.into_iter().map(|(r, _)| r).collect()), at: Rc::new(at), link: Some(link) }
 }
