@@ -38,7 +38,9 @@ impl Context {
 
 /// The round-trip property the fuzz campaign checks (and its findings keep
 /// checking): every server line in `data` that decodes, in any of a few
-/// contexts, encodes to bytes that frame and decode to the same command.
+/// contexts, encodes to bytes that frame and decode to the same command
+/// (or, grown past the line cap in encoding, that the framer refuses as
+/// too long).
 /// The first line that does not is described in the error.
 pub fn check_roundtrip(data: &[u8]) -> Result<(), String> {
     use crate::types::Dialect;
@@ -53,6 +55,13 @@ pub fn check_roundtrip(data: &[u8]) -> Result<(), String> {
             g.push(&out);
             let back = match g.next_frame() {
                 Ok(Some(again)) => decode_server(&again, ctx).ok(),
+                // Text can grow in encoding (a byte that is not UTF-8 reads
+                // as U+FFFD, nine bytes once escaped), so a long enough line
+                // comes back over the line cap. Then the framer must refuse
+                // it with its error, which it did: no sender of ours makes
+                // such a line (names are capped at 129 characters by the
+                // devserver and 387 encoded bytes by the session).
+                Err(FrameError::LineTooLong { limit }) if out.len() > limit => continue,
                 _ => None,
             };
             if back.as_ref() != Some(&cmd) {
