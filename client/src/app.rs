@@ -42,7 +42,13 @@ pub fn App() -> Html {
                 .into_iter()
                 .map(|ev| {
                     let c = ctrl.clone();
-                    gloo::events::EventListener::new(&win, ev, move |_| c.user_active())
+                    let gesture = ev != "pointermove";
+                    gloo::events::EventListener::new(&win, ev, move |_| {
+                        c.user_active();
+                        if gesture {
+                            crate::sound::prepare();
+                        }
+                    })
                 })
                 .collect();
             // Alt+PageDown / Alt+PageUp: the next or previous conversation,

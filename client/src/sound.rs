@@ -4,7 +4,7 @@
 
 use crate::state::Sound;
 use std::cell::{Cell, RefCell};
-use web_sys::{AudioContext, OscillatorType};
+use web_sys::{AudioContext, AudioContextState, OscillatorType};
 
 thread_local! {
     /// Made on first use and kept (browsers limit how many a page makes).
@@ -23,6 +23,21 @@ fn score(sound: Sound) -> (&'static [(f32, f64)], OscillatorType) {
         // A low double buzz.
         Sound::Nudge => (&[(146.8, 0.09), (110.0, 0.05), (146.8, 0.12)], OscillatorType::Square),
     }
+}
+
+/// Makes the audio engine, at a key or a click of the person's: a browser
+/// lets a page play sound only after one (a context made before stays
+/// silent), and making it takes tens of milliseconds, better spent at a
+/// click than when a hundred contacts come online at once.
+pub fn prepare() {
+    CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.as_ref() {
+            None => *c = AudioContext::new().ok(),
+            Some(ctx) if ctx.state() == AudioContextState::Suspended => drop(ctx.resume()),
+            Some(_) => {}
+        }
+    });
 }
 
 /// Play `sound` now, unless another is still playing.

@@ -318,6 +318,11 @@ impl Browser {
     /// Sign in on the page at `url`; `passport` `None` keeps the page's default.
     pub async fn sign_in_at(&self, url: &str, passport: Option<&str>, email: &str, password: &str, protocol: &str) {
         self.c.goto(url).await.unwrap();
+        self.fill_sign_in(passport, email, password, protocol).await;
+    }
+
+    /// Sign in on the page already open, clicking and typing as a person does.
+    pub async fn fill_sign_in(&self, passport: Option<&str>, email: &str, password: &str, protocol: &str) {
         self.el(&tid("signin-advanced")).await.click().await.unwrap();
         self.select("signin-protocol", protocol).await;
         if let Some(p) = passport {

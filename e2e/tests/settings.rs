@@ -17,6 +17,40 @@ async fn sounds(b: &Browser) -> u64 {
     b.c.execute("return window.__sounds", vec![]).await.unwrap().as_u64().unwrap()
 }
 
+/// Count the audio engines the page makes.
+const COUNT_CONTEXTS: &str = "window.__contexts = 0;
+    const Made = window.AudioContext;
+    window.AudioContext = class extends Made { constructor(...a) { super(...a); window.__contexts++; } };";
+
+async fn contexts(b: &Browser) -> u64 {
+    b.c.execute("return window.__contexts", vec![]).await.unwrap().as_u64().unwrap()
+}
+
+/// The audio engine is made at the person's first click or key, once: a
+/// browser lets a page play sound only after one, and making the engine
+/// takes tens of milliseconds, which the first sound (a hundred contacts
+/// coming online, say) should not wait for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audio_engine_is_made_at_the_first_click_and_kept() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.browser().await;
+    // Before the page's script, which keeps the constructor it finds.
+    alice.cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": COUNT_CONTEXTS })).await;
+    alice.c.goto(&stack.url()).await.unwrap();
+    alice.el(&tid("signin-email")).await;
+    alice.c.execute(COUNT_SOUNDS, vec![]).await.unwrap();
+    assert_eq!(contexts(&alice).await, 0, "none before the person did anything");
+    alice.fill_sign_in(Some(&stack.passport()), "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
+    assert_eq!(contexts(&alice).await, 1, "made at the first click");
+    // The first sound plays on it; no other is made.
+    let _bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.el("[data-testid=toast][data-email='bob@example.com']").await;
+    assert_eq!(sounds(&alice).await, 1);
+    assert_eq!(contexts(&alice).await, 1, "kept");
+}
+
 async fn click_setting(b: &Browser, testid: &str) {
     b.el(&tid(testid)).await.click().await.unwrap();
 }
