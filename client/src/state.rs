@@ -699,9 +699,15 @@ impl Reducible for AppState {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(Rc::new(message));
                     c.unread |= !mine;
-                    // The window keeps the latest; older ones scroll away for good.
-                    let extra = c.messages.len().saturating_sub(MAX_SHOWN_MESSAGES);
-                    c.messages.drain(..extra);
+                    // The window keeps the latest; older ones scroll away for
+                    // good, a quarter of the window at a time: messages are
+                    // drawn by place (`room_to_grow` in the conversation), so
+                    // dropping the oldest one at each new message drew all
+                    // 2,000 again, at every message.
+                    if c.messages.len() > MAX_SHOWN_MESSAGES {
+                        let extra = c.messages.len() - (MAX_SHOWN_MESSAGES - MAX_SHOWN_MESSAGES / 4);
+                        c.messages.drain(..extra);
+                    }
                 }
             }
             Action::Delivery { conv, id, delivery } => {

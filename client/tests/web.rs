@@ -26,6 +26,24 @@ fn text(id: u64, from: &str, t: &str, delivery: Delivery) -> ChatMessage {
 }
 
 #[wasm_bindgen_test]
+fn a_long_conversation_lets_its_oldest_go_a_quarter_of_the_window_at_a_time() {
+    let max = MAX_SHOWN_MESSAGES as u64;
+    let say = |i: u64| Action::Message { conv: 1, message: text(i, "bob@x.com", &i.to_string(), Delivery::Received) };
+    let open = Action::Open { id: 1, with: vec!["bob@x.com".into()], focus: true };
+    let s = reduce(AppState::default(), std::iter::once(open).chain((0..max).map(say)).collect());
+    let ids = |s: &AppState| s.conversation(1).unwrap().messages.iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(&s), (0..max).collect::<Vec<_>>(), "a full window keeps every message");
+    // One more: the oldest quarter goes at once, not one per message (each
+    // drop draws every message again), and the newest are all there.
+    let s = reduce(s, vec![say(max)]);
+    let kept = max - max / 4;
+    assert_eq!(ids(&s), (max + 1 - kept..=max).collect::<Vec<_>>());
+    let s = reduce(s, vec![say(max + 1)]);
+    assert_eq!(ids(&s).len() as u64, kept + 1, "nothing more goes until the window is full again");
+    assert_eq!(ids(&s).last(), Some(&(max + 1)));
+}
+
+#[wasm_bindgen_test]
 fn sign_in_then_failure_keeps_the_message() {
     let s = reduce(
         AppState::default(),
