@@ -9,8 +9,8 @@ use super::debug::Dir;
 use super::now_ms;
 use super::socket::{self, Writer};
 use crate::state::{Action, ChatMessage, CustomEmoticon, Delivery, MessageKind};
-use msnp::message::MessageBody;
 use msnp::message::split::{SAFE_PAYLOAD, text_parts};
+use msnp::message::{MessageBody, TextFormat};
 use msnp::p2p::{MsnObject, P2pConfig, P2pEvent, P2pLink, Transfer};
 use msnp::session::{MessageId, SbEvent, SbSession, SbStart};
 use msnp::types::{AckMode, Dialect, Email, ErrorCode};
@@ -265,11 +265,7 @@ impl Net {
         let parts: Vec<MessageBody> = text_parts(text, &format, SAFE_PAYLOAD)
             .into_iter()
             .enumerate()
-            .map(|(k, p)| MessageBody::Text {
-                text: p.to_owned(),
-                format: Some(format.clone()),
-                id: Some(self.wire_id(id, k)),
-            })
+            .map(|(k, p)| self.text_part(id, k, p.to_owned(), Some(format.clone())))
             .collect();
         if parts.len() > 1
             && let Some(c) = self.chats.get_mut(&conv)
@@ -303,7 +299,7 @@ impl Net {
         }
         // Under the id it went out with: if it did arrive, it is not shown twice.
         let body = match body {
-            MessageBody::Text { text, format, .. } => MessageBody::Text { text, format, id: Some(self.wire_id(id, 0)) },
+            MessageBody::Text { text, format, .. } => self.text_part(id, 0, text, format),
             other => other,
         };
         self.send_body(conv, id, body);
@@ -949,10 +945,12 @@ impl Net {
 const SEEN_IDS: usize = 4096;
 
 impl Net {
-    /// The id a message of ours (part `part` of our message `id`) goes out
-    /// with: the same every time it is sent, unique to this page.
-    pub(super) fn wire_id(&self, id: u64, part: usize) -> String {
-        format!("{:08x}{id:x}.{part}", self.page_nonce)
+    /// Part `part` of our text message `id` as it goes out, under its wire
+    /// id: the same every time it is sent (so that one sent again after a
+    /// lost acknowledgement is shown once), unique to this page. The one
+    /// place a message of ours gets its id.
+    fn text_part(&self, id: u64, part: usize, text: String, format: Option<TextFormat>) -> MessageBody {
+        MessageBody::Text { text, format, id: Some(format!("{:08x}{id:x}.{part}", self.page_nonce)) }
     }
 
     /// Whether `wire` from `from` is new in `conv` (and remember it).
