@@ -268,6 +268,15 @@ pub struct DebugLine {
 /// Protocol lines the debug panel keeps.
 pub const DEBUG_LINES: usize = 500;
 
+/// How many of the oldest to let go from a list of `len` that keeps `max`:
+/// none until it is over, then a quarter of `max` at once. The lists drawn
+/// this way are drawn by place (see [`crate::view::room_to_grow`]), so
+/// letting the first go draws every element again: one at a time, that was
+/// all of them at every new one.
+fn overflow(len: usize, max: usize) -> usize {
+    if len > max { len - (max - max / 4) } else { 0 }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppState {
     pub conn: ConnState,
@@ -658,8 +667,7 @@ impl Reducible for AppState {
             Action::Protocol(lines) => {
                 let Some(log) = s.debug.as_mut() else { return self };
                 log.extend(lines);
-                let extra = log.len().saturating_sub(DEBUG_LINES);
-                log.drain(..extra);
+                log.drain(..overflow(log.len(), DEBUG_LINES));
             }
             Action::Focus(id) => {
                 s.active = Some(id);
@@ -699,15 +707,8 @@ impl Reducible for AppState {
                     c.typing.retain(|(e, _)| !e.eq_ignore_ascii_case(&message.from));
                     c.messages.push(Rc::new(message));
                     c.unread |= !mine;
-                    // The window keeps the latest; older ones scroll away for
-                    // good, a quarter of the window at a time: messages are
-                    // drawn by place (`room_to_grow` in the conversation), so
-                    // dropping the oldest one at each new message drew all
-                    // 2,000 again, at every message.
-                    if c.messages.len() > MAX_SHOWN_MESSAGES {
-                        let extra = c.messages.len() - (MAX_SHOWN_MESSAGES - MAX_SHOWN_MESSAGES / 4);
-                        c.messages.drain(..extra);
-                    }
+                    // The window keeps the latest; older ones scroll away for good.
+                    c.messages.drain(..overflow(c.messages.len(), MAX_SHOWN_MESSAGES));
                 }
             }
             Action::Delivery { conv, id, delivery } => {

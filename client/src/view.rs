@@ -107,6 +107,15 @@ pub fn sections<'a>(contacts: &'a [Rc<ContactView>], groups: &[GroupView]) -> Ve
     out
 }
 
+/// Empty places after the `shown` elements of a list that keeps up to
+/// `max`. Yew matches an unkeyed list from its end, and moved every element
+/// of a keyed one when an element was appended (measured: all of them, on
+/// each message); with the list always this long, a new element fills the
+/// next place and nothing else is touched.
+pub fn room_to_grow(shown: usize, max: usize) -> impl Iterator<Item = yew::Html> {
+    std::iter::repeat_with(yew::Html::default).take(max.saturating_sub(shown))
+}
+
 /// "alice is typing..." for one or more people.
 pub fn typing_text(names: &[String]) -> Option<String> {
     match names {

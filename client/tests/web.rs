@@ -44,6 +44,18 @@ fn a_long_conversation_lets_its_oldest_go_a_quarter_of_the_window_at_a_time() {
 }
 
 #[wasm_bindgen_test]
+fn the_protocol_log_lets_its_oldest_go_a_quarter_at_a_time() {
+    let line = |i: usize| DebugLine { link: "NS".into(), dir: client::net::debug::Dir::In, text: i.to_string() };
+    let texts =
+        |s: &AppState| s.debug.as_ref().unwrap().iter().map(|l| l.text.parse().unwrap()).collect::<Vec<usize>>();
+    let s = reduce(AppState::default(), vec![Action::Debug, Action::Protocol((0..DEBUG_LINES).map(line).collect())]);
+    assert_eq!(texts(&s), (0..DEBUG_LINES).collect::<Vec<_>>());
+    let s = reduce(s, vec![Action::Protocol(vec![line(DEBUG_LINES)])]);
+    let kept = DEBUG_LINES - DEBUG_LINES / 4;
+    assert_eq!(texts(&s), (DEBUG_LINES + 1 - kept..=DEBUG_LINES).collect::<Vec<_>>());
+}
+
+#[wasm_bindgen_test]
 fn sign_in_then_failure_keeps_the_message() {
     let s = reduce(
         AppState::default(),

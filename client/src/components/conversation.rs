@@ -5,7 +5,7 @@ use crate::components::picture::Picture;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind, TransferState, TransferView};
-use crate::view::typing_text;
+use crate::view::{room_to_grow, typing_text};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -377,7 +377,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         _ => Default::default(),
                     };
                     html! { <MessageView conv={c.id} message={m.clone()} {who} {mine} {pictures} /> }
-                }).chain(room_to_grow(c.messages.len())) }
+                }).chain(room_to_grow(c.messages.len(), crate::state::MAX_SHOWN_MESSAGES)) }
             </div>
             if !c.transfers.is_empty() {
                 <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
@@ -419,15 +419,6 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             </div>
         </div>
     }
-}
-
-/// Empty places after the messages, up to the most a window shows. Yew
-/// matches an unkeyed list from its end, and moves every element of a keyed
-/// one when an element is appended (measured: all of them, on each
-/// message); with the list always this long, a new message fills the next
-/// place and nothing else is touched.
-fn room_to_grow(shown: usize) -> impl Iterator<Item = Html> {
-    std::iter::repeat_with(Html::default).take(crate::state::MAX_SHOWN_MESSAGES.saturating_sub(shown))
 }
 
 /// Move keyboard focus to the selected tab, once it is drawn.

@@ -1,7 +1,8 @@
 //! The debug panel (`?debug` in the page URL): the last protocol lines both
 //! ways, secrets masked, for finding out what a server really said.
 
-use crate::state::DebugLine;
+use crate::state::{DEBUG_LINES, DebugLine};
+use crate::view::room_to_grow;
 use std::collections::VecDeque;
 use yew::prelude::*;
 
@@ -28,7 +29,7 @@ pub fn DebugPanel(props: &DebugPanelProps) -> Html {
                         <li data-testid="debug-line" data-link={l.link.clone()} data-dir={l.dir.arrow()}>
                             <code>{format!("{} {} {}", l.link, l.dir.arrow(), l.text)}</code>
                         </li>
-                    }) }
+                    }).chain(room_to_grow(props.lines.len(), DEBUG_LINES)) }
                 </ol>
             }
         </section>
