@@ -1,16 +1,24 @@
 //! Short sounds of our own making (no recordings): a few notes from one
 //! oscillator in the browser's Web Audio. One sound at a time: while one
-//! plays, another is dropped rather than piled on top.
+//! plays, another is dropped rather than piled on top. Between sounds the
+//! audio engine is suspended: a running one keeps the browser's audio
+//! thread busy, a cost to the battery for nothing (and with sounds off it
+//! would run all day).
 
 use crate::state::Sound;
 use std::cell::{Cell, RefCell};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::{AudioContext, AudioContextState, OscillatorType};
 
 thread_local! {
     /// Made on first use and kept (browsers limit how many a page makes).
     static CONTEXT: RefCell<Option<AudioContext>> = const { RefCell::new(None) };
-    /// When the sound playing now ends (the context's clock, seconds).
+    /// When the sound playing now ends (the page's clock, ms): the
+    /// context's own clock stands still while it is suspended.
     static BUSY_UNTIL: Cell<f64> = const { Cell::new(0.0) };
+    /// Sounds begun so far: the engine sleeps when the last one ends.
+    static BEGUN: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Notes (Hz) and how long each lasts (s), and the waveform.
@@ -29,13 +37,16 @@ fn score(sound: Sound) -> (&'static [(f32, f64)], OscillatorType) {
 /// lets a page play sound only after one (a context made before stays
 /// silent), and making it takes tens of milliseconds, better spent at a
 /// click than when a hundred contacts come online at once.
+/// It is suspended at once, until a sound plays: made at a gesture, it may
+/// start again later without one.
 pub fn prepare() {
     CONTEXT.with(|c| {
         let mut c = c.borrow_mut();
-        match c.as_ref() {
-            None => *c = AudioContext::new().ok(),
-            Some(ctx) if ctx.state() == AudioContextState::Suspended => drop(ctx.resume()),
-            Some(_) => {}
+        if c.is_none() {
+            *c = AudioContext::new().ok();
+            if let Some(ctx) = c.as_ref() {
+                let _ = ctx.suspend();
+            }
         }
     });
 }
@@ -48,17 +59,25 @@ pub fn play(sound: Sound) {
             *c = AudioContext::new().ok();
         }
         let Some(ctx) = c.as_ref() else { return };
-        let now = ctx.current_time();
-        if now < BUSY_UNTIL.with(Cell::get) {
+        let wall = crate::net::perf_now();
+        if wall < BUSY_UNTIL.with(Cell::get) {
             return;
         }
-        if let Err(e) = notes(ctx, sound, now) {
-            web_sys::console::info_1(&format!("msn-web: no sound: {e:?}").into());
+        if ctx.state() == AudioContextState::Suspended {
+            // The notes are set on the context's clock, which stands still
+            // until it runs again: they play whole, from the start.
+            let _ = ctx.resume();
+        }
+        match notes(ctx, sound, ctx.current_time()) {
+            Ok(secs) => BUSY_UNTIL.with(|b| b.set(wall + secs * 1000.0)),
+            Err(e) => web_sys::console::info_1(&format!("msn-web: no sound: {e:?}").into()),
         }
     });
 }
 
-fn notes(ctx: &AudioContext, sound: Sound, now: f64) -> Result<(), wasm_bindgen::JsValue> {
+/// Sets the notes of `sound` from `now` (the context's clock); how long
+/// they last (s).
+fn notes(ctx: &AudioContext, sound: Sound, now: f64) -> Result<f64, wasm_bindgen::JsValue> {
     let (notes, wave) = score(sound);
     let osc = ctx.create_oscillator()?;
     let gain = ctx.create_gain()?;
@@ -78,6 +97,17 @@ fn notes(ctx: &AudioContext, sound: Sound, now: f64) -> Result<(), wasm_bindgen:
     gain.connect_with_audio_node(&ctx.destination())?;
     osc.start_with_when(now)?;
     osc.stop_with_when(t)?;
-    BUSY_UNTIL.with(|b| b.set(t));
-    Ok(())
+    // Asleep again once it has ended (however late the engine woke),
+    // unless another sound began meanwhile.
+    let this = BEGUN.with(|b| {
+        b.set(b.get() + 1);
+        b.get()
+    });
+    let ended = Closure::once_into_js(move || {
+        if BEGUN.with(Cell::get) == this {
+            CONTEXT.with(|c| c.borrow().as_ref().map(AudioContext::suspend));
+        }
+    });
+    osc.set_onended(Some(ended.unchecked_ref()));
+    Ok(t - now)
 }

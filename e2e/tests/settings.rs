@@ -31,19 +31,37 @@ async fn sounds_reaching(b: &Browser, n: u64) -> u64 {
     }
 }
 
-/// Count the audio engines the page makes.
-const COUNT_CONTEXTS: &str = "window.__contexts = 0;
+/// Count the audio engines the page makes, and keep the states the last
+/// one went through.
+const COUNT_CONTEXTS: &str = "window.__contexts = 0; window.__states = [];
     const Made = window.AudioContext;
-    window.AudioContext = class extends Made { constructor(...a) { super(...a); window.__contexts++; } };";
+    window.AudioContext = class extends Made { constructor(...a) { super(...a); window.__contexts++;
+        window.__ctx = this; this.addEventListener('statechange', () => window.__states.push(this.state)); } };";
 
 async fn contexts(b: &Browser) -> u64 {
     b.c.execute("return window.__contexts", vec![]).await.unwrap().as_u64().unwrap()
 }
 
+/// The states the audio engine went through, once `done` holds of them (or
+/// after three seconds).
+async fn audio_states(b: &Browser, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let v =
+            b.c.execute("return window.__states.concat([window.__ctx ? window.__ctx.state : 'none'])", vec![]).await;
+        let states: Vec<String> = serde_json::from_value(v.unwrap()).unwrap();
+        if done(&states) || tokio::time::Instant::now() > deadline {
+            return states;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The audio engine is made at the person's first click or key, once: a
 /// browser lets a page play sound only after one, and making the engine
 /// takes tens of milliseconds, which the first sound (a hundred contacts
-/// coming online, say) should not wait for.
+/// coming online, say) should not wait for. It sleeps between sounds (a
+/// running one keeps the browser's audio thread busy).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audio_engine_is_made_at_the_first_click_and_kept() {
     let stack = Stack::start(Timing::default()).await;
@@ -58,10 +76,17 @@ async fn the_audio_engine_is_made_at_the_first_click_and_kept() {
     alice.fill_sign_in(Some(&stack.passport()), "alice@example.com", "alice", "MSNP12").await;
     alice.until_online().await;
     assert_eq!(contexts(&alice).await, 1, "made at the first click");
-    // The first sound plays on it; no other is made.
+    let asleep = |s: &[String]| s.last().map(String::as_str) == Some("suspended");
+    let states = audio_states(&alice, asleep).await;
+    assert!(asleep(&states), "asleep until a sound plays: {states:?}");
+    let before = states.len() - 1;
+    // The first sound plays on it, awake; then it sleeps again. No other is made.
     let _bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
     alice.el("[data-testid=toast][data-email='bob@example.com']").await;
     assert_eq!(sounds_reaching(&alice, 1).await, 1);
+    let woke_and_slept = |s: &[String]| s[before..].iter().any(|x| x == "running") && asleep(s);
+    let states = audio_states(&alice, woke_and_slept).await;
+    assert!(woke_and_slept(&states), "awake for the sound, then asleep: {states:?}");
     assert_eq!(contexts(&alice).await, 1, "kept");
 }
 
@@ -89,6 +114,9 @@ async fn notifications_sounds_theme_and_mail_follow_the_settings_and_are_kept() 
     assert_eq!(sounds_reaching(&alice, 2).await, 2);
     // A nudge and a message at once (in one go: two WebDriver steps can be
     // further apart than a sound is long): one sound, never two on top.
+    // After the message's sound (0.23 s) has ended: while it plays, any
+    // other is rightly dropped.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let both = "document.querySelector('[data-testid=nudge]').click();
         const ta = document.querySelector('[data-testid=compose-input]'); ta.value = 'wake up';
         ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
