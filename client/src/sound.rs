@@ -63,9 +63,11 @@ pub fn play(sound: Sound) {
         if wall < BUSY_UNTIL.with(Cell::get) {
             return;
         }
-        if ctx.state() == AudioContextState::Suspended {
+        if ctx.state() != AudioContextState::Running {
+            // Asleep (or "interrupted", as iOS puts it when a call came).
             // The notes are set on the context's clock, which stands still
-            // until it runs again: they play whole, from the start.
+            // until it runs again: they play whole, from the start. A
+            // refusal shows in the console as the promise's rejection.
             let _ = ctx.resume();
         }
         match notes(ctx, sound, ctx.current_time()) {
