@@ -9,7 +9,7 @@ use crate::state::Sound;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{AudioContext, AudioContextState, OscillatorType};
+use web_sys::{AudioContext, OscillatorType};
 
 thread_local! {
     /// Made on first use and kept (browsers limit how many a page makes).
@@ -63,13 +63,14 @@ pub fn play(sound: Sound) {
         if wall < BUSY_UNTIL.with(Cell::get) {
             return;
         }
-        if ctx.state() != AudioContextState::Running {
-            // Asleep (or "interrupted", as iOS puts it when a call came).
-            // The notes are set on the context's clock, which stands still
-            // until it runs again: they play whole, from the start. A
-            // refusal shows in the console as the promise's rejection.
-            let _ = ctx.resume();
-        }
+        // Woken whatever its state says: asleep, "interrupted" (iOS, after
+        // a call), or still "running" while a suspend asked for a moment ago
+        // (the last sound just ended) has not happened yet; the engine does
+        // the two in order, so it ends awake. Running, it is a no-op. The
+        // notes are set on the context's clock, which stands still until it
+        // runs: they play whole, from the start. A refusal shows in the
+        // console as the promise's rejection.
+        let _ = ctx.resume();
         match notes(ctx, sound, ctx.current_time()) {
             Ok(secs) => BUSY_UNTIL.with(|b| b.set(wall + secs * 1000.0)),
             Err(e) => web_sys::console::info_1(&format!("msn-web: no sound: {e:?}").into()),
