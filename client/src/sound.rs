@@ -42,22 +42,28 @@ fn score(sound: Sound) -> (&'static [(f32, f64)], OscillatorType) {
 pub fn prepare() {
     CONTEXT.with(|c| {
         let mut c = c.borrow_mut();
-        if c.is_none() {
-            *c = AudioContext::new().ok();
-            if let Some(ctx) = c.as_ref() {
-                let _ = ctx.suspend();
-            }
+        if made(&mut c)
+            && let Some(ctx) = c.as_ref()
+        {
+            let _ = ctx.suspend();
         }
     });
+}
+
+/// Makes the page's one context if there is none yet; whether it did.
+fn made(c: &mut Option<AudioContext>) -> bool {
+    let none = c.is_none();
+    if none {
+        *c = AudioContext::new().ok();
+    }
+    none
 }
 
 /// Play `sound` now, unless another is still playing.
 pub fn play(sound: Sound) {
     CONTEXT.with(|c| {
         let mut c = c.borrow_mut();
-        if c.is_none() {
-            *c = AudioContext::new().ok();
-        }
+        made(&mut c);
         let Some(ctx) = c.as_ref() else { return };
         let wall = crate::net::perf_now();
         if wall < BUSY_UNTIL.with(Cell::get) {

@@ -17,18 +17,27 @@ async fn sounds(b: &Browser) -> u64 {
     b.c.execute("return window.__sounds", vec![]).await.unwrap().as_u64().unwrap()
 }
 
-/// The sounds played once `n` have, or after two seconds: a sound starts
-/// in a task after the drawing that shows why (so that it never delays
-/// it), and a busy machine can run WebDriver's next script first.
-async fn sounds_reaching(b: &Browser, n: u64) -> u64 {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+/// What `read` gives once `done` holds of it, or after `secs` seconds.
+async fn polled<T, F: std::future::Future<Output = T>>(
+    secs: u64,
+    read: impl Fn() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
-        let got = sounds(b).await;
-        if got >= n || tokio::time::Instant::now() > deadline {
+        let got = read().await;
+        if done(&got) || tokio::time::Instant::now() > deadline {
             return got;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The sounds played once `n` have, or after two seconds: a sound starts
+/// in a task after the drawing that shows why (so that it never delays
+/// it), and a busy machine can run WebDriver's next script first.
+async fn sounds_reaching(b: &Browser, n: u64) -> u64 {
+    polled(2, || sounds(b), |&got| got >= n).await
 }
 
 /// Count the audio engines the page makes, and keep the states the last
@@ -45,16 +54,12 @@ async fn contexts(b: &Browser) -> u64 {
 /// The states the audio engine went through, once `done` holds of them (or
 /// after three seconds).
 async fn audio_states(b: &Browser, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
-    loop {
+    let read = || async {
         let v =
             b.c.execute("return window.__states.concat([window.__ctx ? window.__ctx.state : 'none'])", vec![]).await;
-        let states: Vec<String> = serde_json::from_value(v.unwrap()).unwrap();
-        if done(&states) || tokio::time::Instant::now() > deadline {
-            return states;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        serde_json::from_value::<Vec<String>>(v.unwrap()).unwrap()
+    };
+    polled(3, read, |s| done(s)).await
 }
 
 /// The audio engine is made at the person's first click or key, once: a
