@@ -23,8 +23,8 @@ pub fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
-/// The positions `0..len` in the order `cmp` puts them: the only place the
-/// standard sort is instantiated.
+/// The positions `0..len` in the order `cmp` puts them: the client's only
+/// instantiation of the standard sort (`msnp` keeps its own two).
 fn positions(len: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {
     let len = u32::try_from(len).expect("fewer than 2^32 things to sort");
     let mut order: Vec<u32> = (0..len).collect();
