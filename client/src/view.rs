@@ -67,6 +67,17 @@ pub struct Section<'a> {
     pub online: usize,
 }
 
+impl Section<'_> {
+    /// Which section this is, across drawings: a group by its id (it keeps
+    /// it when renamed), the others by name.
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(id) => format!("group {id}"),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// Online people first, each part by name. The rows come in name order (the
 /// network actor keeps them so), which is only checked here: sorting
 /// thousands of rows at every drawing was a tenth of a presence change.

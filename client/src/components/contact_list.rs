@@ -1,11 +1,10 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
-use crate::components::contact_row::ContactRow;
+use crate::components::contact_rows::{ContactActions, OpenMenu, Row, RowLists};
 use crate::net::Controller;
 use crate::state::{AddRequest, Contacts, GroupView};
 use crate::view::sections;
 use std::collections::HashSet;
-use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlInputElement;
@@ -185,6 +184,25 @@ pub fn ContactList(props: &ContactListProps) -> Html {
             </div>
         }
     });
+    // The rows of each open section are drawn by `contact_rows`: Yew
+    // places each section's `ul` and draws the open menu's contents.
+    let row_lists = use_mut_ref(RowLists::default);
+    let sections = sections(&props.contacts, &props.groups);
+    let (uls, menus) = row_lists.borrow_mut().draw(
+        &sections,
+        |sec| !collapsed.contains(&sec.name),
+        |c| Row {
+            contact: c,
+            picture: c.picture.as_ref().and_then(|p| props.pictures.get(p)).map(String::as_str),
+            menu_open: menu_for.as_deref() == Some(c.email.as_str()),
+        },
+    );
+    let menus = menus.into_iter().map(|OpenMenu { place, contact }| {
+        create_portal(
+            html! { <ContactActions {contact} groups={props.groups.clone()} menu_for={menu_for.setter()} /> },
+            place,
+        )
+    });
     html! {
         <div class="contacts" ref={root}>
             { for requests }
@@ -200,7 +218,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                     }
                 }
             </div>
-            { for sections(&props.contacts, &props.groups).into_iter().map(|sec| {
+            { for sections.into_iter().zip(uls).map(|(sec, ul)| {
                 let name = sec.name.clone();
                 let is_collapsed = collapsed.contains(&name);
                 let toggle = {
@@ -244,7 +262,8 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                     </> }
                 });
                 html! {
-                    <section class="group" data-testid="group" data-name={name.clone()}>
+                    <section key={sec.key()} class="group" data-testid="group" data-name={name.clone()}
+                        ondblclick={ondblclick.clone()} onkeydown={onkeydown.clone()} onclick={onclick.clone()}>
                         <div class="group-bar">
                             <button class="group-head" onclick={toggle} aria-expanded={(!is_collapsed).to_string()}>
                                 <span class="arrow">{ if is_collapsed { "▸" } else { "▾" } }</span>
@@ -252,22 +271,11 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                             </button>
                             { for group_actions }
                         </div>
-                        if !is_collapsed {
-                            <ul ondblclick={ondblclick.clone()} onkeydown={onkeydown.clone()} onclick={onclick.clone()}>
-                            { for sec.contacts.iter().map(|c| {
-                                let menu_open = menu_for.as_deref() == Some(c.email.as_str());
-                                html! {
-                                    <ContactRow key={c.key.clone()} contact={Rc::clone(c)}
-                                        picture={c.picture.as_ref().and_then(|p| props.pictures.get(p)).cloned()}
-                                        {menu_open} groups={if menu_open { props.groups.clone() } else { Vec::new() }}
-                                        menu_for={menu_for.setter()} />
-                                }
-                            }) }
-                            </ul>
-                        }
+                        { for ul.map(|ul| Html::VRef(ul.into())) }
                     </section>
                 }
             }) }
+            { for menus }
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! One component per file.
 pub mod contact_list;
-pub mod contact_row;
+pub mod contact_rows;
 pub mod conversation;
 pub mod debug_panel;
 pub mod emoticon_text;
