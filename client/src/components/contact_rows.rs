@@ -20,7 +20,6 @@ use crate::view::Section;
 use crate::view::{status_class, status_label};
 use msnp::types::Status;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
@@ -43,9 +42,10 @@ pub struct OpenMenu {
     pub contact: Rc<ContactView>,
 }
 
-/// Each section's rows, kept across drawings (by [`Section::key`]).
+/// Each section's rows, kept across drawings (by [`Section::key`]; there
+/// are a few sections, so a list rather than a map).
 #[derive(Debug, Default)]
-pub struct RowLists(HashMap<String, RowList>);
+pub struct RowLists(Vec<(String, RowList)>);
 
 impl RowLists {
     /// Draw the rows of the sections `open` says are open, each as `row`
@@ -59,7 +59,7 @@ impl RowLists {
         row: impl Fn(&'a Rc<ContactView>) -> Row<'a>,
     ) -> (Vec<Option<Element>>, Vec<OpenMenu>) {
         let keys: Vec<String> = sections.iter().map(Section::key).collect();
-        self.0.retain(|key, _| keys.contains(key));
+        self.0.retain(|(key, _)| keys.contains(key));
         let mut menus = Vec::new();
         let uls = sections
             .iter()
@@ -68,10 +68,14 @@ impl RowLists {
                 if !open(sec) {
                     return None;
                 }
-                let list = match self.0.entry(key) {
-                    Entry::Occupied(o) => o.into_mut(),
-                    Entry::Vacant(v) => v.insert(RowList::new().inspect_err(|e| log("make", e)).ok()?),
+                let at = match self.0.iter().position(|(k, _)| *k == key) {
+                    Some(at) => at,
+                    None => {
+                        self.0.push((key, RowList::new().inspect_err(|e| log("make", e)).ok()?));
+                        self.0.len() - 1
+                    }
                 };
+                let list = &mut self.0[at].1;
                 let rows: Vec<Row<'a>> = sec.contacts.iter().map(|c| row(c)).collect();
                 match list.patch(&rows) {
                     Ok(open) => menus.extend(open),
