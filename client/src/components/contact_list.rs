@@ -1,6 +1,6 @@
 //! The contact list: groups (collapsible, with counts) and contacts.
 
-use crate::components::contact_rows::{ContactActions, OpenMenu, Row, RowLists};
+use crate::components::contact_rows::{OpenMenu, Row, RowLists, contact_actions};
 use crate::net::Controller;
 use crate::state::{AddRequest, Contacts, GroupView};
 use crate::view::sections;
@@ -198,10 +198,7 @@ pub fn ContactList(props: &ContactListProps) -> Html {
         },
     );
     let menus = menus.into_iter().map(|OpenMenu { place, contact }| {
-        create_portal(
-            html! { <ContactActions {contact} groups={props.groups.clone()} menu_for={menu_for.setter()} /> },
-            place,
-        )
+        create_portal(contact_actions(&ctrl, &contact, &props.groups, &menu_for.setter()), place)
     });
     html! {
         <div class="contacts" ref={root}>

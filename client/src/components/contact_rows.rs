@@ -376,29 +376,23 @@ fn span_with(doc: &Document, class: &str, text: &str) -> Result<Element, JsValue
     Ok(s)
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ContactActionsProps {
-    pub contact: Rc<ContactView>,
-    pub groups: Vec<GroupView>,
-    /// Whose menu is open (one at a time, kept by the list).
-    pub menu_for: UseStateSetter<Option<String>>,
-}
-
-/// The open menu under a contact: block or unblock, delete, move to a group.
-/// Drawn into the place the row list keeps under the row.
-#[component]
-pub fn ContactActions(props: &ContactActionsProps) -> Html {
-    let ctrl = use_context::<Controller>().expect("the app provides the controller");
-    let c = &props.contact;
+/// The open menu under a contact: block or unblock, delete, move to a
+/// group. Drawn by Yew into the place the row list keeps under the row.
+pub fn contact_actions(
+    ctrl: &Controller,
+    c: &ContactView,
+    groups: &[GroupView],
+    menu_for: &UseStateSetter<Option<String>>,
+) -> Html {
     let act = |f: fn(&Controller, &str)| {
-        let (ctrl, email, menu_for) = (ctrl.clone(), c.email.clone(), props.menu_for.clone());
+        let (ctrl, email, menu_for) = (ctrl.clone(), c.email.clone(), menu_for.clone());
         Callback::from(move |_: MouseEvent| {
             f(&ctrl, &email);
             menu_for.set(None);
         })
     };
     let on_move = {
-        let (ctrl, email, menu_for) = (ctrl.clone(), c.email.clone(), props.menu_for.clone());
+        let (ctrl, email, menu_for) = (ctrl.clone(), c.email.clone(), menu_for.clone());
         Callback::from(move |e: Event| {
             let to = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
             if !to.is_empty() {
@@ -411,10 +405,10 @@ pub fn ContactActions(props: &ContactActionsProps) -> Html {
     html! { <>
         <button data-testid="contact-block" onclick={block}>{ if c.blocked { "Unblock" } else { "Block" } }</button>
         <button data-testid="contact-delete" onclick={act(|c, e| c.remove_contact(e))}>{"Delete contact"}</button>
-        if !props.groups.is_empty() {
+        if !groups.is_empty() {
             <select data-testid="contact-move" aria-label="Move to group" onchange={on_move}>
                 <option value="" selected=true>{"Move to group..."}</option>
-                { for props.groups.iter().filter(|g| !c.groups.contains(&g.id)).map(|g| html! {
+                { for groups.iter().filter(|g| !c.groups.contains(&g.id)).map(|g| html! {
                     <option value={g.id.clone()}>{g.name.clone()}</option>
                 }) }
             </select>

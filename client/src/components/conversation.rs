@@ -1,7 +1,7 @@
 //! Conversation tabs and the active conversation window.
 
 use crate::components::message_view::{MessageView, style_of};
-use crate::components::picture::Picture;
+use crate::components::picture::picture_img;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind, TransferState, TransferView};
@@ -348,8 +348,8 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     html! {
         <div class={classes!("conversation", shaking.then_some("shake"))} data-testid="conversation" data-with={c.with.join(",")} {ondragover} {ondrop}>
             <aside class="pictures">
-                <Picture email={them} url={their_picture} size="large" />
-                <Picture email={state.me.email.clone()} url={my_picture} size="large" />
+                { picture_img(&them, their_picture.as_deref(), "large") }
+                { picture_img(&state.me.email, my_picture.as_deref(), "large") }
             </aside>
             <div class="to">
                 <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>

@@ -1,6 +1,6 @@
 //! My own name, status and personal message, editable in place.
 
-use crate::components::picture::Picture;
+use crate::components::picture::picture_img;
 use crate::net::Controller;
 use crate::state::Me;
 use crate::view::status_class;
@@ -85,7 +85,7 @@ pub fn MeBar(props: &MeBarProps) -> Html {
     html! {
         <div class="me">
             <label class="me-picture" title="Change my display picture (choose or drop one)" {ondragover} {ondrop}>
-                <Picture email={me.email.clone()} url={props.picture.clone()} size="medium" />
+                { picture_img(&me.email, props.picture.as_deref(), "medium") }
                 <input type="file" accept="image/*" data-testid="me-picture" aria-label="Choose my display picture" onchange={on_picture} />
             </label>
             <span class={classes!("status-icon", status_class(status))} aria-hidden="true"/>

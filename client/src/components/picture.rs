@@ -3,23 +3,11 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct PictureProps {
-    /// Whose picture (`data-email`).
-    pub email: String,
-    /// Its Blob URL, when it can be shown.
-    pub url: Option<String>,
-    /// `small` (the list), `medium` (mine, above it) or `large` (conversations).
-    pub size: &'static str,
-}
-
-#[component]
-pub fn Picture(props: &PictureProps) -> Html {
-    picture_img(&props.email, props.url.as_deref(), props.size)
-}
-
-/// The markup of [`Picture`]; the contact list's rows draw the same
-/// straight into the page ([`make_picture`]; a test compares the two).
+/// A display picture, `size` `small` (the list), `medium` (mine, above
+/// it) or `large` (conversations); `data-email` says whose. A plain
+/// function, not a component: it holds nothing. The contact list's rows
+/// draw the same straight into the page ([`make_picture`]; a test compares
+/// the two).
 pub fn picture_img(email: &str, url: Option<&str>, size: &'static str) -> Html {
     match url {
         Some(src) => html! {
