@@ -334,10 +334,13 @@ pub struct HistoryView {
     pub conversations: Vec<(String, usize)>,
     pub query: String,
     pub results: Vec<crate::history::Entry>,
-    /// The conversation shown, its messages, and the hit's time.
+    /// The conversation shown, the messages of it drawn, and the hit's time.
     pub shown: Option<String>,
     pub lines: Vec<crate::history::Entry>,
     pub hit: Option<f64>,
+    /// How many of its messages come before those drawn, and after.
+    pub earlier: usize,
+    pub later: usize,
     /// A Blob URL and file name to save.
     pub export: Option<(String, String)>,
 }

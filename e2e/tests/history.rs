@@ -105,3 +105,61 @@ async fn conversations_are_kept_searched_exported_and_deleted() {
         b.c.close().await.unwrap();
     }
 }
+
+/// A conversation kept for years: the window draws its last lines, earlier
+/// ones on request, and a hit far back with the lines around it (and later
+/// ones on request), never all of them at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_conversation_is_drawn_a_part_at_a_time() {
+    const KEPT: usize = 1_300;
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    // Kept as the page keeps a message (see client/src/history.rs), written
+    // straight into this browser's store: 1,300 lines with Bob, a minute apart.
+    let seed = "const [n, done] = [arguments[0], arguments[arguments.length - 1]];
+        const open = indexedDB.open('msn-web');
+        open.onsuccess = () => {
+            const tx = open.result.transaction('history', 'readwrite');
+            const store = tx.objectStore('history');
+            const t0 = Date.UTC(2020, 0, 1);
+            for (let i = 0; i < n; i++) {
+                store.put(`bob@example.com\\u001fBob\\u001ft\\u001fold line ${i} tag${i}end`, ['alice@example.com', 'bob@example.com', t0 + i * 60000, 0.5]);
+            }
+            tx.oncomplete = () => done(true);
+            tx.onerror = () => done(String(tx.error));
+        };
+        open.onerror = () => done(String(open.error));";
+    let seeded = alice.c.execute_async(seed, vec![KEPT.into()]).await.unwrap();
+    assert_eq!(seeded, serde_json::json!(true), "seeded");
+    alice.el(&tid("history")).await.click().await.unwrap();
+    alice.until_text("[data-testid=history-conversation][data-with='bob@example.com']", &format!("({KEPT})")).await;
+    alice.el("[data-testid=history-conversation][data-with='bob@example.com']").await.click().await.unwrap();
+    let lines = "[data-testid=history-line]";
+    // The last 500, and the way to the 800 before them.
+    alice.until_text(&format!("{lines}:last-of-type"), "old line 1299").await;
+    assert_eq!(count(&alice, lines).await, 500);
+    alice.until_text(lines, "old line 800").await;
+    alice.until_text(&tid("history-earlier"), "800 more").await;
+    assert_eq!(count(&alice, &tid("history-later")).await, 0);
+    alice.el(&tid("history-earlier")).await.click().await.unwrap();
+    alice.until_text(&tid("history-earlier"), "300 more").await;
+    assert_eq!(count(&alice, lines).await, 1_000);
+    alice.el(&tid("history-earlier")).await.click().await.unwrap();
+    alice.until_gone(&tid("history-earlier")).await;
+    assert_eq!(count(&alice, lines).await, KEPT);
+    // A hit far back: drawn with the lines around it, and later ones on request.
+    alice.type_into("history-search", "tag42end").await;
+    alice.el("[data-testid=history-result][data-with='bob@example.com']").await;
+    let js = "const r = [...document.querySelectorAll('[data-testid=history-result]')].find(b => b.textContent.endsWith('tag42end')); r.click(); return !!r;";
+    assert_eq!(alice.c.execute(js, vec![]).await.unwrap(), serde_json::json!(true));
+    alice.until_text("[data-testid=history-line][data-hit=true]", "old line 42").await;
+    assert_eq!(count(&alice, lines).await, 500, "lines 0 to 499");
+    alice.until_text(&tid("history-later"), "800 more").await;
+    assert_eq!(count(&alice, &tid("history-earlier")).await, 0);
+    alice.el(&tid("history-later")).await.click().await.unwrap();
+    alice.until_text(&tid("history-later"), "300 more").await;
+    assert_eq!(count(&alice, lines).await, 1_000);
+    alice.until_text("[data-testid=history-line][data-hit=true]", "old line 42").await;
+    alice.c.close().await.unwrap();
+}

@@ -13,10 +13,13 @@ pub struct HistoryProps {
     pub view: Option<HistoryView>,
 }
 
-fn line(e: &Entry, hit: bool) -> Html {
+/// One line; the hit has `hit_ref` (to be scrolled to).
+fn line(e: &Entry, hit_ref: Option<&NodeRef>) -> Html {
     let what = if e.nudge { format!("{} sent a nudge.", e.from_name) } else { format!("{}: {}", e.from_name, e.text) };
+    let hit = hit_ref.is_some();
     html! {
-        <li class={classes!("history-line", hit.then_some("hit"))} data-testid="history-line" data-hit={hit.then_some("true")}>
+        <li class={classes!("history-line", hit.then_some("hit"))} data-testid="history-line" data-hit={hit.then_some("true")}
+            ref={hit_ref.cloned().unwrap_or_default()}>
             <time>{stamp(e.at)}</time>{" "}{what}
         </li>
     }
@@ -69,6 +72,10 @@ pub fn HistoryWindow(props: &HistoryProps) -> Html {
             confirming.set(false);
             ctrl.history(HistoryIntent::Show { with: with.clone(), hit })
         })
+    };
+    let more = |earlier: bool| {
+        let ctrl = ctrl.clone();
+        Callback::from(move |_: MouseEvent| ctrl.history(HistoryIntent::More { earlier }))
     };
     let export = {
         let (ctrl, html_format) = (ctrl.clone(), html_format.clone());
@@ -134,10 +141,17 @@ pub fn HistoryWindow(props: &HistoryProps) -> Html {
                 <section aria-label="Messages">
                     if v.shown.is_some() {
                         <ol class="history-lines">
-                            { for v.lines.iter().map(|e| {
-                                let hit = v.hit == Some(e.at);
-                                if hit { html! { <div ref={hit_ref.clone()}>{line(e, true)}</div> } } else { line(e, false) }
-                            }) }
+                            if v.earlier > 0 {
+                                <li class="history-more"><button class="link" data-testid="history-earlier" onclick={more(true)}>
+                                    {format!("Show earlier messages ({} more)", v.earlier)}
+                                </button></li>
+                            }
+                            { for v.lines.iter().map(|e| line(e, (v.hit == Some(e.at)).then_some(&hit_ref))) }
+                            if v.later > 0 {
+                                <li class="history-more"><button class="link" data-testid="history-later" onclick={more(false)}>
+                                    {format!("Show later messages ({} more)", v.later)}
+                                </button></li>
+                            }
                         </ol>
                     } else if !v.query.trim().is_empty() {
                         <ul class="history-results" aria-live="polite">

@@ -389,6 +389,7 @@ impl Net {
                 HistoryIntent::Close => self.history_close(),
                 HistoryIntent::Search(q) => self.history_search(q),
                 HistoryIntent::Show { with, hit } => self.history_show(with, hit),
+                HistoryIntent::More { earlier } => self.history_more(earlier),
                 HistoryIntent::Export { html } => self.history_export(html),
                 HistoryIntent::Delete => self.history_delete(),
                 HistoryIntent::Older(conv) => self.older_history(conv),

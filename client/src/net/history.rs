@@ -14,12 +14,59 @@ use wasm_bindgen_futures::spawn_local;
 const PAGE: usize = 50;
 /// Search results shown at most.
 const MAX_RESULTS: usize = 200;
+/// Lines of one conversation drawn at a time in the history window: one
+/// kept for years has tens of thousands, which would take seconds to draw
+/// (and again at every key typed in the window).
+const LINES: usize = 500;
 
 /// The history window's state on the actor's side.
 #[derive(Debug, Default)]
 pub(super) struct HistoryWindow {
     index: Index,
     view: HistoryView,
+    /// The conversation shown: its entries (places in `index.entries`,
+    /// oldest first), and which of those are drawn.
+    shown: Vec<usize>,
+    drawn: std::ops::Range<usize>,
+}
+
+impl HistoryWindow {
+    /// Show `with`'s conversation (none: the list): its last [`LINES`], or
+    /// as many around the message at `hit`.
+    fn show(&mut self, with: Option<String>, hit: Option<f64>) {
+        let entries = &self.index.entries;
+        self.shown = match &with {
+            Some(w) => (0..entries.len()).filter(|&i| &entries[i].with == w).collect(),
+            None => Vec::new(),
+        };
+        let n = self.shown.len();
+        let end = match hit.and_then(|t| self.shown.iter().position(|&i| entries[i].at == t)) {
+            Some(at) => (at.saturating_sub(LINES / 2) + LINES).min(n),
+            None => n,
+        };
+        self.drawn = end.saturating_sub(LINES)..end;
+        self.view.shown = with;
+        self.view.hit = hit;
+        self.draw_lines();
+    }
+
+    /// [`LINES`] more of the conversation shown, before or after those drawn.
+    fn more(&mut self, earlier: bool) {
+        let d = &mut self.drawn;
+        if earlier {
+            d.start = d.start.saturating_sub(LINES);
+        } else {
+            d.end = (d.end + LINES).min(self.shown.len());
+        }
+        self.draw_lines();
+    }
+
+    fn draw_lines(&mut self) {
+        let v = &mut self.view;
+        v.lines = self.shown[self.drawn.clone()].iter().map(|&i| self.index.entries[i].clone()).collect();
+        v.earlier = self.drawn.start;
+        v.later = self.shown.len() - self.drawn.end;
+    }
 }
 
 fn log(text: &str) {
@@ -142,7 +189,7 @@ impl Net {
             ..HistoryView::default()
         };
         let query = self.history.as_ref().map(|h| h.view.query.clone()).unwrap_or_default();
-        self.history = Some(HistoryWindow { index, view });
+        self.history = Some(HistoryWindow { index, view, ..HistoryWindow::default() });
         self.history_search(query);
     }
 
@@ -157,8 +204,12 @@ impl Net {
         self.publish_history();
     }
 
+    /// Search; a new search shows its results in place of a conversation.
     pub(super) fn history_search(&mut self, query: String) {
         let Some(h) = self.history.as_mut() else { return };
+        if !query.trim().is_empty() && query != h.view.query {
+            h.show(None, None);
+        }
         let hits = h.index.search(&query, MAX_RESULTS);
         h.view.results = hits.into_iter().map(|i| h.index.entries[i].clone()).collect();
         h.view.query = query;
@@ -168,12 +219,14 @@ impl Net {
     /// Show one conversation in the window, scrolled to the message at `hit`.
     pub(super) fn history_show(&mut self, with: Option<String>, hit: Option<f64>) {
         let Some(h) = self.history.as_mut() else { return };
-        h.view.lines = match &with {
-            Some(w) => h.index.entries.iter().filter(|e| &e.with == w).cloned().collect(),
-            None => Vec::new(),
-        };
-        h.view.shown = with;
-        h.view.hit = hit;
+        h.show(with, hit);
+        self.publish_history();
+    }
+
+    /// More of the conversation shown: earlier lines, or later ones.
+    pub(super) fn history_more(&mut self, earlier: bool) {
+        let Some(h) = self.history.as_mut() else { return };
+        h.more(earlier);
         self.publish_history();
     }
 
@@ -211,8 +264,7 @@ impl Net {
             }
         });
         if let Some(h) = self.history.as_mut() {
-            h.view.shown = None;
-            h.view.lines.clear();
+            h.show(None, None);
         }
     }
 }

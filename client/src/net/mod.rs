@@ -160,6 +160,10 @@ pub enum HistoryIntent {
         with: Option<String>,
         hit: Option<f64>,
     },
+    /// More of the conversation shown: earlier messages, or later ones.
+    More {
+        earlier: bool,
+    },
     /// The conversation shown, or all, as a file: HTML or plain text.
     Export {
         html: bool,
