@@ -25,7 +25,7 @@ const SEP: char = '\u{1F}';
 
 /// The key part naming a conversation: its people, sorted.
 pub fn with_key<S: AsRef<str>>(people: &[S]) -> String {
-    let mut v: Vec<String> = people.iter().map(|p| p.as_ref().to_lowercase()).collect();
+    let mut v: Vec<String> = people.iter().map(|p| crate::web::lower(p.as_ref())).collect();
     crate::order::sort_by(&mut v, Ord::cmp);
     v.join(",")
 }
@@ -92,7 +92,7 @@ impl Index {
     pub fn new(entries: Vec<Entry>) -> Index {
         let hay = entries
             .iter()
-            .map(|e| format!("{}\n{}\n{}\n{}\n{}", e.text, e.from_name, e.from, e.with, stamp(e.at)).to_lowercase())
+            .map(|e| crate::web::lower(&format!("{}\n{}\n{}\n{}\n{}", e.text, e.from_name, e.from, e.with, stamp(e.at))))
             .collect();
         Index { entries, hay }
     }
@@ -100,7 +100,7 @@ impl Index {
     /// The newest `limit` entries holding every word of `query` (a word is
     /// a piece of text, a name or address, or a date such as 2026-11-29).
     pub fn search(&self, query: &str, limit: usize) -> Vec<usize> {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let words: Vec<String> = query.split_whitespace().map(crate::web::lower).collect();
         if words.is_empty() {
             return Vec::new();
         }

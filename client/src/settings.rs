@@ -133,7 +133,7 @@ pub const MAX_FILE_MIB: u32 = 1024;
 
 impl Prefs {
     fn key(account: &str) -> String {
-        format!("msn-web.prefs.{}", account.to_lowercase())
+        format!("msn-web.prefs.{}", crate::web::lower(account))
     }
 
     pub fn load(account: &str) -> Prefs {

@@ -54,7 +54,7 @@ impl ContactView {
     pub fn new(email: String, name: String, status: Status) -> Self {
         ContactView {
             key: yew::virtual_dom::Key::from(email.as_str()),
-            sort_key: name.to_lowercase(),
+            sort_key: crate::web::lower(&name),
             email,
             name,
             status,

@@ -216,6 +216,15 @@ fn sign_out_clears_everything_but_the_error() {
     assert_eq!(s.error.as_deref(), Some("The server is shutting down."));
 }
 
+/// The browser's lower case (what sort keys, history search and storage
+/// keys use) is the standard library's, on text from anywhere.
+#[wasm_bindgen_test]
+fn lower_case_is_the_browsers_and_the_same_as_rusts() {
+    for s in ["Alice", "ÀÉÎÕÜ Ÿ", "ΟΔΟΣ ΑΣ Σ", "İstanbul", "ǅ ǈ", "ẞ straße", "ＡＢＣ", "Привет МИР", "🙂 (H) 123", ""] {
+        assert_eq!(client::web::lower(s), s.to_lowercase(), "{s}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn view_helpers() {
     let c = |e: &str, st| std::rc::Rc::new(ContactView::new(e.into(), e.into(), st));
