@@ -92,7 +92,9 @@ impl Index {
     pub fn new(entries: Vec<Entry>) -> Index {
         let hay = entries
             .iter()
-            .map(|e| crate::web::lower(&format!("{}\n{}\n{}\n{}\n{}", e.text, e.from_name, e.from, e.with, stamp(e.at))))
+            .map(|e| {
+                crate::web::lower(&format!("{}\n{}\n{}\n{}\n{}", e.text, e.from_name, e.from, e.with, stamp(e.at)))
+            })
             .collect();
         Index { entries, hay }
     }

@@ -220,7 +220,8 @@ fn sign_out_clears_everything_but_the_error() {
 /// keys use) is the standard library's, on text from anywhere.
 #[wasm_bindgen_test]
 fn lower_case_is_the_browsers_and_the_same_as_rusts() {
-    for s in ["Alice", "ÀÉÎÕÜ Ÿ", "ΟΔΟΣ ΑΣ Σ", "İstanbul", "ǅ ǈ", "ẞ straße", "ＡＢＣ", "Привет МИР", "🙂 (H) 123", ""] {
+    for s in ["Alice", "ÀÉÎÕÜ Ÿ", "ΟΔΟΣ ΑΣ Σ", "İstanbul", "ǅ ǈ", "ẞ straße", "ＡＢＣ", "Привет МИР", "🙂 (H) 123", ""]
+    {
         assert_eq!(client::web::lower(s), s.to_lowercase(), "{s}");
     }
 }

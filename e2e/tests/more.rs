@@ -541,3 +541,51 @@ async fn a_group_invitation_gets_its_own_window_beside_a_one_to_one_in_use() {
         b.c.close().await.unwrap();
     }
 }
+
+/// In a long conversation a new message is drawn alone: one element comes,
+/// none goes and no other message changes, at the end of a block of
+/// messages and at the start of the next (the conversation is drawn in
+/// blocks, each redrawn only when its messages change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_message_in_a_long_conversation_is_drawn_alone() {
+    const BURST: &str = "const [n] = arguments;
+        const ta = document.querySelector('[data-testid=compose-input]');
+        for (let i = 0; i < n; i++) {
+          ta.value = 'm-' + i;
+          ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+          ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        }";
+    const WATCH: &str = "const list = document.querySelector('[data-testid=conversation] .messages');
+        window.__seen = { added: 0, removed: 0, touched: new Set() };
+        window.__watch && window.__watch.disconnect();
+        window.__watch = new MutationObserver(rs => rs.forEach(r => {
+          if (r.target === list) window.__seen.added += [...r.addedNodes].filter(n => n.nodeType === 1).length;
+          window.__seen.removed += r.removedNodes.length;
+          const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+          const m = el && el.closest('[data-testid=message]');
+          if (m) window.__seen.touched.add(m);
+        }));
+        window.__watch.observe(list, { subtree: true, childList: true, attributes: true, characterData: true });";
+    // What was added to the list itself, removed anywhere, and which other
+    // messages changed (the new one is built in place, child by child).
+    const SEEN: &str = "const [text] = arguments; const s = window.__seen;
+        return [s.added, s.removed, [...s.touched].filter(m => !m.textContent.includes(text)).length];";
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    bob.open_chat("alice@example.com").await;
+    bob.c.execute(BURST, vec![149.into()]).await.unwrap();
+    alice.until_text("[data-testid=message][data-from='bob@example.com']", "m-148").await;
+    assert_eq!(alice.message_texts("bob@example.com", None).await.len(), 149);
+    for (i, text) in ["the 150th, last of its block", "the 151st, first of the next"].into_iter().enumerate() {
+        alice.c.execute(WATCH, vec![]).await.unwrap();
+        bob.say(text).await;
+        alice.until_text("[data-testid=message][data-from='bob@example.com']:last-child", text).await;
+        let seen = alice.c.execute(SEEN, vec![text.into()]).await.unwrap();
+        assert_eq!(seen, serde_json::json!([1, 0, 0]), "message {}: elements added, removed, others changed", 150 + i);
+    }
+    assert_eq!(alice.message_texts("bob@example.com", None).await.len(), 151);
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -1,11 +1,14 @@
 //! Conversation tabs and the active conversation window.
 
-use crate::components::message_view::{MessageView, style_of};
+use crate::components::message_block::{BLOCK, MessageBlock};
+use crate::components::message_view::style_of;
 use crate::components::picture::picture_img;
 use crate::emoticons::EMOTICONS;
 use crate::net::Controller;
 use crate::state::{AppState, Conversation, Delivery, MessageKind, TransferState, TransferView};
 use crate::view::{room_to_grow, typing_text};
+use std::collections::HashMap;
+use std::rc::Rc;
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -277,14 +280,19 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         .rev()
         .find(|m| m.delivery == Delivery::Received && !m.from.is_empty() && m.from != state.me.email)
         .map(|m| m.at);
-    // Who can be asked in: online contacts not already here.
+    // Who can be asked in: online contacts not already here, looked for
+    // only while the list is open (thousands, at every message otherwise).
     let inviting = use_state(|| false);
-    let candidates: Vec<(String, String)> = state
-        .contacts
-        .iter()
-        .filter(|k| k.status != msnp::types::Status::Offline && !c.with.contains(&k.email))
-        .map(|k| (k.email.clone(), k.name.clone()))
-        .collect();
+    let candidates: Vec<(String, String)> = if *inviting {
+        state
+            .contacts
+            .iter()
+            .filter(|k| k.status != msnp::types::Status::Offline && !c.with.contains(&k.email))
+            .map(|k| (k.email.clone(), k.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let toggle_invite = {
         let inviting = inviting.clone();
         Callback::from(move |_: MouseEvent| inviting.set(!*inviting))
@@ -336,9 +344,27 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         })
     };
-    // Names as they are now, looked up once for the whole conversation.
-    let names: std::collections::HashMap<&str, String> =
-        c.with.iter().chain(std::iter::once(&state.me.email)).map(|e| (e.as_str(), display_name(state, e))).collect();
+    // Names as they are now, looked up once for the whole conversation
+    // (everyone in it, and anyone who wrote and left), and the pictures of
+    // the custom emoticons its messages use: shared by its blocks.
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut emoticon_pictures: HashMap<String, String> = HashMap::new();
+    for e in c.with.iter().chain(std::iter::once(&state.me.email)) {
+        names.insert(e.clone(), display_name(state, e));
+    }
+    for m in &c.messages {
+        if !names.contains_key(&m.from) {
+            names.insert(m.from.clone(), display_name(state, &m.from));
+        }
+        if let MessageKind::Text { emoticons, .. } = &m.kind {
+            for e in emoticons {
+                if let Some(url) = state.pictures.get(&e.sha1d) {
+                    emoticon_pictures.insert(e.sha1d.clone(), url.clone());
+                }
+            }
+        }
+    }
+    let (names, emoticon_pictures) = (Rc::new(names), Rc::new(emoticon_pictures));
     let them_name = c.with.first().map(|e| display_name(state, e)).unwrap_or_default();
     // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
     let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
@@ -366,18 +392,10 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 if c.history_more {
                     <button class="link older" data-testid="history-older" onclick={older.clone()}>{"Show older messages"}</button>
                 }
-                { for c.messages.iter().map(|m| {
-                    let mine = m.from == state.me.email;
-                    let who = names.get(m.from.as_str()).cloned().unwrap_or_else(|| display_name(state, &m.from));
-                    let pictures: std::collections::HashMap<String, String> = match &m.kind {
-                        MessageKind::Text { emoticons, .. } => emoticons
-                            .iter()
-                            .filter_map(|e| Some((e.sha1d.clone(), state.pictures.get(&e.sha1d)?.clone())))
-                            .collect(),
-                        _ => Default::default(),
-                    };
-                    html! { <MessageView conv={c.id} message={m.clone()} {who} {mine} {pictures} /> }
-                }).chain(room_to_grow(c.messages.len(), crate::state::MAX_SHOWN_MESSAGES)) }
+                { for c.messages.chunks(BLOCK).map(|block| html! {
+                    <MessageBlock conv={c.id} messages={block.to_vec()} me={state.me.email.clone()}
+                        names={names.clone()} pictures={emoticon_pictures.clone()} />
+                }).chain(room_to_grow(c.messages.len().div_ceil(BLOCK), crate::state::MAX_SHOWN_MESSAGES / BLOCK)) }
             </div>
             if !c.transfers.is_empty() {
                 <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>

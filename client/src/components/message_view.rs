@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct MessageViewProps {
     pub conv: u64,
     pub message: Rc<ChatMessage>,
@@ -20,6 +20,14 @@ pub struct MessageViewProps {
     pub mine: bool,
     /// Blob URLs of the custom emoticons it uses, those that have come.
     pub pictures: HashMap<String, String>,
+}
+
+/// The message by pointer: one that changed is a new `Rc`.
+impl PartialEq for MessageViewProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.message, &o.message)
+            && (self.conv, &self.who, self.mine, &self.pictures) == (o.conv, &o.who, o.mine, &o.pictures)
+    }
 }
 
 #[component]
