@@ -589,3 +589,41 @@ async fn a_new_message_in_a_long_conversation_is_drawn_alone() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// A section closed and opened again shows its rows as they are now: what
+/// changed while it was closed (a status, a name) is drawn when it opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_section_opens_with_its_rows_as_they_are_now() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    let row = "[data-testid=contact][data-email='bob@example.com']";
+    alice.el(&format!("{row}[data-status=NLN]")).await;
+    // Close the section Bob is in.
+    let close = "const row = document.querySelector(arguments[0]);
+        const head = row.closest('[data-testid=group]').querySelector('.group-head');
+        head.click(); return row.closest('[data-testid=group]').dataset.name;";
+    let section = alice.c.execute(close, vec![row.into()]).await.unwrap();
+    let section = section.as_str().unwrap().to_owned();
+    alice.until_gone(row).await;
+    let head = format!("[data-testid=group][data-name='{section}'] .group-head");
+    assert_eq!(alice.el(&head).await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    // While it is closed, Bob goes away and takes a new name.
+    bob.select("me-status", "AWY").await;
+    let name = bob.el(&tid("me-name")).await;
+    name.clear().await.unwrap();
+    name.send_keys("Bob Away (H)\u{E007}").await.unwrap();
+    // Nothing shows it while closed; the change crosses loopback in well
+    // under a millisecond.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Opened again: his row as it is now, once.
+    alice.el(&head).await.click().await.unwrap();
+    let r = alice.el(&format!("{row}[data-status=AWY]")).await;
+    alice.until_text(&format!("{row} .name"), "Bob Away").await;
+    assert!(r.text().await.unwrap().contains("(Away)"), "the status is shown");
+    assert_eq!(alice.c.find_all(fantoccini::Locator::Css(row)).await.unwrap().len(), 1);
+    alice.el(&format!("{row} .name .emoticon[data-code='(H)']")).await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
