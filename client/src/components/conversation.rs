@@ -103,11 +103,27 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
 pub fn Conversations(props: &ConversationsProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let state = &props.state;
+    // An arrow on a tab selects the next one and takes the focus to it once
+    // it is drawn: the selection comes back from the network actor, so only
+    // an effect of the change knows when (a timer could fire before it and
+    // leave the focus on the old tab, where Delete would close the wrong
+    // conversation).
+    let focus_selected = use_mut_ref(|| false);
+    {
+        let focus_selected = focus_selected.clone();
+        use_effect_with(state.active, move |_| {
+            if std::mem::take(&mut *focus_selected.borrow_mut()) {
+                focus_active_tab();
+            }
+        });
+    }
     if state.conversations.is_empty() {
         return html! {};
     }
+    let several = state.conversations.len() > 1;
     let tabs = state.conversations.iter().map(|c| {
         let ctrl = ctrl.clone();
+        let focus_selected = focus_selected.clone();
         let id = c.id;
         let label = c.with.iter().map(|e| display_name(state, e)).collect::<Vec<_>>().join(", ");
         let active = state.active == Some(c.id);
@@ -133,8 +149,9 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
                 "ArrowRight" | "ArrowLeft" => {
                     e.prevent_default();
                     let step = if e.key() == "ArrowRight" { 1 } else { -1 };
+                    // With one conversation the selection does not change.
+                    *focus_selected.borrow_mut() = several;
                     ctrl.conversation_step(step);
-                    focus_active_tab();
                 }
                 _ => {}
             })
@@ -439,16 +456,13 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     }
 }
 
-/// Move keyboard focus to the selected tab, once it is drawn.
+/// Move keyboard focus to the selected tab (called once it is drawn).
 fn focus_active_tab() {
-    gloo::timers::callback::Timeout::new(0, || {
-        if let Some(el) = gloo::utils::document().query_selector("[role=tab][aria-selected=true]").ok().flatten()
-            && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
-        {
-            let _ = el.focus();
-        }
-    })
-    .forget();
+    if let Some(el) = gloo::utils::document().query_selector("[role=tab][aria-selected=true]").ok().flatten()
+        && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+    {
+        let _ = el.focus();
+    }
 }
 
 /// How long a window shakes for a nudge, in ms (styles.css: two 0.5 s turns).
