@@ -43,17 +43,15 @@ pub struct ContactView {
     pub blocked: bool,
     /// The SHA1D of their display picture, if they announce one.
     pub picture: Option<String>,
-    /// The name in lower case, what the list is ordered by, and the row's
-    /// key: made once with the row, not at every drawing of thousands.
+    /// The name in lower case, what the list is ordered by: made once with
+    /// the row, not at every drawing of thousands.
     pub sort_key: String,
-    pub key: yew::virtual_dom::Key,
 }
 
 impl ContactView {
     /// A row for `email` named `name`, nothing else known yet.
     pub fn new(email: String, name: String, status: Status) -> Self {
         ContactView {
-            key: yew::virtual_dom::Key::from(email.as_str()),
             sort_key: crate::web::lower(&name),
             email,
             name,

@@ -205,7 +205,7 @@ async fn rows_draw_text_and_pictures_as_yew_does() {
         "javascript:alert(1) :-( <img src=x onerror=alert(1)>",
     ] {
         let ours = doc.create_element("div").unwrap();
-        append_emoticon_text(&doc, &ours, text);
+        append_emoticon_text(&doc, &ours, text).unwrap();
         let yews = drawn_by_yew(emoticon_text(text)).await;
         assert_eq!(shape(&ours), shape(&yews), "{text:?}");
     }

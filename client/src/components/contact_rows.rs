@@ -270,8 +270,7 @@ impl Drawn {
             let state = (!offline && c.status != Status::Online)
                 .then(|| span_with(doc, "state", &format!(" ({})", status_label(c.status))))
                 .transpose()?;
-            let before = self.psm.as_ref().or(self.blocked.as_ref()).unwrap_or(&self.menu).clone();
-            self.put(Part::State, state, &before)?;
+            self.put(Part::State, state)?;
         }
         let wants = |picture: Option<&str>, c: &ContactView| c.waits_for_picture(picture.is_some());
         let want = wants(self.picture.as_deref(), &c);
@@ -292,24 +291,22 @@ impl Drawn {
         }
         if name {
             self.name.set_text_content(None);
-            append_emoticon_text(doc, &self.name, &c.name);
+            append_emoticon_text(doc, &self.name, &c.name)?;
             self.menu.set_attribute("aria-label", &format!("Actions for {}", c.name))?;
         }
         if differs(|a, b| a.psm == b.psm) {
             let psm = (!c.psm.is_empty())
                 .then(|| {
                     let psm = span_with(doc, "psm", "– ")?;
-                    append_emoticon_text(doc, &psm, &c.psm);
+                    append_emoticon_text(doc, &psm, &c.psm)?;
                     Ok::<_, JsValue>(psm)
                 })
                 .transpose()?;
-            let before = self.blocked.as_ref().unwrap_or(&self.menu).clone();
-            self.put(Part::Psm, psm, &before)?;
+            self.put(Part::Psm, psm)?;
         }
         if differs(|a, b| a.blocked == b.blocked) {
             let blocked = c.blocked.then(|| span_with(doc, "blocked", " (blocked)")).transpose()?;
-            let before = self.menu.clone();
-            self.put(Part::Blocked, blocked, &before)?;
+            self.put(Part::Blocked, blocked)?;
         }
         if was.as_ref().is_none_or(|w| w.menu_open != self.menu_open) {
             self.menu.set_attribute("aria-expanded", if self.menu_open { "true" } else { "false" })?;
@@ -330,8 +327,16 @@ impl Drawn {
         Ok(())
     }
 
-    /// Put `new` in the place of the optional part `which`, before `before`.
-    fn put(&mut self, which: Part, new: Option<Element>, before: &Element) -> Result<(), JsValue> {
+    /// Put `new` in the place of the optional part `which`: before the next
+    /// part there is (the menu button at the latest), as the row orders them.
+    fn put(&mut self, which: Part, new: Option<Element>) -> Result<(), JsValue> {
+        let before = match which {
+            Part::State => self.psm.as_ref().or(self.blocked.as_ref()),
+            Part::Psm => self.blocked.as_ref(),
+            Part::Blocked => None,
+        }
+        .unwrap_or(&self.menu)
+        .clone();
         let slot = match which {
             Part::State => &mut self.state,
             Part::Psm => &mut self.psm,
@@ -341,7 +346,7 @@ impl Drawn {
             old.remove();
         }
         if let Some(new) = &new {
-            self.li.insert_before(new, Some(before))?;
+            self.li.insert_before(new, Some(&before))?;
         }
         *slot = new;
         Ok(())

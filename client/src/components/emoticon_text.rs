@@ -4,6 +4,7 @@
 use crate::emoticons::{Piece, link_target, pieces, pieces_with};
 use crate::state::CustomEmoticon;
 use std::collections::HashMap;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 /// `text` as text nodes, each emoticon as its glyph with a name for screen
@@ -41,20 +42,23 @@ fn piece(p: Piece<'_>, custom: &[CustomEmoticon], pictures: &HashMap<String, Str
 }
 
 /// [`emoticon_text`] drawn straight into `parent`, for the contact list's
-/// rows, which are drawn outside Yew (see `contact_rows`). The same markup
-/// as [`piece`] (a test renders both and compares them).
-pub fn append_emoticon_text(doc: &web_sys::Document, parent: &web_sys::Element, text: &str) {
+/// rows, which are drawn outside Yew (see `contact_rows`, which handles a
+/// refusal). The same markup as [`piece`] (a test renders both and compares
+/// them).
+pub fn append_emoticon_text(doc: &web_sys::Document, parent: &web_sys::Element, text: &str) -> Result<(), JsValue> {
     for p in pieces(text) {
-        let made = match p {
-            Piece::Text(t) | Piece::Custom { typed: t, .. } => parent.append_with_str_1(t),
-            Piece::Link { typed } => doc.create_element("a").and_then(|a| {
+        match p {
+            Piece::Text(t) | Piece::Custom { typed: t, .. } => parent.append_with_str_1(t)?,
+            Piece::Link { typed } => {
+                let a = doc.create_element("a")?;
                 a.set_attribute("href", &link_target(typed))?;
                 a.set_attribute("target", "_blank")?;
                 a.set_attribute("rel", "noopener noreferrer nofollow")?;
                 a.append_with_str_1(typed)?;
-                parent.append_with_node_1(&a)
-            }),
-            Piece::Emoticon { typed, emoticon } => doc.create_element("span").and_then(|s| {
+                parent.append_with_node_1(&a)?;
+            }
+            Piece::Emoticon { typed, emoticon } => {
+                let s = doc.create_element("span")?;
                 s.set_class_name("emoticon");
                 s.set_attribute("data-testid", "emoticon")?;
                 s.set_attribute("data-code", emoticon.code)?;
@@ -62,11 +66,9 @@ pub fn append_emoticon_text(doc: &web_sys::Document, parent: &web_sys::Element, 
                 s.set_attribute("aria-label", emoticon.name)?;
                 s.set_attribute("title", typed)?;
                 s.append_with_str_1(emoticon.glyph)?;
-                parent.append_with_node_1(&s)
-            }),
-        };
-        if let Err(e) = made {
-            web_sys::console::error_2(&"could not draw text in the contact list:".into(), &e);
+                parent.append_with_node_1(&s)?;
+            }
         }
     }
+    Ok(())
 }

@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Messages in a block. It divides the quarter of a full conversation that
-/// goes at once (`state::overflow`), so blocks stay whole when it does.
+/// Messages in a block: what a new message costs to draw again (each
+/// compared by pointer). Blocks are drawn by place, like the messages in
+/// them, so when the oldest quarter goes (`state::overflow`) every block is
+/// drawn again, as every message was before.
 pub const BLOCK: usize = 50;
 
 #[derive(Properties)]
