@@ -445,6 +445,20 @@ impl Browser {
         e.send_keys(text).await.unwrap();
         e.send_keys("\u{E007}").await.unwrap();
     }
+
+    /// Send `<prefix>-<from>` to `<prefix>-<from + n - 1>` from the open
+    /// conversation in one script: typed and sent faster than any
+    /// acknowledgement can come back.
+    pub async fn burst(&self, prefix: &str, from: usize, n: usize) {
+        const BURST: &str = "const [prefix, from, n] = arguments;
+            const ta = document.querySelector('[data-testid=compose-input]');
+            for (let i = from; i < from + n; i++) {
+              ta.value = prefix + '-' + i;
+              ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+              ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+            }";
+        self.c.execute(BURST, vec![prefix.into(), from.into(), n.into()]).await.unwrap();
+    }
 }
 
 /// A TCP forwarder in front of an address that can cut every connection

@@ -10,16 +10,6 @@ use devserver::hub::Timing;
 use e2e::*;
 use std::collections::HashSet;
 
-/// Type `n` messages `<prefix>-<i>` from `from`, each sent with Enter,
-/// with no pause between them (nothing waits for an acknowledgement).
-const BURST: &str = "const [prefix, from, n] = arguments;
-    const ta = document.querySelector('[data-testid=compose-input]');
-    for (let i = from; i < from + n; i++) {
-      ta.value = prefix + '-' + i;
-      ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
-      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-    }";
-
 const PER_SIDE: usize = 500;
 const BURST_LEN: usize = 50;
 
@@ -40,12 +30,7 @@ async fn a_thousand_messages_through_faults_arrive_once_each() {
     let mut ever_failed: HashSet<String> = HashSet::new();
     for round in 0..PER_SIDE / BURST_LEN {
         let from = round * BURST_LEN;
-        let (ra, rb) = tokio::join!(
-            alice.c.execute(BURST, vec!["A".into(), from.into(), BURST_LEN.into()]),
-            bob.c.execute(BURST, vec!["B".into(), from.into(), BURST_LEN.into()]),
-        );
-        ra.unwrap();
-        rb.unwrap();
+        tokio::join!(alice.burst("A", from, BURST_LEN), bob.burst("B", from, BURST_LEN));
         match round {
             2 | 6 => {
                 // The relay dies under load and comes back.
@@ -154,12 +139,7 @@ async fn crossed_calls_end_with_both_together_and_lose_nothing() {
         // Time for both pages to see their switchboard go.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let from = round * N;
-        let (ra, rb) = tokio::join!(
-            alice.c.execute(BURST, vec!["A".into(), from.into(), N.into()]),
-            bob.c.execute(BURST, vec!["B".into(), from.into(), N.into()]),
-        );
-        ra.unwrap();
-        rb.unwrap();
+        tokio::join!(alice.burst("A", from, N), bob.burst("B", from, N));
         for (receiver, sender, prefix) in [(&bob, "alice@example.com", "A"), (&alice, "bob@example.com", "B")] {
             let want: Vec<String> = (0..from + N).map(|i| format!("{prefix}-{i}")).collect();
             let deadline = tokio::time::Instant::now() + WAIT;

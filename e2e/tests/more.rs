@@ -548,13 +548,6 @@ async fn a_group_invitation_gets_its_own_window_beside_a_one_to_one_in_use() {
 /// blocks, each redrawn only when its messages change).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_message_in_a_long_conversation_is_drawn_alone() {
-    const BURST: &str = "const [n] = arguments;
-        const ta = document.querySelector('[data-testid=compose-input]');
-        for (let i = 0; i < n; i++) {
-          ta.value = 'm-' + i;
-          ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
-          ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-        }";
     const WATCH: &str = "const list = document.querySelector('[data-testid=conversation] .messages');
         window.__seen = { added: 0, removed: 0, touched: new Set() };
         window.__watch && window.__watch.disconnect();
@@ -575,7 +568,7 @@ async fn a_new_message_in_a_long_conversation_is_drawn_alone() {
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
     let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
     bob.open_chat("alice@example.com").await;
-    bob.c.execute(BURST, vec![149.into()]).await.unwrap();
+    bob.burst("m", 0, 149).await;
     alice.until_text("[data-testid=message][data-from='bob@example.com']", "m-148").await;
     assert_eq!(alice.message_texts("bob@example.com", None).await.len(), 149);
     for (i, text) in ["the 150th, last of its block", "the 151st, first of the next"].into_iter().enumerate() {
