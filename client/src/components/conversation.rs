@@ -382,7 +382,8 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         }
     }
     let (names, emoticon_pictures) = (Rc::new(names), Rc::new(emoticon_pictures));
-    let them_name = c.with.first().map(|e| display_name(state, e)).unwrap_or_default();
+    let name_of = |e: &String| names.get(e).cloned().unwrap_or_else(|| e.clone());
+    let them_name = c.with.first().map(name_of).unwrap_or_default();
     // Their picture (the first of them in a group) and mine, as MSN 6-7 showed them.
     let url_of = |sha1d: Option<&String>| sha1d.and_then(|s| state.pictures.get(s)).cloned();
     let them = c.with.first().cloned().unwrap_or_default();
@@ -395,7 +396,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                 { picture_img(&state.me.email, my_picture.as_deref(), "large") }
             </aside>
             <div class="to">
-                <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", display_name(state, e), e)}</span> }) }</span>
+                <span class="to-list">{"To: "}{ for c.with.iter().map(|e| html! { <span class="to-name">{format!("{} <{}>", name_of(e), e)}</span> }) }</span>
                 <button class="invite" data-testid="invite" aria-expanded={inviting.to_string()} onclick={toggle_invite}>{"Invite"}</button>
                 <button class="invite" data-testid="conversation-close" onclick={close_this}>{"Close"}</button>
                 if *inviting {
