@@ -254,10 +254,27 @@ impl Browser {
         match self.c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
             Ok(e) => e,
             Err(e) => {
-                let html = self.c.source().await.unwrap_or_default();
-                panic!("no element {css}: {e}; page:\n{}", &html[..html.len().min(6000)]);
+                panic!("no element {css}: {e}; page:\n{}", self.dump().await);
             }
         }
+    }
+
+    /// What a failing test shows of the page: the connection's state and
+    /// the conversations (messages, notices, transfers) whole, where the
+    /// page's head and contact list would otherwise fill the report.
+    pub async fn dump(&self) -> String {
+        const JS: &str = r#"
+            const status = document.querySelector('[data-testid=connection-status]');
+            const chats = document.querySelector('.conversations');
+            return [status ? status.outerHTML : '(no connection status)',
+                    chats ? chats.outerHTML : document.body.outerHTML].join('\n');
+        "#;
+        let html = match self.c.execute(JS, vec![]).await {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => self.c.source().await.unwrap_or_default(),
+        };
+        let cut = html.char_indices().nth(12_000).map_or(html.len(), |(i, _)| i);
+        html[..cut].to_owned()
     }
 
     /// Wait until `css` matches and its text contains `text`.
@@ -272,8 +289,7 @@ impl Browser {
                 }
             }
             if tokio::time::Instant::now() > deadline {
-                let html = self.c.source().await.unwrap_or_default();
-                panic!("no {css} containing {text:?}; page:\n{}", &html[..html.len().min(4000)]);
+                panic!("no {css} containing {text:?}; page:\n{}", self.dump().await);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -202,9 +202,18 @@ async fn several_files_at_once_all_arrive_whole() {
     let driver = Driver::start().await;
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
     let files = [file_of("first.bin", 300_000), file_of("second.bin", 200_000), file_of("third.bin", 100_000)];
-    // Chosen together, as a person picks several in the file dialog.
     let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
-    alice.el(&tid("send-file")).await.send_keys(&paths.join("\n")).await.unwrap();
+    alice.el(&tid("send-file")).await.send_keys(&paths[0]).await.unwrap();
+    // While Bob has the first offer in front of him, two more come, chosen
+    // together as a person picks several in the file dialog. The Accept he
+    // is about to click stays where it is (it once moved up by an offer's
+    // height for each new one, and a click meant for it took another).
+    let accept_first = format!("{} [data-testid=transfer-accept]", transfer("first.bin", "offered"));
+    let before = bob.el(&accept_first).await.rectangle().await.unwrap();
+    alice.el(&tid("send-file")).await.send_keys(&paths[1..].join("\n")).await.unwrap();
+    bob.el(&transfer("second.bin", "offered")).await;
+    bob.el(&transfer("third.bin", "offered")).await;
+    assert_eq!(bob.el(&accept_first).await.rectangle().await.unwrap(), before, "first.bin's Accept moved");
     for name in ["first.bin", "second.bin", "third.bin"] {
         bob.el(&format!("{} [data-testid=transfer-accept]", transfer(name, "offered"))).await.click().await.unwrap();
     }

@@ -56,7 +56,7 @@ fn send_files(ctrl: &Controller, conv: u64, files: web_sys::FileList) {
         wasm_bindgen_futures::spawn_local(async move {
             match crate::file::read(&file).await {
                 Ok(bytes) => ctrl.send_file(conv, &file.name(), bytes),
-                Err(e) => web_sys::console::warn_1(&format!("msn-web: {e}").into()),
+                Err(e) => ctrl.tell(&format!("\"{}\" was not sent: {e}.", file.name())),
             }
         });
     }
@@ -81,7 +81,7 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
         TransferState::Failed => "The transfer failed.".to_owned(),
     };
     html! {
-        <div class="transfer" data-testid="transfer" data-name={t.name.clone()} data-size={t.size.to_string()} data-state={t.state.attr()}>
+        <div class="transfer" key={t.id} data-testid="transfer" data-name={t.name.clone()} data-size={t.size.to_string()} data-state={t.state.attr()}>
             <div class="transfer-what">{what}<b>{t.name.clone()}</b>{format!(" ({})", crate::view::human_size(t.size))}</div>
             <progress data-testid="transfer-progress" max={t.size.max(1).to_string()} value={t.done.to_string()} />
             <span class="transfer-status">{status}</span>
@@ -216,7 +216,8 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
     }
     {
         let list_ref = list_ref.clone();
-        let n = c.messages.len();
+        // A transfer shown above the list makes it shorter: its end stays in view.
+        let n = (c.messages.len(), c.transfers.len());
         use_effect_with(n, move |_| {
             if let Some(el) = list_ref.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
@@ -406,6 +407,12 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                 }
             </div>
+            // Above the messages, oldest first: a new offer goes below the
+            // others and moves none of them, so an Accept being clicked
+            // stays under the pointer.
+            if !c.transfers.is_empty() {
+                <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
+            }
             <div class="messages" ref={list_ref} aria-live="polite" {onscroll}>
                 if c.history_more {
                     <button class="link older" data-testid="history-older" onclick={older.clone()}>{"Show older messages"}</button>
@@ -415,9 +422,6 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                         names={names.clone()} pictures={emoticon_pictures.clone()} />
                 }).chain(room_to_grow(c.messages.len().div_ceil(BLOCK), crate::state::MAX_SHOWN_MESSAGES / BLOCK)) }
             </div>
-            if !c.transfers.is_empty() {
-                <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
-            }
             <div class="typing" data-testid="typing-indicator" hidden={typing_names.is_empty()}>{typing_text(&typing_names).unwrap_or_default()}</div>
             if typing_names.is_empty() && let Some(at) = last_received {
                 <div class="typing" data-testid="last-received">{format!("Last message received at {}.", clock(at))}</div>
