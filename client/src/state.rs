@@ -220,11 +220,13 @@ pub struct TransferView {
     pub last: f64,
     /// A received file, to save.
     pub url: Option<String>,
+    /// Why it failed, in words for the person.
+    pub why: Option<String>,
 }
 
 impl TransferView {
     pub fn new(id: u32, name: String, size: u64, incoming: bool, state: TransferState) -> TransferView {
-        TransferView { id, name, size, done: 0, incoming, state, started: None, last: 0.0, url: None }
+        TransferView { id, name, size, done: 0, incoming, state, started: None, last: 0.0, url: None, why: None }
     }
 }
 
@@ -463,6 +465,8 @@ pub enum Action {
         id: u32,
         state: TransferState,
         url: Option<String>,
+        /// Why it failed (only with `Failed`).
+        why: Option<String>,
     },
 }
 
@@ -651,7 +655,7 @@ impl Reducible for AppState {
                     }
                 }
             }
-            Action::TransferState { conv, id, state, url } => {
+            Action::TransferState { conv, id, state, url, why } => {
                 if let Some(t) = s.conv_mut(conv).and_then(|c| c.transfers.iter_mut().find(|t| t.id == id)) {
                     t.state = state;
                     if state == TransferState::Done {
@@ -660,6 +664,7 @@ impl Reducible for AppState {
                     if url.is_some() {
                         t.url = url;
                     }
+                    t.why = why;
                 }
             }
             Action::Debug => {

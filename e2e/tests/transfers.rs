@@ -227,3 +227,27 @@ async fn several_files_at_once_all_arrive_whole() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_lost_with_its_switchboard_says_why_and_goes_through_when_sent_again() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP9")).await;
+    let (path, data) = file_of("again.bin", 50_000);
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    bob.el(&transfer("again.bin", "offered")).await;
+    // The server ends the conversation's switchboard while Bob thinks it over.
+    assert!(stack.dev.hub.close_switchboards() >= 1);
+    for b in [&alice, &bob] {
+        b.until_text(&transfer("again.bin", "failed"), "the conversation's connection closed").await;
+    }
+    // Sent again, it goes over a new switchboard.
+    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("again.bin", "offered"))).await.click().await.unwrap();
+    alice.el(&transfer("again.bin", "done")).await;
+    let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(saved_sha1(&bob, "again.bin").await, want);
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after a lost offer").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

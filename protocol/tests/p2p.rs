@@ -232,7 +232,7 @@ fn a_file_is_offered_accepted_and_arrives_with_progress() {
     p.run(10);
     assert!(p.b_events.iter().any(|e| matches!(e, P2pEvent::FileOffered { file, .. }
         if file.name == "big file.bin" && file.size == 1 << 20)));
-    p.b.accept(session).unwrap();
+    p.b.accept(session, p.now).unwrap();
     p.run(5000);
     assert!(p.a_events.contains(&P2pEvent::Accepted { session }));
     let progress: Vec<u64> = p
@@ -268,7 +268,7 @@ fn either_side_can_cancel_half_way() {
         let mut p = Pair::new();
         let session = p.a.offer_file("half.bin", picture(200_000), p.now);
         p.run(10);
-        p.b.accept(session).unwrap();
+        p.b.accept(session, p.now).unwrap();
         // Half-way through.
         p.run_until(|p| p.b_events.iter().any(|e| matches!(e, P2pEvent::Progress { done, .. } if *done >= 100_000)));
         if receiver_cancels {
@@ -296,7 +296,7 @@ fn several_sessions_at_once_on_one_link() {
     let dp = p.b.request_object(&object, p.now);
     p.run(20);
     for s in &sessions {
-        p.b.accept(*s).unwrap();
+        p.b.accept(*s, p.now).unwrap();
     }
     p.a.serve_object(dp, pic.clone()).unwrap();
     p.run(10_000);
@@ -329,13 +329,57 @@ fn what_does_not_match_its_announcement_fails() {
 
 #[test]
 fn a_silent_peer_times_out() {
+    // An offer, or a picture asked for, that the peer's client never
+    // acknowledges: failed after the stall time.
     let mut p = Pair::new();
     let session = p.a.offer_file("x", b"x".to_vec(), p.now);
-    p.a.poll_transmit();
+    let picture = p.a.request_object(&MsnObject::for_data("bob@example.com", kind::DISPLAY_PICTURE, "x", b"x"), p.now);
+    while p.a.poll_transmit().is_some() {}
     assert_eq!(p.a.poll_timeout(), Some(p.now + Duration::from_secs(60)));
     p.a.handle_timeout(p.now + Duration::from_secs(61));
+    let failed: Vec<u32> = std::iter::from_fn(|| p.a.poll_event())
+        .filter_map(|e| if let P2pEvent::Failed { session, .. } = e { Some(session) } else { None })
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.contains(&session) && failed.contains(&picture));
+}
+
+#[test]
+fn an_offer_waits_for_the_person_however_long_then_the_data_has_its_stall_clock() {
+    let mut p = Pair::new();
+    let data = picture(50_000);
+    let session = p.a.offer_file("later.bin", data.clone(), p.now);
+    p.run(10);
+    assert!(p.b_events.iter().any(|e| matches!(e, P2pEvent::FileOffered { .. })));
+    // Bob's client has it (it acknowledged it): neither side counts the
+    // minutes Bob takes to answer.
+    assert_eq!((p.a.poll_timeout(), p.b.poll_timeout()), (None, None));
+    let later = p.now + Duration::from_secs(600);
+    p.a.handle_timeout(later);
+    p.b.handle_timeout(later);
+    p.now = later;
+    p.b.accept(session, later).unwrap();
+    // From the answer on, a minute of silence is a failure again.
+    assert_eq!(p.b.poll_timeout(), Some(later + Duration::from_secs(60)));
+    p.run(1000);
+    let received =
+        p.b_events.iter().find_map(|e| if let P2pEvent::Received { data, .. } = e { Some(data) } else { None });
+    assert_eq!(received, Some(&data));
+    assert!(p.a_events.contains(&P2pEvent::Sent { session }), "{:?}", p.a_events);
+    assert!(!p.a_events.iter().chain(&p.b_events).any(|e| matches!(e, P2pEvent::Failed { .. })));
+}
+
+#[test]
+fn accepted_data_that_stops_coming_fails() {
+    let mut p = Pair::new();
+    let session = p.a.offer_file("stuck.bin", picture(50_000), p.now);
+    p.run(10);
+    p.b.accept(session, p.now).unwrap();
+    // Bob's 200 OK never reaches Alice: Bob waits a minute for data.
+    while p.b.poll_transmit().is_some() {}
+    p.b.handle_timeout(p.now + Duration::from_secs(61));
     assert!(
-        std::iter::from_fn(|| p.a.poll_event())
+        std::iter::from_fn(|| p.b.poll_event())
             .any(|e| matches!(e, P2pEvent::Failed { session: s, .. } if s == session))
     );
 }
@@ -380,7 +424,7 @@ proptest! {
         p.a = P2pLink::new("alice@example.com", "bob@example.com", seed, P2pConfig::default());
         let session = p.a.offer_file("f", data.clone(), p.now);
         p.run(10);
-        p.b.accept(session).unwrap();
+        p.b.accept(session, p.now).unwrap();
         p.run(10_000);
         let got = p.b_events.iter().find_map(|e| if let P2pEvent::Received { data, .. } = e { Some(data.clone()) } else { None });
         prop_assert_eq!(got, Some(data));

@@ -79,7 +79,7 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
             while let Some(e) = lb.poll_event() {
                 match e {
                     P2pEvent::FileOffered { session, .. } => {
-                        lb.accept(session).unwrap();
+                        lb.accept(session, Instant::now()).unwrap();
                         started = Some(Instant::now());
                     }
                     P2pEvent::Received { data: got, .. } => {

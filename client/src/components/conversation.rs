@@ -78,7 +78,10 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
         TransferState::Done => if t.incoming { "Received." } else { "Sent." }.to_owned(),
         TransferState::Declined => "Declined.".to_owned(),
         TransferState::Cancelled => "Cancelled.".to_owned(),
-        TransferState::Failed => "The transfer failed.".to_owned(),
+        TransferState::Failed => match &t.why {
+            Some(why) => format!("The transfer failed: {why}."),
+            None => "The transfer failed.".to_owned(),
+        },
     };
     html! {
         <div class="transfer" key={t.id} data-testid="transfer" data-name={t.name.clone()} data-size={t.size.to_string()} data-state={t.state.attr()}>

@@ -58,7 +58,7 @@ impl Net {
         let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).cloned() else { return };
         let Some(link) = self.link_to(conv, &peer) else { return };
         let ok = match answer {
-            TransferState::Receiving => link.accept(session).is_ok(),
+            TransferState::Receiving => link.accept(session, Instant::now()).is_ok(),
             TransferState::Declined => link.decline(session).is_ok(),
             _ => link.cancel(session).is_ok(),
         };
@@ -72,9 +72,9 @@ impl Net {
                 if let Some(c) = self.chats.get_mut(&conv) {
                     c.transfers.remove(&session);
                 }
-                self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None });
+                self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None, why: None });
             }
-            _ => self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None }),
+            _ => self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None, why: None }),
         }
         self.pump_sb(conv);
     }
@@ -95,8 +95,8 @@ impl Net {
         if !c.transfers.contains_key(&session) {
             return false;
         }
-        let (state, url) = match e {
-            P2pEvent::Accepted { .. } => (TransferState::Sending, None),
+        let (state, url, why) = match e {
+            P2pEvent::Accepted { .. } => (TransferState::Sending, None, None),
             P2pEvent::Progress { done, total, .. } => {
                 let now = now_ms();
                 let last = c.progress_at.get(&session).copied().unwrap_or(0.0);
@@ -107,17 +107,21 @@ impl Net {
                 self.dispatch(Action::TransferProgress { conv, id: session, done: *done, at: now });
                 return true;
             }
-            P2pEvent::Received { data, .. } => (TransferState::Done, crate::picture::download_url(data).ok()),
-            P2pEvent::Sent { .. } => (TransferState::Done, None),
-            P2pEvent::Declined { .. } => (TransferState::Declined, None),
-            P2pEvent::Cancelled { .. } => (TransferState::Cancelled, None),
-            _ => (TransferState::Failed, None),
+            P2pEvent::Received { data, .. } => match crate::picture::download_url(data) {
+                Ok(url) => (TransferState::Done, Some(url), None),
+                Err(e) => (TransferState::Failed, None, Some(format!("it arrived, but could not be kept ({e})"))),
+            },
+            P2pEvent::Sent { .. } => (TransferState::Done, None, None),
+            P2pEvent::Declined { .. } => (TransferState::Declined, None, None),
+            P2pEvent::Cancelled { .. } => (TransferState::Cancelled, None, None),
+            P2pEvent::Failed { reason, .. } => (TransferState::Failed, None, Some(reason.clone())),
+            _ => (TransferState::Failed, None, None),
         };
         if state != TransferState::Sending {
             c.transfers.remove(&session);
             c.progress_at.remove(&session);
         }
-        self.dispatch(Action::TransferState { conv, id: session, state, url });
+        self.dispatch(Action::TransferState { conv, id: session, state, url, why });
         true
     }
 
@@ -127,7 +131,8 @@ impl Net {
         let lost: Vec<u32> = c.transfers.drain().map(|(s, _)| s).collect();
         c.progress_at.clear();
         for id in lost {
-            self.dispatch(Action::TransferState { conv, id, state: TransferState::Failed, url: None });
+            let why = Some("the conversation's connection closed".to_owned());
+            self.dispatch(Action::TransferState { conv, id, state: TransferState::Failed, url: None, why });
         }
     }
 }

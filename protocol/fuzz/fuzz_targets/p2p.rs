@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             }
             6 => {
                 for s in &sessions {
-                    let _ = link.accept(*s);
+                    let _ = link.accept(*s, now);
                     let _ = link.serve_object(*s, rest.to_vec());
                 }
             }

@@ -35,7 +35,8 @@ pub struct P2pConfig {
     pub max_object: u64,
     /// Largest file accepted (the app may refuse smaller ones).
     pub max_file: u64,
-    /// A session with no traffic for this long has failed.
+    /// A session with no traffic for this long has failed, unless it is a
+    /// file offer waiting for a person to answer (see [`Session::stalls`]).
     pub stall: Duration,
 }
 
@@ -138,6 +139,20 @@ struct Session {
     /// Sending: the data, until it is queued. Receiving: what has arrived.
     data: Vec<u8>,
     last_activity: Instant,
+    /// My invitation reached the peer's client (it acknowledged it).
+    heard: bool,
+}
+
+impl Session {
+    /// Whether silence for the stall time means it failed. A file offer the
+    /// peer's client has, or one put to my person, waits for a person's
+    /// answer however long it takes (MSN never gave up on one by itself);
+    /// software answers (acknowledgements, data, a served picture) do not
+    /// take a minute.
+    fn stalls(&self) -> bool {
+        let file = matches!(self.transfer, Transfer::File(_));
+        !(file && (self.phase == Phase::Asked || (self.phase == Phase::Invited && self.heard)))
+    }
 }
 
 /// What to do when the peer acknowledges one of my messages.
@@ -150,6 +165,8 @@ enum OnAck {
     SendObject(u32),
     /// The data: the session has delivered everything.
     Delivered(u32),
+    /// My invitation: the peer's client has it.
+    Heard(u32),
 }
 
 /// A whole message on its way out, sent chunk by chunk.
@@ -279,9 +296,11 @@ impl P2pLink {
             Transfer::File(f) => (EUF_FILE, app::FILE, f.to_context()),
         };
         let invite = dialog.invite(session, euf, app_id, &context);
-        self.sessions
-            .insert(session, Session { dialog, transfer, role, phase: Phase::Invited, data, last_activity: now });
-        self.queue_slp(invite, OnAck::Nothing);
+        self.sessions.insert(
+            session,
+            Session { dialog, transfer, role, phase: Phase::Invited, data, last_activity: now, heard: false },
+        );
+        self.queue_slp(invite, OnAck::Heard(session));
         session
     }
 
@@ -309,13 +328,16 @@ impl P2pLink {
         Ok(())
     }
 
-    /// Accept a file the peer offered.
-    pub fn accept(&mut self, session: u32) -> Result<(), P2pError> {
+    /// Accept a file the peer offered, `now` (the offer may have waited for
+    /// minutes: the data's stall clock starts here).
+    pub fn accept(&mut self, session: u32, now: Instant) -> Result<(), P2pError> {
+        self.now = Some(now);
         let s = self.sessions.get_mut(&session).ok_or(P2pError::NoSession(session))?;
         if s.phase != Phase::Asked || s.role != Role::Receiving {
             return Err(P2pError::NoSession(session));
         }
         s.phase = Phase::Flowing;
+        s.last_activity = now;
         let ok = s.dialog.answer(session, true);
         self.queue_slp(ok, OnAck::Nothing);
         Ok(())
@@ -346,7 +368,7 @@ impl P2pLink {
         self.bulk.retain(|o| o.header.session_id != session);
         self.partials.retain(|_, p| p.header.session_id != session);
         self.awaiting_ack.retain(|_, a| match a {
-            OnAck::SendPreparation(s) | OnAck::SendObject(s) | OnAck::Delivered(s) => *s != session,
+            OnAck::SendPreparation(s) | OnAck::SendObject(s) | OnAck::Delivered(s) | OnAck::Heard(s) => *s != session,
             OnAck::Nothing => true,
         });
     }
@@ -395,7 +417,7 @@ impl P2pLink {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.sessions.values().map(|s| s.last_activity + self.config.stall).min()
+        self.sessions.values().filter(|s| s.stalls()).map(|s| s.last_activity + self.config.stall).min()
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -403,7 +425,7 @@ impl P2pLink {
         let stalled: Vec<u32> = self
             .sessions
             .iter()
-            .filter(|(_, s)| now >= s.last_activity + self.config.stall)
+            .filter(|(_, s)| s.stalls() && now >= s.last_activity + self.config.stall)
             .map(|(id, _)| *id)
             .collect();
         for session in stalled {
@@ -506,6 +528,11 @@ impl P2pLink {
                     self.events.push_back(P2pEvent::Sent { session });
                 }
             }
+            Some(OnAck::Heard(session)) => {
+                if let Some(s) = self.sessions.get_mut(&session) {
+                    s.heard = true;
+                }
+            }
             Some(OnAck::Nothing) | None => {}
         }
     }
@@ -536,6 +563,7 @@ impl P2pLink {
                 match code {
                     200 => {
                         s.phase = Phase::Flowing;
+                        s.last_activity = now;
                         self.events.push_back(P2pEvent::Accepted { session });
                         if s.role == Role::Sending {
                             let data = std::mem::take(&mut s.data);
@@ -587,7 +615,7 @@ impl P2pLink {
         });
         self.sessions.insert(
             session,
-            Session { dialog, transfer, role, phase: Phase::Asked, data: Vec::new(), last_activity: now },
+            Session { dialog, transfer, role, phase: Phase::Asked, data: Vec::new(), last_activity: now, heard: true },
         );
     }
 
