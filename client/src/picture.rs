@@ -14,7 +14,7 @@ use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement
 /// The size of a display picture, in pixels.
 pub const SIDE: u32 = 96;
 
-fn text(e: JsValue) -> String {
+pub fn text(e: JsValue) -> String {
     e.as_string().unwrap_or_else(|| "the browser refused it".to_owned())
 }
 
@@ -44,11 +44,6 @@ pub async fn checked_url(bytes: &[u8]) -> Result<String, String> {
 /// A Blob URL for bytes of a known type (an export to save).
 pub fn blob_url(bytes: &[u8], mime: &str) -> Result<String, String> {
     Url::create_object_url_with_blob(&blob(bytes, mime)?).map_err(text)
-}
-
-/// A Blob URL for a received file, to save: bytes, never run or shown.
-pub fn download_url(bytes: &[u8]) -> Result<String, String> {
-    blob_url(bytes, "application/octet-stream")
 }
 
 /// A picture a person chose, made into a 96x96 PNG: the middle square of

@@ -383,6 +383,21 @@ impl Browser {
         self.c.issue_cmd(Cdp { cmd: cmd.to_owned(), params }).await.unwrap()
     }
 
+    /// From the next page load on, keep the app's WebAssembly memory where
+    /// [`Browser::wasm_memory`] can read it (trunk hands it out when the app
+    /// starts).
+    pub async fn watch_memory(&self) {
+        let source =
+            "addEventListener('TrunkApplicationStarted', (e) => { window.__wasmMemory = e.detail.wasm.memory; });";
+        self.cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+    }
+
+    /// Bytes of WebAssembly memory the app has (it never shrinks).
+    pub async fn wasm_memory(&self) -> u64 {
+        let v = self.c.execute("return window.__wasmMemory.buffer.byteLength;", vec![]).await.unwrap();
+        v.as_u64().expect("watch_memory before the page loaded")
+    }
+
     /// The page's cumulative time in script, style, layout and tasks (s),
     /// once `Performance.enable` was sent.
     pub async fn work(&self) -> std::collections::HashMap<String, f64> {

@@ -203,7 +203,7 @@ async fn hostile_names_messages_fonts_invitations_and_file_names_stay_text() {
         "........",
     ];
     for n in names {
-        link.offer_file(n, vec![7; 10], std::time::Instant::now());
+        link.offer_file(n, 10, std::time::Instant::now());
         sent += 1;
     }
     while let Some(body) = link.poll_transmit() {
@@ -257,7 +257,16 @@ async fn hostile_names_messages_fonts_invitations_and_file_names_stay_text() {
         while let Some(body) = link.poll_transmit() {
             sb.s.send_message(body, AckMode::Data).unwrap();
         }
-        let done = std::iter::from_fn(|| link.poll_event()).any(|e| matches!(e, msnp::p2p::P2pEvent::Sent { .. }));
+        let mut done = false;
+        while let Some(e) = link.poll_event() {
+            match e {
+                msnp::p2p::P2pEvent::WantData { session, len, .. } => {
+                    link.give_data(session, &vec![7; len as usize]).unwrap()
+                }
+                msnp::p2p::P2pEvent::Sent { .. } => done = true,
+                _ => {}
+            }
+        }
         if done {
             break;
         }

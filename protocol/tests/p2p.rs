@@ -9,6 +9,7 @@ use msnp::p2p::slp::{Dialog, EUF_OBJECT, SlpMessage, StartLine};
 use msnp::p2p::*;
 use msnp::types::Name;
 use proptest::prelude::*;
+use std::collections::HashMap;
 use std::time::Duration;
 use web_time::Instant;
 
@@ -136,6 +137,10 @@ struct Pair {
     b_events: Vec<P2pEvent>,
     /// Messages that crossed, for the size checks.
     sizes: Vec<usize>,
+    /// Files Alice offered, which her app reads as her link asks.
+    files: HashMap<u32, Vec<u8>>,
+    /// What Bob's app was handed of each file, in order.
+    got: HashMap<u32, Vec<u8>>,
 }
 
 /// The P2P data of an `MSG` payload, checking its envelope.
@@ -156,7 +161,50 @@ impl Pair {
             a_events: vec![],
             b_events: vec![],
             sizes: vec![],
+            files: HashMap::new(),
+            got: HashMap::new(),
         }
+    }
+
+    /// Alice offers a file, as her app does.
+    fn offer(&mut self, name: &str, data: Vec<u8>) -> u32 {
+        let session = self.a.offer_file(name, data.len() as u64, self.now);
+        self.files.insert(session, data);
+        session
+    }
+
+    /// The file Bob received, once his link said it is all there.
+    fn received(&self, session: u32) -> Option<Vec<u8>> {
+        let whole = self.b_events.iter().any(|e| matches!(e, P2pEvent::Received { session: s, .. } if *s == session));
+        whole.then(|| self.got.get(&session).cloned().unwrap_or_default())
+    }
+
+    /// Each side's app does what its link asks: Alice's reads the next
+    /// window of a file, Bob's keeps the pieces (in order, or it fails).
+    fn serve_apps(&mut self) -> bool {
+        let mut gave = false;
+        let a_new: Vec<P2pEvent> = std::iter::from_fn(|| self.a.poll_event()).collect();
+        for e in &a_new {
+            if let P2pEvent::WantData { session, offset, len } = *e {
+                // What the file has, up to what was asked (a file cut
+                // short on disk reads short, then empty).
+                let file = &self.files[&session];
+                let end = ((offset + len) as usize).min(file.len());
+                let _ = self.a.give_data(session, &file[(offset as usize).min(end)..end]);
+                gave = true;
+            }
+        }
+        self.a_events.extend(a_new);
+        let b_new: Vec<P2pEvent> = std::iter::from_fn(|| self.b.poll_event()).collect();
+        for e in &b_new {
+            if let P2pEvent::FileData { session, offset, data } = e {
+                let kept = self.got.entry(*session).or_default();
+                assert_eq!(kept.len() as u64, *offset, "pieces in order");
+                kept.extend_from_slice(data);
+            }
+        }
+        self.b_events.extend(b_new);
+        gave
     }
 
     /// Carry messages both ways until nothing moves; at most `limit`.
@@ -176,8 +224,7 @@ impl Pair {
                 ok(self.a.handle_packet(&unwrap_envelope(&m.to_bytes(), "alice@example.com"), self.now));
                 moved = true;
             }
-            self.a_events.extend(std::iter::from_fn(|| self.a.poll_event()));
-            self.b_events.extend(std::iter::from_fn(|| self.b.poll_event()));
+            moved |= self.serve_apps();
             if !moved {
                 return;
             }
@@ -228,7 +275,7 @@ fn a_display_picture_is_requested_served_and_checked() {
 fn a_file_is_offered_accepted_and_arrives_with_progress() {
     let mut p = Pair::new();
     let data = picture(1 << 20);
-    let session = p.a.offer_file("big file.bin", data.clone(), p.now);
+    let session = p.offer("big file.bin", data.clone());
     p.run(10);
     assert!(p.b_events.iter().any(|e| matches!(e, P2pEvent::FileOffered { file, .. }
         if file.name == "big file.bin" && file.size == 1 << 20)));
@@ -244,9 +291,7 @@ fn a_file_is_offered_accepted_and_arrives_with_progress() {
         })
         .collect();
     assert!(progress.len() > 800 && progress.windows(2).all(|w| w[0] < w[1]), "progress in steps");
-    let received =
-        p.b_events.iter().find_map(|e| if let P2pEvent::Received { data, .. } = e { Some(data) } else { None });
-    assert_eq!(received, Some(&data), "byte-identical");
+    assert_eq!(p.received(session), Some(data), "byte-identical");
     assert!(p.a_events.contains(&P2pEvent::Sent { session }));
     assert!(p.sizes.iter().all(|s| *s <= 1664));
 }
@@ -254,7 +299,7 @@ fn a_file_is_offered_accepted_and_arrives_with_progress() {
 #[test]
 fn a_declined_file_ends_on_both_sides() {
     let mut p = Pair::new();
-    let session = p.a.offer_file("nope.txt", b"nope".to_vec(), p.now);
+    let session = p.offer("nope.txt", b"nope".to_vec());
     p.run(10);
     p.b.decline(session).unwrap();
     p.run(10);
@@ -266,7 +311,7 @@ fn a_declined_file_ends_on_both_sides() {
 fn either_side_can_cancel_half_way() {
     for receiver_cancels in [false, true] {
         let mut p = Pair::new();
-        let session = p.a.offer_file("half.bin", picture(200_000), p.now);
+        let session = p.offer("half.bin", picture(200_000));
         p.run(10);
         p.b.accept(session, p.now).unwrap();
         // Half-way through.
@@ -289,8 +334,7 @@ fn either_side_can_cancel_half_way() {
 fn several_sessions_at_once_on_one_link() {
     let mut p = Pair::new();
     let files: Vec<Vec<u8>> = (0..3).map(|i| picture(30_000 + i * 1000)).collect();
-    let sessions: Vec<u32> =
-        files.iter().enumerate().map(|(i, f)| p.a.offer_file(&format!("f{i}"), f.clone(), p.now)).collect();
+    let sessions: Vec<u32> = files.iter().enumerate().map(|(i, f)| p.offer(&format!("f{i}"), f.clone())).collect();
     let pic = picture(5000);
     let object = MsnObject::for_data("alice@example.com", kind::DISPLAY_PICTURE, "x", &pic);
     let dp = p.b.request_object(&object, p.now);
@@ -301,11 +345,7 @@ fn several_sessions_at_once_on_one_link() {
     p.a.serve_object(dp, pic.clone()).unwrap();
     p.run(10_000);
     for (s, f) in sessions.iter().zip(&files) {
-        assert!(
-            p.b_events
-                .iter()
-                .any(|e| matches!(e, P2pEvent::Received { session, data, .. } if session == s && data == f))
-        );
+        assert_eq!(p.received(*s).as_ref(), Some(f));
     }
     assert!(
         p.b_events
@@ -332,7 +372,7 @@ fn a_silent_peer_times_out() {
     // An offer, or a picture asked for, that the peer's client never
     // acknowledges: failed after the stall time.
     let mut p = Pair::new();
-    let session = p.a.offer_file("x", b"x".to_vec(), p.now);
+    let session = p.offer("x", b"x".to_vec());
     let picture = p.a.request_object(&MsnObject::for_data("bob@example.com", kind::DISPLAY_PICTURE, "x", b"x"), p.now);
     while p.a.poll_transmit().is_some() {}
     assert_eq!(p.a.poll_timeout(), Some(p.now + Duration::from_secs(60)));
@@ -348,7 +388,7 @@ fn a_silent_peer_times_out() {
 fn an_offer_waits_for_the_person_however_long_then_the_data_has_its_stall_clock() {
     let mut p = Pair::new();
     let data = picture(50_000);
-    let session = p.a.offer_file("later.bin", data.clone(), p.now);
+    let session = p.offer("later.bin", data.clone());
     p.run(10);
     assert!(p.b_events.iter().any(|e| matches!(e, P2pEvent::FileOffered { .. })));
     // Bob's client has it (it acknowledged it): neither side counts the
@@ -362,9 +402,7 @@ fn an_offer_waits_for_the_person_however_long_then_the_data_has_its_stall_clock(
     // From the answer on, a minute of silence is a failure again.
     assert_eq!(p.b.poll_timeout(), Some(later + Duration::from_secs(60)));
     p.run(1000);
-    let received =
-        p.b_events.iter().find_map(|e| if let P2pEvent::Received { data, .. } = e { Some(data) } else { None });
-    assert_eq!(received, Some(&data));
+    assert_eq!(p.received(session), Some(data));
     assert!(p.a_events.contains(&P2pEvent::Sent { session }), "{:?}", p.a_events);
     assert!(!p.a_events.iter().chain(&p.b_events).any(|e| matches!(e, P2pEvent::Failed { .. })));
 }
@@ -372,7 +410,7 @@ fn an_offer_waits_for_the_person_however_long_then_the_data_has_its_stall_clock(
 #[test]
 fn accepted_data_that_stops_coming_fails() {
     let mut p = Pair::new();
-    let session = p.a.offer_file("stuck.bin", picture(50_000), p.now);
+    let session = p.offer("stuck.bin", picture(50_000));
     p.run(10);
     p.b.accept(session, p.now).unwrap();
     // Bob's 200 OK never reaches Alice: Bob waits a minute for data.
@@ -403,7 +441,7 @@ fn hostile_sizes_and_strangers_are_refused() {
     assert_eq!(p.a.handle_packet(&huge.to_bytes(), p.now), Err(P2pError::TooLarge(1 << 30)));
     // A file offer over the limit is declined without asking the app.
     let mut small = P2pLink::new("b@x.com", "a@x.com", 3, P2pConfig { max_file: 100, ..P2pConfig::default() });
-    let session = p.a.offer_file("big", vec![0; 101], p.now);
+    let session = p.a.offer_file("big", 101, p.now);
     while let Some(m) = p.a.poll_transmit() {
         small.handle_packet(&unwrap_envelope(&m.to_bytes(), "bob@example.com"), p.now).unwrap();
     }
@@ -422,12 +460,11 @@ proptest! {
     fn any_file_arrives_equal(data in proptest::collection::vec(any::<u8>(), 0..20_000), seed in any::<u64>()) {
         let mut p = Pair::new();
         p.a = P2pLink::new("alice@example.com", "bob@example.com", seed, P2pConfig::default());
-        let session = p.a.offer_file("f", data.clone(), p.now);
+        let session = p.offer("f", data.clone());
         p.run(10);
         p.b.accept(session, p.now).unwrap();
         p.run(10_000);
-        let got = p.b_events.iter().find_map(|e| if let P2pEvent::Received { data, .. } = e { Some(data.clone()) } else { None });
-        prop_assert_eq!(got, Some(data));
+        prop_assert_eq!(p.received(session), Some(data));
     }
 
     /// Packets round-trip, and parsing any bytes never panics.
@@ -471,4 +508,87 @@ fn custom_emoticons_are_announced_as_shortcut_and_object_pairs() {
     ));
     let junk = b"MIME-Version: 1.0\r\nContent-Type: text/x-mms-emoticon\r\n\r\nno pairs here";
     assert!(matches!(msnp::message::MessageBody::parse(junk), msnp::message::MessageBody::Other(_)));
+}
+
+#[test]
+fn a_file_is_read_a_window_at_a_time_and_handed_on_as_it_arrives() {
+    let mut p = Pair::new();
+    let data = picture(1 << 20);
+    let session = p.offer("big.bin", data.clone());
+    p.run(10);
+    p.b.accept(session, p.now).unwrap();
+    // Carried step by step: what Alice's app gave, and what was sent.
+    let (mut given, mut most_held, mut sent) = (0u64, 0u64, 0u64);
+    for _ in 0..20_000 {
+        let seen = p.a_events.len();
+        p.run(1);
+        for e in &p.a_events[seen..] {
+            match *e {
+                P2pEvent::WantData { offset, len, .. } => {
+                    assert_eq!(offset, given, "asked in order");
+                    assert!(len <= 64 * 1024);
+                    given += len;
+                }
+                P2pEvent::Progress { done, .. } => sent = done,
+                _ => {}
+            }
+        }
+        most_held = most_held.max(given - sent);
+        if p.received(session).is_some() {
+            break;
+        }
+    }
+    assert_eq!(p.received(session), Some(data), "byte-identical");
+    assert!(most_held <= 96 * 1024, "at most a window and a half held, not the file: {most_held}");
+    let pieces: Vec<usize> = p
+        .b_events
+        .iter()
+        .filter_map(|e| if let P2pEvent::FileData { data, .. } = e { Some(data.len()) } else { None })
+        .collect();
+    assert!(pieces.len() > 800 && pieces.iter().all(|n| *n <= 1202), "handed on chunk by chunk");
+    // Object data is still given whole, in `Received`.
+    assert!(!p.b_events.iter().any(|e| matches!(e, P2pEvent::Received { data, .. } if !data.is_empty())));
+}
+
+#[test]
+fn a_file_that_shrank_on_disk_fails_at_both_ends() {
+    let mut p = Pair::new();
+    let data = picture(100_000);
+    let session = p.offer("shrinks.bin", data);
+    // The file is cut to 70,000 bytes after it was offered: the read at
+    // 70,000 comes back empty.
+    p.files.get_mut(&session).unwrap().truncate(70_000);
+    p.run(10);
+    p.b.accept(session, p.now).unwrap();
+    p.run(10_000);
+    assert!(p.a_events.iter().any(|e| matches!(e, P2pEvent::Failed { reason, .. } if reason.contains("changed"))));
+    assert!(p.b_events.iter().any(|e| matches!(e, P2pEvent::Cancelled { session: s, by_peer: true } if *s == session)));
+    assert_eq!(p.received(session), None);
+    assert!(p.a.is_idle() && p.b.is_idle());
+}
+
+#[test]
+fn a_file_sent_twice_at_once_fails() {
+    let mut p = Pair::new();
+    let session = p.offer("twice.bin", picture(10_000));
+    p.run(10);
+    p.b.accept(session, p.now).unwrap();
+    let piece = |id| Packet {
+        header: Header {
+            session_id: session,
+            id,
+            total: 10_000,
+            length: 100,
+            flags: Flags::FILE_DATA,
+            ..Header::default()
+        },
+        data: vec![7; 100],
+        app_id: app::FILE,
+    };
+    assert_eq!(p.b.handle_packet(&piece(1000).to_bytes(), p.now), Ok(()));
+    assert_eq!(p.b.handle_packet(&piece(2000).to_bytes(), p.now), Err(P2pError::BadOffset));
+    assert!(
+        std::iter::from_fn(|| p.b.poll_event())
+            .any(|e| matches!(e, P2pEvent::Failed { session: s, .. } if s == session))
+    );
 }

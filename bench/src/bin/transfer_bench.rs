@@ -52,14 +52,25 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
     let (mut sa, mut sb) = pair(relay, http).await;
     let mut la = P2pLink::new("alice@example.com", "bob@example.com", 7, P2pConfig::default());
     let mut lb = P2pLink::new("bob@example.com", "alice@example.com", 9, P2pConfig::default());
-    la.offer_file("bench.bin", data.clone(), Instant::now());
+    la.offer_file("bench.bin", data.len() as u64, Instant::now());
     let sender = async {
         loop {
             while sa.s.in_flight() < WINDOW {
                 let Some(p) = la.poll_transmit() else { break };
                 sa.s.send_message(p, AckMode::Data).unwrap();
             }
-            if std::iter::from_fn(|| la.poll_event()).any(|e| matches!(e, P2pEvent::Sent { .. })) {
+            // The app reads the file a window at a time, as the link asks.
+            let mut sent = false;
+            while let Some(e) = la.poll_event() {
+                match e {
+                    P2pEvent::WantData { session, offset, len } => {
+                        la.give_data(session, &data[offset as usize..(offset + len) as usize]).unwrap();
+                    }
+                    P2pEvent::Sent { .. } => sent = true,
+                    _ => {}
+                }
+            }
+            if sent {
                 return;
             }
             for e in sa.step().await {
@@ -71,6 +82,7 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
     };
     let receiver = async {
         let mut started = None;
+        let mut got = Vec::with_capacity(data.len());
         loop {
             while sb.s.in_flight() < WINDOW {
                 let Some(p) = lb.poll_transmit() else { break };
@@ -82,7 +94,8 @@ async fn p2p(relay: u16, http: u16, data: Vec<u8>) -> f64 {
                         lb.accept(session, Instant::now()).unwrap();
                         started = Some(Instant::now());
                     }
-                    P2pEvent::Received { data: got, .. } => {
+                    P2pEvent::FileData { data: piece, .. } => got.extend_from_slice(&piece),
+                    P2pEvent::Received { .. } => {
                         let secs = started.expect("accepted").elapsed().as_secs_f64();
                         assert!(got == data, "the file arrived changed");
                         sb.flush().await;

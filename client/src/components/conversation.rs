@@ -43,22 +43,16 @@ fn display_name(state: &AppState, email: &str) -> String {
         .unwrap_or_else(|| email.to_owned())
 }
 
-/// Read the files a person chose or dropped, and offer each.
+/// Offer each file a person chose or dropped (read later, as it is sent).
 fn send_files(ctrl: &Controller, conv: u64, files: web_sys::FileList) {
     for i in 0..files.length() {
         let Some(file) = files.get(i) else { continue };
-        // Checked before it is read: the whole file is held in memory.
+        // What this client would accept: a receiver holds the file whole.
         if file.size() > msnp::p2p::P2pConfig::default().max_file as f64 {
             ctrl.tell(&format!("\"{}\" is larger than 1 GiB, the most a file sent here can be.", file.name()));
             continue;
         }
-        let ctrl = ctrl.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            match crate::file::read(&file).await {
-                Ok(bytes) => ctrl.send_file(conv, &file.name(), bytes),
-                Err(e) => ctrl.tell(&format!("\"{}\" was not sent: {e}.", file.name())),
-            }
-        });
+        ctrl.send_file(conv, file);
     }
 }
 

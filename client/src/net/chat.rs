@@ -45,6 +45,10 @@ pub(super) struct Chat {
     pub transfers: HashMap<u32, Email>,
     /// When each transfer's progress last reached the screen (ms).
     pub progress_at: HashMap<u32, f64>,
+    /// Files I send, read as their transfers ask: P2P session → file.
+    pub sending: HashMap<u32, web_sys::File>,
+    /// Files arriving: P2P session → the pieces so far.
+    pub receiving: HashMap<u32, crate::file::Pieces>,
     /// The window is on screen. A switchboard someone rang me into stays
     /// out of sight until something worth showing arrives (a picture fetch
     /// is not), as the classic clients did.
@@ -586,9 +590,7 @@ impl Net {
         if let P2pEvent::FileOffered { session, file } = e {
             return self.file_offered(conv, peer, session, file);
         }
-        if self.transfer_event(conv, &e) {
-            return;
-        }
+        let Some(e) = self.transfer_event(conv, e) else { return };
         // Only my current picture and emoticons are served.
         let served = match &e {
             P2pEvent::ObjectRequested { object, .. } => self.my_object(&object.sha1d),

@@ -67,6 +67,12 @@ pub(super) enum Input {
     },
     /// All of the account's history, for the history window.
     HistoryAll(Vec<crate::history::Entry>),
+    /// Bytes of a file I send, read from disk as its transfer asked.
+    FileRead {
+        conv: u64,
+        session: u32,
+        bytes: Result<Vec<u8>, String>,
+    },
     /// A picture's Blob URL, once it decoded as an image.
     Shown {
         sha1d: String,
@@ -326,6 +332,7 @@ impl Net {
             Input::Shown { sha1d, url } => self.shown(sha1d, url),
             Input::EmoticonsRemembered(account, found) => self.emoticons_remembered(account, found),
             Input::EmoticonMade { shortcut, image } => self.emoticon_made(shortcut, image),
+            Input::FileRead { conv, session, bytes } => self.file_read(conv, session, bytes),
             Input::HistoryRead { conv, entries } => self.history_read(conv, entries),
             Input::HistoryAll(entries) => self.history_all(entries),
         }
@@ -374,7 +381,7 @@ impl Net {
             Intent::Invite { conv, email } => self.invite(conv, Email::from_wire(email)),
             Intent::Retry { conv, id, body } => self.retry(conv, id, body),
             Intent::SetPicture(file) => self.choose_picture(file),
-            Intent::SendFile { conv, name, data } => self.send_file(conv, name, data),
+            Intent::SendFile { conv, file } => self.send_file(conv, file),
             Intent::AnswerTransfer { conv, id, answer } => self.answer_transfer(conv, id, answer),
             Intent::AddEmoticon { shortcut, image } => self.add_emoticon(shortcut, image),
             Intent::RemoveEmoticon(shortcut) => self.remove_emoticon(&shortcut),

@@ -119,10 +119,10 @@ enum Intent {
     },
     /// A picture file the user chose, as read.
     SetPicture(Vec<u8>),
+    /// A file chosen to send: read as its transfer goes, never whole.
     SendFile {
         conv: u64,
-        name: String,
-        data: Vec<u8>,
+        file: web_sys::File,
     },
     /// Accept (`Receiving`), decline or cancel a transfer.
     AnswerTransfer {
@@ -307,8 +307,8 @@ impl Controller {
     }
 
     /// Offer a file in a conversation.
-    pub fn send_file(&self, conv: u64, name: &str, data: Vec<u8>) {
-        self.send(Intent::SendFile { conv, name: name.to_owned(), data });
+    pub fn send_file(&self, conv: u64, file: web_sys::File) {
+        self.send(Intent::SendFile { conv, file });
     }
 
     /// Accept, decline or cancel a file transfer.

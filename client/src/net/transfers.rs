@@ -1,9 +1,11 @@
 //! File transfers in a conversation, over its switchboard (P2P): offering a
 //! file, answering an offer, progress, cancelling from either side, and the
 //! received file as a download. The screen's list of transfers lives in the
-//! app state; the conversation keeps only which link carries which session.
+//! app state; the conversation keeps which link carries which session, the
+//! files it sends (read a window at a time, as the link asks) and the pieces
+//! of those it receives.
 
-use super::core::Net;
+use super::core::{Input, Net};
 use super::now_ms;
 use crate::state::{Action, TransferState, TransferView};
 use msnp::p2p::{FileContext, P2pEvent};
@@ -15,18 +17,21 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 
 impl Net {
     /// Offer a file to the (first) other person in `conv`.
-    pub(super) fn send_file(&mut self, conv: u64, name: String, data: Vec<u8>) {
+    pub(super) fn send_file(&mut self, conv: u64, file: web_sys::File) {
         let Some(c) = self.chats.get(&conv) else { return };
         let Some(peer) = c.with.first().cloned() else { return };
         if c.with.len() > 1 {
             let who = self.display_name(&peer);
             self.notice(conv, format!("Files go to one person at a time: this one goes to {who}."));
         }
-        let size = data.len() as u64;
-        let Some(session) = self.link_to(conv, &peer).map(|l| l.offer_file(&name, data, Instant::now())) else {
+        let (name, size) = (file.name(), file.size() as u64);
+        let Some(session) = self.link_to(conv, &peer).map(|l| l.offer_file(&name, size, Instant::now())) else {
             return;
         };
         self.track_transfer(conv, session, &peer);
+        if let Some(c) = self.chats.get_mut(&conv) {
+            c.sending.insert(session, file);
+        }
         let view = TransferView::new(session, name, size, false, TransferState::Waiting);
         self.dispatch(Action::TransferNew { conv, view });
         self.ensure_switchboard(conv);
@@ -51,6 +56,29 @@ impl Net {
         self.track_transfer(conv, session, &peer);
         let view = TransferView::new(session, file.name, file.size, true, TransferState::Offered);
         self.dispatch(Action::TransferNew { conv, view });
+    }
+
+    /// The link wants the next window of a file I send: read it from disk.
+    fn read_for(&mut self, conv: u64, session: u32, offset: u64, len: u64) {
+        let Some(file) = self.chats.get(&conv).and_then(|c| c.sending.get(&session)).cloned() else { return };
+        let inbox = self.inbox.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let bytes = crate::file::read_part(&file, offset, len).await;
+            let _ = inbox.unbounded_send(Input::FileRead { conv, session, bytes });
+        });
+    }
+
+    /// A window of a file I send, read (or not): on to its link.
+    pub(super) fn file_read(&mut self, conv: u64, session: u32, bytes: Result<Vec<u8>, String>) {
+        let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).cloned() else { return };
+        let Some(link) = self.link_to(conv, &peer) else { return };
+        match bytes {
+            // A refusal means the session ended meanwhile (or the file
+            // changed, which the link reports as the transfer's failure).
+            Ok(bytes) => drop(link.give_data(session, &bytes)),
+            Err(e) => link.give_up(session, &e),
+        }
+        self.pump_sb(conv);
     }
 
     /// The person's answer to an offer, or a cancel of any transfer.
@@ -79,50 +107,61 @@ impl Net {
         self.pump_sb(conv);
     }
 
-    /// What the P2P layer says of a transfer; `false` when `e` is not about one.
-    pub(super) fn transfer_event(&mut self, conv: u64, e: &P2pEvent) -> bool {
-        let session = match e {
-            P2pEvent::Accepted { session }
+    /// What the P2P layer says of a transfer; `e` back when it is not about one.
+    pub(super) fn transfer_event(&mut self, conv: u64, e: P2pEvent) -> Option<P2pEvent> {
+        let session = match &e {
+            P2pEvent::WantData { session, .. }
+            | P2pEvent::FileData { session, .. }
+            | P2pEvent::Accepted { session }
             | P2pEvent::Declined { session }
             | P2pEvent::Progress { session, .. }
             | P2pEvent::Received { session, .. }
             | P2pEvent::Sent { session }
             | P2pEvent::Cancelled { session, .. }
             | P2pEvent::Failed { session, .. } => *session,
-            _ => return false,
+            _ => return Some(e),
         };
-        let Some(c) = self.chats.get_mut(&conv) else { return false };
-        if !c.transfers.contains_key(&session) {
-            return false;
-        }
+        let Some(c) = self.chats.get_mut(&conv).filter(|c| c.transfers.contains_key(&session)) else {
+            return Some(e);
+        };
         let (state, url, why) = match e {
+            P2pEvent::WantData { offset, len, .. } => {
+                self.read_for(conv, session, offset, len);
+                return None;
+            }
+            P2pEvent::FileData { data, .. } => {
+                c.receiving.entry(session).or_default().push(&data);
+                return None;
+            }
             P2pEvent::Accepted { .. } => (TransferState::Sending, None, None),
             P2pEvent::Progress { done, total, .. } => {
                 let now = now_ms();
                 let last = c.progress_at.get(&session).copied().unwrap_or(0.0);
-                if *done < *total && now - last < PROGRESS_EVERY_MS {
-                    return true;
+                if done < total && now - last < PROGRESS_EVERY_MS {
+                    return None;
                 }
                 c.progress_at.insert(session, now);
-                self.dispatch(Action::TransferProgress { conv, id: session, done: *done, at: now });
-                return true;
+                self.dispatch(Action::TransferProgress { conv, id: session, done, at: now });
+                return None;
             }
-            P2pEvent::Received { data, .. } => match crate::picture::download_url(data) {
+            P2pEvent::Received { .. } => match c.receiving.remove(&session).unwrap_or_default().url() {
                 Ok(url) => (TransferState::Done, Some(url), None),
                 Err(e) => (TransferState::Failed, None, Some(format!("it arrived, but could not be kept ({e})"))),
             },
             P2pEvent::Sent { .. } => (TransferState::Done, None, None),
             P2pEvent::Declined { .. } => (TransferState::Declined, None, None),
             P2pEvent::Cancelled { .. } => (TransferState::Cancelled, None, None),
-            P2pEvent::Failed { reason, .. } => (TransferState::Failed, None, Some(reason.clone())),
+            P2pEvent::Failed { reason, .. } => (TransferState::Failed, None, Some(reason)),
             _ => (TransferState::Failed, None, None),
         };
         if state != TransferState::Sending {
             c.transfers.remove(&session);
             c.progress_at.remove(&session);
+            c.sending.remove(&session);
+            c.receiving.remove(&session);
         }
         self.dispatch(Action::TransferState { conv, id: session, state, url, why });
-        true
+        None
     }
 
     /// Transfers that die with their switchboard.
@@ -130,6 +169,8 @@ impl Net {
         let Some(c) = self.chats.get_mut(&conv) else { return };
         let lost: Vec<u32> = c.transfers.drain().map(|(s, _)| s).collect();
         c.progress_at.clear();
+        c.sending.clear();
+        c.receiving.clear();
         for id in lost {
             let why = Some("the conversation's connection closed".to_owned());
             self.dispatch(Action::TransferState { conv, id, state: TransferState::Failed, url: None, why });

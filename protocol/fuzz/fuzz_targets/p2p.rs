@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
                 let _ = link.handle_packet(rest, now);
             }
             3 => sessions.push(link.request_object(&obj, now)),
-            4 => sessions.push(link.offer_file("f", rest.to_vec(), now)),
+            4 => {
+                let size = rest.first().map_or(0, |b| u64::from(*b) << 10);
+                sessions.push(link.offer_file("f", size, now));
+            }
             5 => {
                 now += Duration::from_secs(u64::from(rest.first().copied().unwrap_or(1)));
                 link.handle_timeout(now);
@@ -40,8 +43,16 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         while let Some(e) = link.poll_event() {
-            if let P2pEvent::Received { ref data, .. } = e {
-                assert!(data.len() <= 256 * 1024);
+            match e {
+                P2pEvent::Received { ref data, .. } => assert!(data.len() <= 256 * 1024),
+                P2pEvent::FileData { ref data, .. } => assert!(data.len() <= 4096),
+                // The app reads the file: what this step's bytes have, up
+                // to what was asked (short, or empty as a file cut short).
+                P2pEvent::WantData { session, len, .. } => {
+                    let n = (len as usize).min(rest.len());
+                    let _ = link.give_data(session, &rest[..n]);
+                }
+                _ => {}
             }
             sessions.extend(match e {
                 P2pEvent::ObjectRequested { session, .. } | P2pEvent::FileOffered { session, .. } => Some(session),

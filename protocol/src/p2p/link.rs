@@ -18,6 +18,12 @@
 //! at most [`MAX_CHUNK`] bytes without waiting for each (the app paces them
 //! to the switchboard), and control messages (acknowledgements, `BYE`) go
 //! before queued data, so a cancel never waits behind a megabyte.
+//!
+//! A file is never held whole, either way: the sender's app reads it a
+//! window at a time as the link asks ([`P2pEvent::WantData`],
+//! [`P2pLink::give_data`]), and the receiver's app gets it piece by piece
+//! ([`P2pEvent::FileData`]) as it arrives. A browser cannot give memory
+//! back, so a gigabyte held once would stay with the page.
 
 use super::P2pError;
 use super::header::{Flags, Header, MAX_CHUNK, Packet, app};
@@ -88,13 +94,27 @@ pub enum P2pEvent {
     Declined {
         session: u32,
     },
+    /// I am sending a file: give the link its bytes from `offset`, at most
+    /// `len` of them ([`P2pLink::give_data`]), or give up on it.
+    WantData {
+        session: u32,
+        offset: u64,
+        len: u64,
+    },
+    /// I am receiving a file: these are its bytes at `offset`, in order.
+    FileData {
+        session: u32,
+        offset: u64,
+        data: Vec<u8>,
+    },
     /// Bytes moved so far, either way.
     Progress {
         session: u32,
         done: u64,
         total: u64,
     },
-    /// Everything arrived, and checked (size; `SHA1D` for objects).
+    /// Everything arrived, and checked (size; `SHA1D` for objects). `data`
+    /// is an object's bytes; a file's came before, in `FileData`.
     Received {
         session: u32,
         transfer: Transfer,
@@ -136,7 +156,8 @@ struct Session {
     transfer: Transfer,
     role: Role,
     phase: Phase,
-    /// Sending: the data, until it is queued. Receiving: what has arrived.
+    /// An object I serve, until it is queued (a file's bytes come from the
+    /// app a window at a time).
     data: Vec<u8>,
     last_activity: Instant,
     /// My invitation reached the peer's client (it acknowledged it).
@@ -169,20 +190,58 @@ enum OnAck {
     Heard(u32),
 }
 
-/// A whole message on its way out, sent chunk by chunk.
+/// A whole message on its way out, sent chunk by chunk. Offsets are in the
+/// whole message; `data` holds its bytes from `base` on.
 #[derive(Debug)]
 struct Outgoing {
     header: Header,
     data: Vec<u8>,
+    base: u64,
     app_id: u32,
-    /// Bytes of `data` already sent.
-    sent: usize,
+    /// Bytes of the message sent.
+    sent: u64,
+    /// A file's data, read by the app a window at a time.
+    streamed: bool,
+    /// A window is asked of the app and not given yet.
+    asked: bool,
 }
+
+impl Outgoing {
+    fn new(header: Header, data: Vec<u8>, app_id: u32) -> Outgoing {
+        Outgoing { header, data, base: 0, app_id, sent: 0, streamed: false, asked: false }
+    }
+    /// The message's size: what it will have sent in all.
+    fn end(&self) -> u64 {
+        if self.streamed { self.header.total } else { self.data.len() as u64 }
+    }
+    fn buffered_end(&self) -> u64 {
+        self.base + self.data.len() as u64
+    }
+    /// Has bytes to send now (an empty message is one chunk of none).
+    fn ready(&self) -> bool {
+        self.sent < self.buffered_end() || self.end() == 0
+    }
+    /// The next window to ask the app for, if it is time.
+    fn wants(&self) -> Option<(u64, u64)> {
+        let from = self.buffered_end();
+        let time = self.streamed && !self.asked && from < self.end() && from - self.sent < LOW_WATER;
+        time.then(|| (from, (self.end() - from).min(WINDOW)))
+    }
+}
+
+/// A file's bytes are asked of the app this many at a time...
+const WINDOW: u64 = 64 * 1024;
+/// ...when fewer than this many are left to send.
+const LOW_WATER: u64 = 32 * 1024;
 
 #[derive(Debug)]
 struct Partial {
     header: Header,
+    /// What has arrived; a file's is handed on at once, and only counted.
     data: Vec<u8>,
+    got: u64,
+    /// Handed on as it arrives (a file's data).
+    streamed: bool,
 }
 
 /// One peer's P2P link. See the module docs for the flows.
@@ -265,7 +324,7 @@ impl P2pLink {
         if then != OnAck::Nothing {
             self.awaiting_ack.insert(id, then);
         }
-        let out = Outgoing { header, data, app_id, sent: 0 };
+        let out = Outgoing::new(header, data, app_id);
         if bulk { self.bulk.push_back(out) } else { self.control.push_back(out) }
     }
 
@@ -309,10 +368,51 @@ impl P2pLink {
         self.start(Transfer::Object(object.clone()), Role::Receiving, Vec::new(), now)
     }
 
-    /// Offer the peer a file; the data goes once they accept.
-    pub fn offer_file(&mut self, name: &str, data: Vec<u8>, now: Instant) -> u32 {
-        let file = FileContext { name: name.to_owned(), size: data.len() as u64 };
-        self.start(Transfer::File(file), Role::Sending, data, now)
+    /// Offer the peer a file of `size` bytes; once they accept, the link
+    /// asks for its bytes ([`P2pEvent::WantData`]).
+    pub fn offer_file(&mut self, name: &str, size: u64, now: Instant) -> u32 {
+        let file = FileContext { name: name.to_owned(), size };
+        self.start(Transfer::File(file), Role::Sending, Vec::new(), now)
+    }
+
+    /// The bytes [`P2pEvent::WantData`] asked for (fewer is fine: the rest
+    /// is asked again). None at all, before the end, fails the session: the
+    /// file is shorter than it was when offered.
+    pub fn give_data(&mut self, session: u32, bytes: &[u8]) -> Result<(), P2pError> {
+        let out = self
+            .bulk
+            .iter_mut()
+            .find(|o| o.streamed && o.asked && o.header.session_id == session)
+            .ok_or(P2pError::NoSession(session))?;
+        let have = out.buffered_end();
+        if bytes.is_empty() || have + bytes.len() as u64 > out.end() {
+            let (have, end) = (have, out.end());
+            self.fail(session, format!("the file changed on disk (read {have} of {end} bytes, then {})", bytes.len()));
+            return Err(P2pError::TooLarge(have + bytes.len() as u64));
+        }
+        // What was sent is let go before the window is added.
+        out.data.drain(..(out.sent - out.base) as usize);
+        out.base = out.sent;
+        out.data.extend_from_slice(bytes);
+        out.asked = false;
+        self.ask_for_data();
+        Ok(())
+    }
+
+    /// The app cannot go on with a session (a file it cannot read, say):
+    /// it ends at both sides, and fails with `reason`.
+    pub fn give_up(&mut self, session: u32, reason: &str) {
+        self.fail(session, reason);
+    }
+
+    /// Ask the app for the next window of each file that is running low.
+    fn ask_for_data(&mut self) {
+        for out in self.bulk.iter_mut() {
+            if let Some((offset, len)) = out.wants() {
+                out.asked = true;
+                self.events.push_back(P2pEvent::WantData { session: out.header.session_id, offset, len });
+            }
+        }
     }
 
     /// Give the peer the object it asked for.
@@ -396,22 +496,28 @@ impl P2pLink {
     pub fn poll_transmit(&mut self) -> Option<MessageBody> {
         let from_control = !self.control.is_empty();
         let queue = if from_control { &mut self.control } else { &mut self.bulk };
-        let out = queue.front_mut()?;
+        // A file waiting for its next window holds up no other message.
+        let i = queue.iter().position(Outgoing::ready)?;
+        let out = &mut queue[i];
         let start = out.sent;
-        let end = (start + MAX_CHUNK).min(out.data.len());
+        let end = (start + MAX_CHUNK as u64).min(out.buffered_end());
+        let (from, to) = ((start - out.base) as usize, (end - out.base) as usize);
         let packet = Packet {
-            header: Header { offset: start as u64, length: (end - start) as u32, ..out.header },
-            data: out.data[start..end].to_vec(),
+            header: Header { offset: start, length: (end - start) as u32, ..out.header },
+            data: out.data[from..to].to_vec(),
             app_id: out.app_id,
         };
         out.sent = end;
         let (session, total) = (out.header.session_id, out.header.total);
-        if out.sent >= out.data.len() {
-            queue.pop_front();
+        if out.sent >= out.end() {
+            queue.remove(i);
         }
-        if !from_control && let Some(s) = self.sessions.get_mut(&session) {
-            s.last_activity = self.now.unwrap_or(s.last_activity);
-            self.events.push_back(P2pEvent::Progress { session, done: end as u64, total });
+        if !from_control {
+            self.ask_for_data();
+            if let Some(s) = self.sessions.get_mut(&session) {
+                s.last_activity = self.now.unwrap_or(s.last_activity);
+                self.events.push_back(P2pEvent::Progress { session, done: end, total });
+            }
         }
         Some(MessageBody::P2p { dest: self.peer.clone(), data: packet.to_bytes() })
     }
@@ -450,12 +556,16 @@ impl P2pLink {
             self.fail(h.session_id, "the other side reported an error");
             return Ok(());
         }
-        // The largest message this session may send us.
-        let limit = match self.sessions.get(&h.session_id) {
-            None if h.session_id == 0 => MAX_SLP,
+        // The largest message this session may send us, and whether it is
+        // a file's data (handed on as it comes).
+        let (limit, streamed) = match self.sessions.get(&h.session_id) {
+            None if h.session_id == 0 => (MAX_SLP, false),
             None => return Err(P2pError::NoSession(h.session_id)),
             // The data, or a 4-byte data preparation.
-            Some(s) if s.role == Role::Receiving && s.phase == Phase::Flowing => s.transfer.size().max(4),
+            Some(s) if s.role == Role::Receiving && s.phase == Phase::Flowing => {
+                let file = matches!(s.transfer, Transfer::File(_)) && h.flags != Flags::NONE;
+                (s.transfer.size().max(4), file)
+            }
             Some(_) => return Err(P2pError::Unexpected(h.session_id)),
         };
         if h.total > limit {
@@ -466,18 +576,29 @@ impl P2pLink {
             if self.partials.len() >= MAX_PARTIALS {
                 return Err(P2pError::TooMany);
             }
-            let cap = (h.total as usize).min(64 * 1024);
-            self.partials.insert(h.id, Partial { header: h, data: Vec::with_capacity(cap) });
+            // One file's data comes as one message: pieces of two at once
+            // could not be told apart by the app.
+            if streamed && self.partials.values().any(|p| p.streamed && p.header.session_id == h.session_id) {
+                self.fail(h.session_id, "the other side sent the file twice at once");
+                return Err(P2pError::BadOffset);
+            }
+            let cap = if streamed { 0 } else { (h.total as usize).min(64 * 1024) };
+            self.partials.insert(h.id, Partial { header: h, data: Vec::with_capacity(cap), got: 0, streamed });
         }
         let Some(partial) = self.partials.get_mut(&h.id) else {
             return Err(P2pError::BadOffset);
         };
-        if h.offset != partial.data.len() as u64 || h.total != partial.header.total {
+        if h.offset != partial.got || h.total != partial.header.total {
             self.partials.remove(&h.id);
             return Err(P2pError::BadOffset);
         }
-        partial.data.extend_from_slice(&p.data);
-        let done = partial.data.len() as u64;
+        partial.got += p.data.len() as u64;
+        let done = partial.got;
+        if partial.streamed {
+            self.events.push_back(P2pEvent::FileData { session: h.session_id, offset: h.offset, data: p.data });
+        } else {
+            partial.data.extend_from_slice(&p.data);
+        }
         if h.session_id != 0 && h.flags.0 != 0 {
             self.events.push_back(P2pEvent::Progress { session: h.session_id, done, total: h.total });
         }
@@ -507,7 +628,7 @@ impl P2pLink {
             ack_size: of.total,
             ..Header::default()
         };
-        self.control.push_back(Outgoing { header, data: Vec::new(), app_id: app::SLP, sent: 0 });
+        self.control.push_back(Outgoing::new(header, Vec::new(), app::SLP));
     }
 
     fn acknowledged(&mut self, my_id: u32) {
@@ -565,9 +686,23 @@ impl P2pLink {
                         s.phase = Phase::Flowing;
                         s.last_activity = now;
                         self.events.push_back(P2pEvent::Accepted { session });
-                        if s.role == Role::Sending {
-                            let data = std::mem::take(&mut s.data);
-                            self.queue(session, Flags::FILE_DATA, app::FILE, data, true, OnAck::Delivered(session));
+                        if s.role == Role::Sending
+                            && let Transfer::File(f) = &s.transfer
+                        {
+                            let size = f.size;
+                            self.queue(
+                                session,
+                                Flags::FILE_DATA,
+                                app::FILE,
+                                Vec::new(),
+                                true,
+                                OnAck::Delivered(session),
+                            );
+                            if let Some(out) = self.bulk.back_mut() {
+                                out.header.total = size;
+                                out.streamed = true;
+                            }
+                            self.ask_for_data();
                         }
                     }
                     603 => {
@@ -629,7 +764,7 @@ impl P2pLink {
         self.forget(session);
         let ok = match &s.transfer {
             Transfer::Object(o) => o.matches(&whole.data),
-            Transfer::File(f) => whole.data.len() as u64 == f.size,
+            Transfer::File(f) => whole.streamed && whole.got == f.size,
         };
         self.queue_slp(s.dialog.bye(session), OnAck::Nothing);
         self.events.push_back(if ok {
