@@ -246,6 +246,16 @@ pub struct Conversation {
     pub history_more: bool,
 }
 
+impl Conversation {
+    /// The window goes: the files received in it, held by the browser for
+    /// its Save links, go too (a Blob lives as long as its URL).
+    fn let_go(&self) {
+        for url in self.transfers.iter().filter_map(|t| t.url.as_deref()) {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Me {
     pub email: String,
@@ -543,6 +553,7 @@ impl Reducible for AppState {
                 s.error = None;
             }
             Action::SignedOut => {
+                s.conversations.iter().for_each(Conversation::let_go);
                 return Rc::new(AppState {
                     conn: ConnState::Offline,
                     error: s.error,
@@ -689,6 +700,7 @@ impl Reducible for AppState {
                 s.showing_list = false;
             }
             Action::Close(id) => {
+                s.conversations.iter().filter(|c| c.id == id).for_each(Conversation::let_go);
                 s.conversations.retain(|c| c.id != id);
                 if s.active == Some(id) {
                     s.active = s.conversations.last().map(|c| c.id);

@@ -73,6 +73,14 @@ async fn a_one_megabyte_file_arrives_byte_identical_from_msnp9_to_msnp12() {
     let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(saved_sha1(&bob, "one megabyte.bin").await, want);
     still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after the file").await;
+    // Bob closes the window: the file it kept for its Save link goes with it.
+    let save = bob.el(&format!("{} [data-testid=transfer-save]", transfer("one megabyte.bin", "done"))).await;
+    let url = save.attr("href").await.unwrap().expect("a download link");
+    bob.el(&tid("conversation-close")).await.click().await.unwrap();
+    bob.until_gone(&tid("conversation")).await;
+    let js = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(() => done('kept'), () => done('gone'));";
+    assert_eq!(bob.c.execute_async(js, vec![url.into()]).await.unwrap(), "gone");
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
