@@ -297,3 +297,46 @@ async fn a_big_file_passes_without_either_page_holding_it_whole() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_offers_show_the_newest_but_never_move_under_the_pointer() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
+    let paths: Vec<String> =
+        (0..8).map(|i| file_of(&format!("photo {i}.jpg"), 2000 + i).0.display().to_string()).collect();
+    const PANEL: &str = "return (() => { const p = document.querySelector('.transfers'); \
+        const last = Array.from(p.querySelectorAll('[data-testid=transfer]')).pop().getBoundingClientRect(); \
+        const box = p.getBoundingClientRect(); \
+        return [p.scrollTop, p.scrollHeight > p.clientHeight, last.top >= box.top && last.bottom <= box.bottom + 1]; })()";
+    // Six at once: more than the list shows; the newest is in view.
+    alice.el(&tid("send-file")).await.send_keys(&paths[..6].join("\n")).await.unwrap();
+    for i in 0..6 {
+        bob.el(&transfer(&format!("photo {i}.jpg"), "offered")).await;
+    }
+    let panel = bob.c.execute(PANEL, vec![]).await.unwrap();
+    assert_eq!((panel[1].as_bool(), panel[2].as_bool()), (Some(true), Some(true)), "{panel}");
+    // Bob's pointer rests on an Accept: two more come, and nothing moves.
+    let accept = bob.el(&format!("{} [data-testid=transfer-accept]", transfer("photo 5.jpg", "offered"))).await;
+    let at = accept.rectangle().await.unwrap();
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: accept.clone(),
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    bob.c.perform_actions(hover).await.unwrap();
+    let before = bob.c.execute(PANEL, vec![]).await.unwrap()[0].clone();
+    alice.el(&tid("send-file")).await.send_keys(&paths[6..].join("\n")).await.unwrap();
+    for i in 6..8 {
+        bob.el(&transfer(&format!("photo {i}.jpg"), "offered")).await;
+    }
+    assert_eq!(bob.c.execute(PANEL, vec![]).await.unwrap()[0], before, "the list scrolled under the pointer");
+    assert_eq!(accept.rectangle().await.unwrap(), at);
+    accept.click().await.unwrap();
+    alice.el(&transfer("photo 5.jpg", "done")).await;
+    bob.el(&transfer("photo 4.jpg", "offered")).await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

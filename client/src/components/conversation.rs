@@ -221,6 +221,19 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             }
         });
     }
+    // A new transfer goes last in its list: shown (the list scrolls to it)
+    // unless the pointer is over the list, where a click may be on its way.
+    let transfers_ref = use_node_ref();
+    {
+        let transfers_ref = transfers_ref.clone();
+        use_effect_with(c.transfers.len(), move |_| {
+            if let Some(el) = transfers_ref.cast::<web_sys::Element>()
+                && !el.matches(":hover").unwrap_or(true)
+            {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     let compose = use_node_ref();
     // The box keeps its own text (no state of ours): typing draws nothing,
     // and Enter sends what it holds at that moment.
@@ -408,7 +421,7 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
             // others and moves none of them, so an Accept being clicked
             // stays under the pointer.
             if !c.transfers.is_empty() {
-                <div class="transfers">{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
+                <div class="transfers" ref={transfers_ref}>{ for c.transfers.iter().map(|t| transfer_view(&ctrl, c.id, &them_name, t)) }</div>
             }
             <div class="messages" ref={list_ref} aria-live="polite" {onscroll}>
                 if c.history_more {
