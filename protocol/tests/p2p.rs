@@ -5,7 +5,7 @@
 use msnp::message::MimeMessage;
 use msnp::p2p::header::app;
 use msnp::p2p::object::kind;
-use msnp::p2p::slp::{Dialog, EUF_OBJECT, SlpMessage, StartLine};
+use msnp::p2p::slp::{Dialog, EUF_FILE, EUF_OBJECT, SlpMessage, StartLine, TRANS_REQ_BODY, TRANS_RESP_BODY};
 use msnp::p2p::*;
 use msnp::types::Name;
 use proptest::prelude::*;
@@ -590,5 +590,64 @@ fn a_file_sent_twice_at_once_fails() {
     assert!(
         std::iter::from_fn(|| p.b.poll_event())
             .any(|e| matches!(e, P2pEvent::Failed { session: s, .. } if s == session))
+    );
+}
+
+#[test]
+fn a_direct_connection_offered_is_answered_no_and_the_file_comes_over_the_switchboard() {
+    // A sender as MSN 7, Kopete or Miranda: after Bob's 200 OK it offers a
+    // direct connection on the same call, and sends nothing until answered.
+    let d = Dialog {
+        me: "alice@example.com".into(),
+        peer: "bob@example.com".into(),
+        call_id: "{C0FFEE00-0000-0000-0000-000000000003}".into(),
+        branch: "{B0B00000-0000-0000-0000-000000000004}".into(),
+    };
+    let now = Instant::now();
+    let mut bob = P2pLink::new("bob@example.com", "alice@example.com", 11, P2pConfig::default());
+    let slp = |id: u32, m: &SlpMessage| {
+        let data = m.to_bytes();
+        let header = Header { id, total: data.len() as u64, length: data.len() as u32, ..Header::default() };
+        Packet { header, data, app_id: app::SLP }.to_bytes()
+    };
+    let file = FileContext { name: "direct.bin".into(), size: 3 };
+    bob.handle_packet(&slp(100, &d.invite(77, EUF_FILE, app::FILE, &file.to_context())), now).unwrap();
+    assert!(std::iter::from_fn(|| bob.poll_event()).any(|e| matches!(e, P2pEvent::FileOffered { session: 77, .. })));
+    bob.accept(77, now).unwrap();
+    while bob.poll_transmit().is_some() {}
+    let mut transreq = d.invite(77, EUF_FILE, app::FILE, "");
+    transreq.headers.retain(|(k, _)| k != "Content-Type");
+    transreq.headers.push(("Content-Type".into(), TRANS_REQ_BODY.into()));
+    transreq.body = ["Bridges: TCPv1", "NetID: 0", "Conn-Type: Direct-Connect", "UPnPNat: false", "ICF: false"]
+        .iter()
+        .map(|l| l.split_once(": ").map(|(k, v)| (k.to_owned(), v.to_owned())).unwrap())
+        .collect();
+    bob.handle_packet(&slp(101, &transreq), now).unwrap();
+    let answers: Vec<SlpMessage> = std::iter::from_fn(|| bob.poll_transmit())
+        .filter_map(|m| Packet::parse(&unwrap_envelope(&m.to_bytes(), "alice@example.com")).ok())
+        .filter(|p| p.header.flags == Flags::NONE)
+        .filter_map(|p| SlpMessage::parse(&p.data).ok())
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let a = &answers[0];
+    assert_eq!(a.status(), Some(200));
+    assert_eq!(a.header("Content-Type"), Some(TRANS_RESP_BODY));
+    assert_eq!(a.call_id(), Some("{C0FFEE00-0000-0000-0000-000000000003}"));
+    assert_eq!((a.field("Listening"), a.field("Bridge")), (Some("false"), Some("TCPv1")));
+    // No new session came of it, and the data, when it comes, is taken.
+    assert!(!std::iter::from_fn(|| bob.poll_event()).any(|e| matches!(e, P2pEvent::FileOffered { .. })));
+    let data = Packet {
+        header: Header { session_id: 77, id: 102, total: 3, length: 3, flags: Flags::FILE_DATA, ..Header::default() },
+        data: b"abc".to_vec(),
+        app_id: app::FILE,
+    };
+    bob.handle_packet(&data.to_bytes(), now).unwrap();
+    assert!(std::iter::from_fn(|| bob.poll_event()).any(|e| matches!(e, P2pEvent::Received { session: 77, .. })));
+    // An invitation it cannot place is refused with why (the app logs it),
+    // not dropped without a word.
+    transreq.headers.retain(|(k, _)| k != "Content-Type");
+    transreq.headers.push(("Content-Type".into(), "application/x-msnmsgr-transudpswitch".into()));
+    assert!(
+        matches!(bob.handle_packet(&slp(103, &transreq), now), Err(P2pError::Slp(why)) if why.contains("transudpswitch"))
     );
 }

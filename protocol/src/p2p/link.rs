@@ -28,7 +28,7 @@
 use super::P2pError;
 use super::header::{Flags, Header, MAX_CHUNK, Packet, app};
 use super::object::{FileContext, MsnObject};
-use super::slp::{Dialog, EUF_FILE, EUF_OBJECT, SlpMessage};
+use super::slp::{Dialog, EUF_FILE, EUF_OBJECT, SlpMessage, TRANS_REQ_BODY};
 use crate::message::MessageBody;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
@@ -609,7 +609,7 @@ impl P2pLink {
         self.send_ack(&whole.header);
         if h.session_id == 0 {
             let msg = SlpMessage::parse(&whole.data)?;
-            self.handle_slp(msg, now);
+            self.handle_slp(msg, now)?;
         } else {
             self.data_arrived(whole);
         }
@@ -665,11 +665,12 @@ impl P2pLink {
         by_call.or_else(|| msg.session_id().filter(|id| self.sessions.contains_key(id)))
     }
 
-    fn handle_slp(&mut self, msg: SlpMessage, now: Instant) {
+    /// An error for what cannot be placed (the app logs it); the link goes on.
+    fn handle_slp(&mut self, msg: SlpMessage, now: Instant) -> Result<(), P2pError> {
         match (msg.method(), msg.status()) {
-            (Some("INVITE"), _) => self.invited(msg, now),
+            (Some("INVITE"), _) => return self.invited(msg, now),
             (Some("BYE"), _) => {
-                let Some(session) = self.session_of(&msg) else { return };
+                let Some(session) = self.session_of(&msg) else { return Ok(()) };
                 // A delivered session has ended already: a BYE that finds
                 // one still going is the peer giving up.
                 self.sessions.remove(&session);
@@ -677,9 +678,9 @@ impl P2pLink {
                 self.events.push_back(P2pEvent::Cancelled { session, by_peer: true });
             }
             (_, Some(code)) => {
-                let Some(session) = self.session_of(&msg) else { return };
+                let Some(session) = self.session_of(&msg) else { return Ok(()) };
                 let Some(s) = self.sessions.get_mut(&session).filter(|s| s.phase == Phase::Invited) else {
-                    return;
+                    return Ok(());
                 };
                 match code {
                     200 => {
@@ -718,31 +719,41 @@ impl P2pLink {
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn invited(&mut self, msg: SlpMessage, now: Instant) {
+    fn invited(&mut self, msg: SlpMessage, now: Instant) -> Result<(), P2pError> {
         let call_id = msg.call_id().unwrap_or_default().to_owned();
         let branch =
             msg.header("Via").and_then(|v| v.split("branch=").nth(1)).map(|b| b.trim().to_owned()).unwrap_or_default();
         let dialog = Dialog { me: self.me.clone(), peer: self.peer.clone(), call_id, branch };
+        if msg.header("Content-Type").is_some_and(|t| t.eq_ignore_ascii_case(TRANS_REQ_BODY)) {
+            // A direct connection offered for a session of ours: no, the
+            // data goes over the switchboard (whichever side sends it).
+            self.queue_slp(dialog.no_direct_connection(), OnAck::Nothing);
+            return Ok(());
+        }
         let Some(session) = msg.session_id().filter(|id| *id != 0 && !self.sessions.contains_key(id)) else {
-            return;
+            let why = format!("an INVITE ({}) with no new session", msg.header("Content-Type").unwrap_or("no type"));
+            return Err(P2pError::Slp(why));
         };
         let context = msg.field("Context").unwrap_or_default();
         let euf = msg.field("EUF-GUID").unwrap_or_default();
-        let (transfer, role) = if euf.eq_ignore_ascii_case(EUF_OBJECT) {
-            match MsnObject::from_context(context) {
-                Some(o) if o.size <= self.config.max_object => (Transfer::Object(o), Role::Sending),
-                _ => return self.queue_slp(dialog.answer(session, false), OnAck::Nothing),
-            }
+        // Webcam, games, ...: not this client's; nor what is over the limits.
+        let wanted = if euf.eq_ignore_ascii_case(EUF_OBJECT) {
+            MsnObject::from_context(context)
+                .filter(|o| o.size <= self.config.max_object)
+                .map(|o| (Transfer::Object(o), Role::Sending))
         } else if euf.eq_ignore_ascii_case(EUF_FILE) {
-            match FileContext::from_context(context) {
-                Some(f) if f.size <= self.config.max_file => (Transfer::File(f), Role::Receiving),
-                _ => return self.queue_slp(dialog.answer(session, false), OnAck::Nothing),
-            }
+            FileContext::from_context(context)
+                .filter(|f| f.size <= self.config.max_file)
+                .map(|f| (Transfer::File(f), Role::Receiving))
         } else {
-            // Webcam, games, ...: not this client's.
-            return self.queue_slp(dialog.answer(session, false), OnAck::Nothing);
+            None
+        };
+        let Some((transfer, role)) = wanted else {
+            self.queue_slp(dialog.answer(session, false), OnAck::Nothing);
+            return Ok(());
         };
         self.events.push_back(match &transfer {
             Transfer::Object(object) => P2pEvent::ObjectRequested { session, object: object.clone() },
@@ -752,6 +763,7 @@ impl P2pLink {
             session,
             Session { dialog, transfer, role, phase: Phase::Asked, data: Vec::new(), last_activity: now, heard: true },
         );
+        Ok(())
     }
 
     fn data_arrived(&mut self, whole: Partial) {

@@ -10,6 +10,9 @@ pub const EUF_FILE: &str = "{5D3E02AB-6190-11D3-BBBB-00C04F795683}";
 
 pub const REQ_BODY: &str = "application/x-msnmsgr-sessionreqbody";
 pub const CLOSE_BODY: &str = "application/x-msnmsgr-sessionclosebody";
+/// A peer offering a direct connection for a session (and my answer).
+pub const TRANS_REQ_BODY: &str = "application/x-msnmsgr-transreqbody";
+pub const TRANS_RESP_BODY: &str = "application/x-msnmsgr-transrespbody";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartLine {
@@ -156,6 +159,22 @@ impl Dialog {
                 ("SessionID", session.to_string()),
                 ("AppID", app_id.to_string()),
                 ("Context", context.into()),
+            ]),
+        }
+    }
+
+    /// Answer a peer's offer of a direct connection: a page cannot listen,
+    /// so `Listening: false` with a null nonce, and the data stays on the
+    /// switchboard. Senders such as MSN 7, Kopete and Miranda ask this after
+    /// the `200 OK` and send nothing until they have the answer.
+    pub fn no_direct_connection(&self) -> SlpMessage {
+        SlpMessage {
+            start: StartLine::Status { code: 200, reason: "OK".into() },
+            headers: self.headers(1, TRANS_RESP_BODY),
+            body: Self::body(&[
+                ("Bridge", "TCPv1".into()),
+                ("Listening", "false".into()),
+                ("Nonce", "{00000000-0000-0000-0000-000000000000}".into()),
             ]),
         }
     }
