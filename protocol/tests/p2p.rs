@@ -173,6 +173,14 @@ impl Pair {
         session
     }
 
+    /// Alice offers a file and Bob accepts it (the offer has reached him).
+    fn offer_accepted(&mut self, name: &str, data: Vec<u8>) -> u32 {
+        let session = self.offer(name, data);
+        self.run(10);
+        self.b.accept(session, self.now).unwrap();
+        session
+    }
+
     /// The file Bob received, once his link said it is all there.
     fn received(&self, session: u32) -> Option<Vec<u8>> {
         let whole = self.b_events.iter().any(|e| matches!(e, P2pEvent::Received { session: s, .. } if *s == session));
@@ -311,9 +319,7 @@ fn a_declined_file_ends_on_both_sides() {
 fn either_side_can_cancel_half_way() {
     for receiver_cancels in [false, true] {
         let mut p = Pair::new();
-        let session = p.offer("half.bin", picture(200_000));
-        p.run(10);
-        p.b.accept(session, p.now).unwrap();
+        let session = p.offer_accepted("half.bin", picture(200_000));
         // Half-way through.
         p.run_until(|p| p.b_events.iter().any(|e| matches!(e, P2pEvent::Progress { done, .. } if *done >= 100_000)));
         if receiver_cancels {
@@ -410,9 +416,7 @@ fn an_offer_waits_for_the_person_however_long_then_the_data_has_its_stall_clock(
 #[test]
 fn accepted_data_that_stops_coming_fails() {
     let mut p = Pair::new();
-    let session = p.offer("stuck.bin", picture(50_000));
-    p.run(10);
-    p.b.accept(session, p.now).unwrap();
+    let session = p.offer_accepted("stuck.bin", picture(50_000));
     // Bob's 200 OK never reaches Alice: Bob waits a minute for data.
     while p.b.poll_transmit().is_some() {}
     p.b.handle_timeout(p.now + Duration::from_secs(61));
@@ -460,9 +464,7 @@ proptest! {
     fn any_file_arrives_equal(data in proptest::collection::vec(any::<u8>(), 0..20_000), seed in any::<u64>()) {
         let mut p = Pair::new();
         p.a = P2pLink::new("alice@example.com", "bob@example.com", seed, P2pConfig::default());
-        let session = p.offer("f", data.clone());
-        p.run(10);
-        p.b.accept(session, p.now).unwrap();
+        let session = p.offer_accepted("f", data.clone());
         p.run(10_000);
         prop_assert_eq!(p.received(session), Some(data));
     }
@@ -514,9 +516,7 @@ fn custom_emoticons_are_announced_as_shortcut_and_object_pairs() {
 fn a_file_is_read_a_window_at_a_time_and_handed_on_as_it_arrives() {
     let mut p = Pair::new();
     let data = picture(1 << 20);
-    let session = p.offer("big.bin", data.clone());
-    p.run(10);
-    p.b.accept(session, p.now).unwrap();
+    let session = p.offer_accepted("big.bin", data.clone());
     // Carried step by step: what Alice's app gave, and what was sent.
     let (mut given, mut most_held, mut sent) = (0u64, 0u64, 0u64);
     for _ in 0..20_000 {
@@ -570,9 +570,7 @@ fn a_file_that_shrank_on_disk_fails_at_both_ends() {
 #[test]
 fn a_file_sent_twice_at_once_fails() {
     let mut p = Pair::new();
-    let session = p.offer("twice.bin", picture(10_000));
-    p.run(10);
-    p.b.accept(session, p.now).unwrap();
+    let session = p.offer_accepted("twice.bin", picture(10_000));
     let piece = |id| Packet {
         header: Header {
             session_id: session,
