@@ -429,16 +429,22 @@ async fn a_message_to_a_page_in_the_background_shows_a_desktop_notification() {
     bob.open_chat("alice@example.com").await;
     bob.say("are you there? (Y)").await;
     bob.el(&tid("nudge")).await.click().await.unwrap();
+    // A file offer waits for Alice: she is told of it too.
+    let photo = std::env::temp_dir().join(format!("msn-web-notify-{}.jpg", std::process::id()));
+    std::fs::write(&photo, vec![7u8; 2000]).unwrap();
+    bob.el(&tid("send-file")).await.send_keys(&photo.display().to_string()).await.unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let shown = loop {
         let shown = alice.c.execute("return window.__shown", vec![]).await.unwrap();
         let shown: Vec<String> = serde_json::from_value(shown).unwrap();
-        if shown.len() >= 2 || tokio::time::Instant::now() > deadline {
+        if shown.len() >= 3 || tokio::time::Instant::now() > deadline {
             break shown;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    assert_eq!(shown, ["Bob says: | are you there? (Y)", "Bob | has just sent you a nudge."]);
+    let offer = format!("Bob wants to send you a file: | {} (2.0 KB)", photo.file_name().unwrap().to_string_lossy());
+    assert_eq!(shown, ["Bob says: | are you there? (Y)", "Bob | has just sent you a nudge.", offer.as_str()]);
+    let _ = std::fs::remove_file(&photo);
     // Unseen even though it is the open conversation: the title says so.
     alice.until_title("(1) MSN Messenger").await;
     alice.c.close().await.unwrap();

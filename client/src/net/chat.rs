@@ -621,6 +621,17 @@ impl Net {
         }
     }
 
+    /// A desktop notification for `conv`, when the page is out of sight;
+    /// clicking it brings the conversation up.
+    pub(super) fn notify_out_of_sight(&self, conv: u64, title: &str, body: &str) {
+        if crate::notify::page_hidden() {
+            let dispatch = self.dispatcher();
+            crate::notify::show(&format!("conversation-{conv}"), title, body, move || {
+                dispatch.emit(Action::Focus(conv))
+            });
+        }
+    }
+
     /// The P2P link to `peer` in `conv`, made on first use.
     pub(super) fn link_to(&mut self, conv: u64, peer: &Email) -> Option<&mut P2pLink> {
         let me = self.me.clone()?;
@@ -894,11 +905,8 @@ impl Net {
             }
             _ => None,
         };
-        if let Some((title, body)) = toast.filter(|_| crate::notify::page_hidden()) {
-            let dispatch = self.dispatcher();
-            crate::notify::show(&format!("conversation-{conv}"), &title, &body, move || {
-                dispatch.emit(Action::Focus(conv))
-            });
+        if let Some((title, body)) = toast {
+            self.notify_out_of_sight(conv, &title, &body);
         }
         self.reveal(conv);
         let id = self.next_id();

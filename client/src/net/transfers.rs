@@ -54,6 +54,11 @@ impl Net {
             return;
         }
         self.track_transfer(conv, session, &peer);
+        if self.prefs.notify_messages {
+            let who = self.display_name(&peer);
+            let what = format!("{} ({})", file.name, crate::view::human_size(file.size));
+            self.notify_out_of_sight(conv, &format!("{who} wants to send you a file:"), &what);
+        }
         let view = TransferView::new(session, file.name, file.size, true, TransferState::Offered);
         self.dispatch(Action::TransferNew { conv, view });
     }
