@@ -17,8 +17,47 @@ pub struct Entry {
     pub at: f64,
     pub from: String,
     pub from_name: String,
-    pub nudge: bool,
+    pub kind: EntryKind,
     pub text: String,
+}
+
+/// What a line of history is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Text,
+    Nudge,
+    /// What happened rather than what was said (a file received, say): its
+    /// text is the whole line.
+    Notice,
+}
+
+impl EntryKind {
+    fn code(self) -> &'static str {
+        match self {
+            EntryKind::Text => "t",
+            EntryKind::Nudge => "n",
+            EntryKind::Notice => "i",
+        }
+    }
+    /// An unknown code (a later version's) reads as text.
+    fn from_code(code: &str) -> EntryKind {
+        match code {
+            "n" => EntryKind::Nudge,
+            "i" => EntryKind::Notice,
+            _ => EntryKind::Text,
+        }
+    }
+}
+
+impl Entry {
+    /// The line as a person reads it, without its time.
+    pub fn what(&self) -> String {
+        match self.kind {
+            EntryKind::Text => format!("{}: {}", self.from_name, self.text),
+            EntryKind::Nudge => format!("{} sent a nudge.", self.from_name),
+            EntryKind::Notice => self.text.clone(),
+        }
+    }
 }
 
 const SEP: char = '\u{1F}';
@@ -31,8 +70,7 @@ pub fn with_key<S: AsRef<str>>(people: &[S]) -> String {
 }
 
 fn encode(e: &Entry) -> String {
-    let kind = if e.nudge { "n" } else { "t" };
-    format!("{}{SEP}{}{SEP}{kind}{SEP}{}", e.from, e.from_name, e.text)
+    format!("{}{SEP}{}{SEP}{}{SEP}{}", e.from, e.from_name, e.kind.code(), e.text)
 }
 
 fn decode(key: &Array, value: &str) -> Option<Entry> {
@@ -40,7 +78,8 @@ fn decode(key: &Array, value: &str) -> Option<Entry> {
     let at = key.get(2).as_f64()?;
     let mut parts = value.splitn(4, SEP);
     let (from, from_name, kind, text) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    Some(Entry { with, at, from: from.into(), from_name: from_name.into(), nudge: kind == "n", text: text.into() })
+    let kind = EntryKind::from_code(kind);
+    Some(Entry { with, at, from: from.into(), from_name: from_name.into(), kind, text: text.into() })
 }
 
 fn prefix(account: &str, with: Option<&str>) -> Array {
@@ -129,11 +168,7 @@ impl Index {
 }
 
 fn line(e: &Entry) -> String {
-    if e.nudge {
-        format!("{} {} sent a nudge.", stamp(e.at), e.from_name)
-    } else {
-        format!("{} {}: {}", stamp(e.at), e.from_name, e.text)
-    }
+    format!("{} {}", stamp(e.at), e.what())
 }
 
 /// Plain text, a line a message, conversations one after the other.
@@ -186,7 +221,7 @@ mod tests {
             at,
             from: "bob@x.com".into(),
             from_name: "Bob".into(),
-            nudge: false,
+            kind: EntryKind::Text,
             text: text.into(),
         }
     }
@@ -212,6 +247,24 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;so&quot;"), "{html}");
         assert!(!html.contains("<script>"));
         assert!(export_text(&[&x]).contains("Bob: <script>alert(1)</script>"));
+    }
+
+    #[test]
+    fn every_kind_of_line_is_kept_as_it_was_and_read_as_a_person_would() {
+        let key = Array::of4(&"me".into(), &"bob@x.com".into(), &JsValue::from_f64(5.0), &JsValue::from_f64(0.0));
+        for (kind, text, line) in [
+            (EntryKind::Text, "hi: there", "Bob: hi: there"),
+            (EntryKind::Nudge, "", "Bob sent a nudge."),
+            (EntryKind::Notice, "You received a.jpg (2.0 KB) from Bob.", "You received a.jpg (2.0 KB) from Bob."),
+        ] {
+            let x = Entry { kind, text: text.into(), at: 5.0, ..e("bob@x.com", 5.0, "") };
+            let back = decode(&key, &encode(&x)).unwrap();
+            assert_eq!(back, x);
+            assert_eq!(back.what(), line);
+        }
+        // A kind written by a later version reads as text, not as nothing.
+        let later = format!("bob@x.com{SEP}Bob{SEP}z{SEP}something new");
+        assert_eq!(decode(&key, &later).unwrap().kind, EntryKind::Text);
     }
 
     #[test]

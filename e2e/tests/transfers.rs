@@ -81,6 +81,11 @@ async fn a_one_megabyte_file_arrives_byte_identical_from_msnp9_to_msnp12() {
     let js = "const done = arguments[arguments.length - 1];
         fetch(arguments[0]).then(() => done('kept'), () => done('gone'));";
     assert_eq!(bob.c.execute_async(js, vec![url.into()]).await.unwrap(), "gone");
+    // The conversation said what happened, and its history keeps it.
+    alice.until_text(&tid("notice"), "Bob received one megabyte.bin (1.0 MB).").await;
+    bob.el(&tid("history")).await.click().await.unwrap();
+    bob.type_into("history-search", "megabyte").await;
+    bob.until_text(&tid("history-result"), "You received one megabyte.bin (1.0 MB) from Alice.").await;
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
@@ -100,6 +105,8 @@ async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usabl
         .unwrap();
     alice.el(&transfer("not wanted.txt", "declined")).await;
     bob.el(&transfer("not wanted.txt", "declined")).await;
+    alice.until_text(&tid("notice"), "Bob declined not wanted.txt (4.9 KB).").await;
+    bob.until_text(&tid("notice"), "You declined not wanted.txt (4.9 KB) from Alice.").await;
     still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after declining").await;
 
     // Cancelled half-way, by the receiver and then by the sender.
@@ -120,6 +127,9 @@ async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usabl
         canceller.el(&format!("{} [data-testid=transfer-cancel]", transfer(&name, state))).await.click().await.unwrap();
         canceller.el(&transfer(&name, "cancelled")).await;
         other.el(&transfer(&name, "cancelled")).await;
+        let who = if receiver_cancels { "Bob" } else { "Alice" };
+        canceller.until_text(&tid("notice"), &format!("You cancelled {name} (24.0 MB).")).await;
+        other.until_text(&tid("notice"), &format!("{who} cancelled {name} (24.0 MB).")).await;
         still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", &format!("after cancel {i}")).await;
     }
     alice.c.close().await.unwrap();

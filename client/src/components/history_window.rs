@@ -15,7 +15,7 @@ pub struct HistoryProps {
 
 /// One line; the hit has `hit_ref` (to be scrolled to).
 fn line(e: &Entry, hit_ref: Option<&NodeRef>) -> Html {
-    let what = if e.nudge { format!("{} sent a nudge.", e.from_name) } else { format!("{}: {}", e.from_name, e.text) };
+    let what = e.what();
     let hit = hit_ref.is_some();
     html! {
         <li class={classes!("history-line", hit.then_some("hit"))} data-testid="history-line" data-hit={hit.then_some("true")}
@@ -157,7 +157,7 @@ pub fn HistoryWindow(props: &HistoryProps) -> Html {
                         <ul class="history-results" aria-live="polite">
                             { for v.results.iter().map(|e| html! {
                                 <li><button class="link" data-testid="history-result" data-with={e.with.clone()} onclick={show(Some(e.with.clone()), Some(e.at))}>
-                                    <time>{stamp(e.at)}</time>{format!(" {} — {}: {}", e.with, e.from_name, if e.nudge { "(nudge)" } else { e.text.as_str() })}
+                                    <time>{stamp(e.at)}</time>{format!(" {} — {}", e.with, e.what())}
                                 </button></li>
                             }) }
                             if v.results.is_empty() { <li class="none">{"No message matches."}</li> }

@@ -41,8 +41,8 @@ pub(super) struct Chat {
     p2p: HashMap<Email, P2pLink>,
     /// Pictures asked for: P2P session → whose and which.
     fetches: HashMap<u32, (Email, MsnObject)>,
-    /// File transfers: P2P session → whose link carries it.
-    pub transfers: HashMap<u32, Email>,
+    /// File transfers: P2P session → whose link carries it, and what.
+    pub transfers: HashMap<u32, super::transfers::FileTransfer>,
     /// When each transfer's progress last reached the screen (ms).
     pub progress_at: HashMap<u32, f64>,
     /// Files I send, read as their transfers ask: P2P session → file.
@@ -639,9 +639,9 @@ impl Net {
         Some(c.p2p.entry(peer.clone()).or_insert_with(|| new_link(&me, peer)))
     }
 
-    pub(super) fn track_transfer(&mut self, conv: u64, session: u32, peer: &Email) {
+    pub(super) fn track_transfer(&mut self, conv: u64, session: u32, t: super::transfers::FileTransfer) {
         if let Some(c) = self.chats.get_mut(&conv) {
-            c.transfers.insert(session, peer.clone());
+            c.transfers.insert(session, t);
         }
     }
 
@@ -823,16 +823,22 @@ impl Net {
     }
 
     pub(super) fn notice(&mut self, conv: u64, text: String) {
-        let id = self.next_id();
-        let message = ChatMessage {
-            id,
-            from: String::new(),
-            from_name: String::new(),
-            kind: MessageKind::Notice(text),
-            delivery: Delivery::Received,
-            at: now_ms(),
-        };
+        let message = self.notice_message(text);
         self.dispatch(Action::Message { conv, message });
+    }
+
+    /// A notice the conversation's history keeps too: what happened to a
+    /// file, say, where what the connection did is of the moment only.
+    pub(super) fn kept_notice(&mut self, conv: u64, text: String) {
+        let message = self.notice_message(text);
+        self.record(conv, &message);
+        self.dispatch(Action::Message { conv, message });
+    }
+
+    fn notice_message(&mut self, text: String) -> ChatMessage {
+        let id = self.next_id();
+        let (from, from_name) = (String::new(), String::new());
+        ChatMessage { id, from, from_name, kind: MessageKind::Notice(text), delivery: Delivery::Received, at: now_ms() }
     }
 
     fn incoming(&mut self, conv: u64, email: &Email, name: String, body: MessageBody) {

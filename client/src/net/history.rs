@@ -5,7 +5,7 @@
 //! storage format and the search.
 
 use super::core::{Input, Net};
-use crate::history::{self, Entry, Index};
+use crate::history::{self, Entry, EntryKind, Index};
 use crate::state::{Action, ChatMessage, Delivery, HistoryView, MessageKind};
 use msnp::types::Email;
 use wasm_bindgen_futures::spawn_local;
@@ -79,10 +79,10 @@ fn conversation_key(c: &super::chat::Chat) -> String {
 }
 
 fn as_message(id: u64, e: &Entry) -> ChatMessage {
-    let kind = if e.nudge {
-        MessageKind::Nudge
-    } else {
-        MessageKind::Text { text: e.text.clone(), format: None, emoticons: Vec::new() }
+    let kind = match e.kind {
+        EntryKind::Nudge => MessageKind::Nudge,
+        EntryKind::Notice => MessageKind::Notice(e.text.clone()),
+        EntryKind::Text => MessageKind::Text { text: e.text.clone(), format: None, emoticons: Vec::new() },
     };
     ChatMessage {
         id,
@@ -101,12 +101,13 @@ impl Net {
         Some((self.pictures.store.clone()?, self.me.as_ref().or(self.history_for.as_ref())?.folded()))
     }
 
-    /// Keep a message of `conv` (text and nudges), unless history is off.
+    /// Keep a message of `conv` (text, nudges, and the notices worth keeping:
+    /// the caller decides), unless history is off.
     pub(super) fn record(&mut self, conv: u64, m: &ChatMessage) {
-        let (text, nudge) = match &m.kind {
-            MessageKind::Text { text, .. } => (text.clone(), false),
-            MessageKind::Nudge => (String::new(), true),
-            MessageKind::Notice(_) => return,
+        let (text, kind) = match &m.kind {
+            MessageKind::Text { text, .. } => (text.clone(), EntryKind::Text),
+            MessageKind::Nudge => (String::new(), EntryKind::Nudge),
+            MessageKind::Notice(text) => (text.clone(), EntryKind::Notice),
         };
         let Some(c) = self.chats.get(&conv).filter(|_| self.prefs.history) else { return };
         let Some((store, account)) = self.history_account() else { return };
@@ -115,7 +116,7 @@ impl Net {
             at: m.at,
             from: m.from.clone(),
             from_name: m.from_name.clone(),
-            nudge,
+            kind,
             text,
         };
         spawn_local(async move {

@@ -15,6 +15,33 @@ use web_time::Instant;
 /// Progress reaches the screen at most this often, in ms.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
+/// A transfer as the network side knows it: whose link carries it, and
+/// what it moves (for the line the conversation keeps when it ends).
+#[derive(Debug, Clone)]
+pub(super) struct FileTransfer {
+    pub peer: Email,
+    pub name: String,
+    pub size: u64,
+    pub incoming: bool,
+}
+
+impl FileTransfer {
+    /// The line the conversation and its history keep once it ended as
+    /// `state` (`by_me`: my answer or cancel; `why`: a failure's reason).
+    fn ended(&self, who: &str, state: TransferState, by_me: bool, why: Option<&str>) -> String {
+        let what = format!("{} ({})", self.name, crate::view::human_size(self.size));
+        match state {
+            TransferState::Done if self.incoming => format!("You received {what} from {who}."),
+            TransferState::Done => format!("{who} received {what}."),
+            TransferState::Declined if by_me => format!("You declined {what} from {who}."),
+            TransferState::Declined => format!("{who} declined {what}."),
+            TransferState::Cancelled if by_me => format!("You cancelled {what}."),
+            TransferState::Cancelled => format!("{who} cancelled {what}."),
+            _ => format!("The transfer of {what} failed: {}.", why.unwrap_or("for a reason not given")),
+        }
+    }
+}
+
 impl Net {
     /// Offer a file to the (first) other person in `conv`.
     pub(super) fn send_file(&mut self, conv: u64, file: web_sys::File) {
@@ -28,7 +55,7 @@ impl Net {
         let Some(session) = self.link_to(conv, &peer).map(|l| l.offer_file(&name, size, Instant::now())) else {
             return;
         };
-        self.track_transfer(conv, session, &peer);
+        self.track_transfer(conv, session, FileTransfer { peer, name: name.clone(), size, incoming: false });
         if let Some(c) = self.chats.get_mut(&conv) {
             c.sending.insert(session, file);
         }
@@ -53,7 +80,8 @@ impl Net {
             );
             return;
         }
-        self.track_transfer(conv, session, &peer);
+        let t = FileTransfer { peer: peer.clone(), name: file.name.clone(), size: file.size, incoming: true };
+        self.track_transfer(conv, session, t);
         if self.prefs.notify_messages {
             let who = self.display_name(&peer);
             let what = format!("{} ({})", file.name, crate::view::human_size(file.size));
@@ -75,7 +103,9 @@ impl Net {
 
     /// A window of a file I send, read (or not): on to its link.
     pub(super) fn file_read(&mut self, conv: u64, session: u32, bytes: Result<Vec<u8>, String>) {
-        let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).cloned() else { return };
+        let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).map(|t| t.peer.clone()) else {
+            return;
+        };
         let Some(link) = self.link_to(conv, &peer) else { return };
         match bytes {
             // A refusal means the session ended meanwhile (or the file
@@ -88,7 +118,9 @@ impl Net {
 
     /// The person's answer to an offer, or a cancel of any transfer.
     pub(super) fn answer_transfer(&mut self, conv: u64, session: u32, answer: TransferState) {
-        let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).cloned() else { return };
+        let Some(peer) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).map(|t| t.peer.clone()) else {
+            return;
+        };
         let Some(link) = self.link_to(conv, &peer) else { return };
         let ok = match answer {
             TransferState::Receiving => link.accept(session, Instant::now()).is_ok(),
@@ -101,12 +133,7 @@ impl Net {
         match answer {
             // The link reports a cancel as an event, which ends it on screen.
             TransferState::Cancelled => {}
-            TransferState::Declined => {
-                if let Some(c) = self.chats.get_mut(&conv) {
-                    c.transfers.remove(&session);
-                }
-                self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None, why: None });
-            }
+            TransferState::Declined => self.end_transfer(conv, session, answer, true, None, None),
             _ => self.dispatch(Action::TransferState { conv, id: session, state: answer, url: None, why: None }),
         }
         self.pump_sb(conv);
@@ -155,30 +182,51 @@ impl Net {
             },
             P2pEvent::Sent { .. } => (TransferState::Done, None, None),
             P2pEvent::Declined { .. } => (TransferState::Declined, None, None),
+            P2pEvent::Cancelled { by_peer: false, .. } => return self.cancelled_by_me(conv, session),
             P2pEvent::Cancelled { .. } => (TransferState::Cancelled, None, None),
             P2pEvent::Failed { reason, .. } => (TransferState::Failed, None, Some(reason)),
             _ => (TransferState::Failed, None, None),
         };
-        if state != TransferState::Sending {
-            c.transfers.remove(&session);
-            c.progress_at.remove(&session);
-            c.sending.remove(&session);
-            c.receiving.remove(&session);
+        if state == TransferState::Sending {
+            self.dispatch(Action::TransferState { conv, id: session, state, url, why });
+        } else {
+            self.end_transfer(conv, session, state, false, url, why);
         }
-        self.dispatch(Action::TransferState { conv, id: session, state, url, why });
         None
+    }
+
+    fn cancelled_by_me(&mut self, conv: u64, session: u32) -> Option<P2pEvent> {
+        self.end_transfer(conv, session, TransferState::Cancelled, true, None, None);
+        None
+    }
+
+    /// A transfer is over: off the books, its last state on screen, and a
+    /// line in the conversation and its history.
+    fn end_transfer(
+        &mut self,
+        conv: u64,
+        session: u32,
+        state: TransferState,
+        by_me: bool,
+        url: Option<String>,
+        why: Option<String>,
+    ) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        c.progress_at.remove(&session);
+        c.sending.remove(&session);
+        c.receiving.remove(&session);
+        let Some(t) = c.transfers.remove(&session) else { return };
+        let line = t.ended(&self.display_name(&t.peer), state, by_me, why.as_deref());
+        self.dispatch(Action::TransferState { conv, id: session, state, url, why });
+        self.kept_notice(conv, line);
     }
 
     /// Transfers that die with their switchboard.
     pub(super) fn transfers_lost(&mut self, conv: u64) {
-        let Some(c) = self.chats.get_mut(&conv) else { return };
-        let lost: Vec<u32> = c.transfers.drain().map(|(s, _)| s).collect();
-        c.progress_at.clear();
-        c.sending.clear();
-        c.receiving.clear();
+        let lost: Vec<u32> = self.chats.get(&conv).map(|c| c.transfers.keys().copied().collect()).unwrap_or_default();
         for id in lost {
             let why = Some("the conversation's connection closed".to_owned());
-            self.dispatch(Action::TransferState { conv, id, state: TransferState::Failed, url: None, why });
+            self.end_transfer(conv, id, TransferState::Failed, false, None, why);
         }
     }
 }
