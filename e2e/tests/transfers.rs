@@ -350,3 +350,33 @@ async fn many_offers_show_the_newest_but_never_move_under_the_pointer() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_window_ends_its_transfers_at_both_ends() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
+    // Alice closes her window while a file is on its way: cancelled, and
+    // Bob is told so (not that the connection failed).
+    let (big, _) = file_of("going.bin", 24 << 20);
+    alice.el(&tid("send-file")).await.send_keys(&big.display().to_string()).await.unwrap();
+    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("going.bin", "offered"))).await.click().await.unwrap();
+    alice.el(&transfer("going.bin", "sending")).await;
+    alice.el(&tid("conversation-close")).await.click().await.unwrap();
+    bob.el(&transfer("going.bin", "cancelled")).await;
+    bob.until_text(&tid("notice"), "Alice cancelled going.bin (24.0 MB).").await;
+    alice.el(&tid("history")).await.click().await.unwrap();
+    alice.type_into("history-search", "going").await;
+    alice.until_text(&tid("history-result"), "You cancelled going.bin (24.0 MB).").await;
+    alice.el(&tid("history-close")).await.click().await.unwrap();
+    // Bob closes his with an offer unanswered: declined.
+    alice.open_chat("bob@example.com").await;
+    let (small, _) = file_of("unanswered.bin", 5000);
+    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
+    bob.el(&transfer("unanswered.bin", "offered")).await;
+    bob.el(&tid("conversation-close")).await.click().await.unwrap();
+    alice.el(&transfer("unanswered.bin", "declined")).await;
+    alice.until_text(&tid("notice"), "Bob declined unanswered.bin (4.9 KB).").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

@@ -82,7 +82,7 @@ pub(super) struct Chat {
 
 /// P2P messages in flight on one switchboard at most: enough to stream,
 /// few enough that a chat message is never stuck behind a file.
-const P2P_WINDOW: usize = 8;
+pub(super) const P2P_WINDOW: usize = 8;
 
 pub(super) struct SbLink {
     id: LinkId,
@@ -234,6 +234,7 @@ impl Net {
     }
 
     pub(super) fn close_conversation(&mut self, conv: u64) {
+        self.end_transfers_here(conv);
         self.leave_switchboard(conv);
         self.chats.remove(&conv);
         self.dispatch(Action::Close(conv));
@@ -584,6 +585,20 @@ impl Net {
             self.p2p_event(conv, peer, e);
         }
         sent || busy
+    }
+
+    /// Leaving: what the P2P links have to say goes now, up to `extra`
+    /// messages each past the window (a cancel's `BYE` waits behind data
+    /// in flight otherwise, and would be lost with the switchboard).
+    pub(super) fn flush_p2p(&mut self, conv: u64, extra: usize) {
+        let Some(c) = self.chats.get_mut(&conv) else { return };
+        let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) else { return };
+        for link in c.p2p.values_mut() {
+            for body in std::iter::from_fn(|| link.poll_transmit()).take(extra) {
+                let _ = sb.session.send_message(body, AckMode::Data);
+            }
+        }
+        self.pump_sb(conv);
     }
 
     fn p2p_event(&mut self, conv: u64, peer: Email, e: P2pEvent) {

@@ -5,6 +5,7 @@
 //! files it sends (read a window at a time, as the link asks) and the pieces
 //! of those it receives.
 
+use super::chat::P2P_WINDOW;
 use super::core::{Input, Net};
 use super::now_ms;
 use crate::state::{Action, TransferState, TransferView};
@@ -219,6 +220,29 @@ impl Net {
         let line = t.ended(&self.display_name(&t.peer), state, by_me, why.as_deref());
         self.dispatch(Action::TransferState { conv, id: session, state, url, why });
         self.kept_notice(conv, line);
+    }
+
+    /// The window closes: offers to me are declined and transfers under
+    /// way cancelled, at both ends, before the switchboard is left (the
+    /// peer would otherwise see it fail them).
+    pub(super) fn end_transfers_here(&mut self, conv: u64) {
+        let here: Vec<(u32, Email)> = self
+            .chats
+            .get(&conv)
+            .map(|c| c.transfers.iter().map(|(s, t)| (*s, t.peer.clone())).collect())
+            .unwrap_or_default();
+        let n = here.len();
+        for (session, peer) in here {
+            let Some(link) = self.link_to(conv, &peer) else { continue };
+            if link.decline(session).is_ok() {
+                self.end_transfer(conv, session, TransferState::Declined, true, None, None);
+            } else {
+                // Reported back as the link's event, which ends it here.
+                let _ = link.cancel(session);
+            }
+        }
+        // The answers and BYEs (after any acknowledgements due) go now.
+        self.flush_p2p(conv, n + P2P_WINDOW);
     }
 
     /// Transfers that die with their switchboard.
