@@ -191,7 +191,8 @@ async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept
     let (path, _) = file_of("two megabytes.bin", 2 << 20);
     alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
     alice.el(&transfer("two megabytes.bin", "declined")).await;
-    bob.until_text(&tid("notice"), "over the 1 MiB limit; declined.").await;
+    bob.until_text(&tid("notice"), "Alice offered two megabytes.bin (2.0 MB), over your 1 MiB limit: declined.").await;
+    alice.until_text(&tid("notice"), "Bob declined two megabytes.bin (2.0 MB).").await;
     // One under the limit still comes.
     let (small, _) = file_of("small.bin", 100_000);
     alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();

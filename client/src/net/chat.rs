@@ -41,14 +41,9 @@ pub(super) struct Chat {
     p2p: HashMap<Email, P2pLink>,
     /// Pictures asked for: P2P session → whose and which.
     fetches: HashMap<u32, (Email, MsnObject)>,
-    /// File transfers: P2P session → whose link carries it, and what.
+    /// File transfers by P2P session: everything the network side keeps
+    /// of each, dropped whole when it ends.
     pub transfers: HashMap<u32, super::transfers::FileTransfer>,
-    /// When each transfer's progress last reached the screen (ms).
-    pub progress_at: HashMap<u32, f64>,
-    /// Files I send, read as their transfers ask: P2P session → file.
-    pub sending: HashMap<u32, web_sys::File>,
-    /// Files arriving: P2P session → the pieces so far.
-    pub receiving: HashMap<u32, crate::file::Pieces>,
     /// The window is on screen. A switchboard someone rang me into stays
     /// out of sight until something worth showing arrives (a picture fetch
     /// is not), as the classic clients did.

@@ -16,23 +16,36 @@ use web_time::Instant;
 /// Progress reaches the screen at most this often, in ms.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
-/// A transfer as the network side knows it: whose link carries it, and
-/// what it moves (for the line the conversation keeps when it ends).
-#[derive(Debug, Clone)]
+/// A transfer as the network side knows it: whose link carries it, what it
+/// moves (for the line the conversation keeps when it ends), and its file:
+/// the one I send, read as the link asks, or the pieces of one arriving.
+#[derive(Debug)]
 pub(super) struct FileTransfer {
-    pub peer: Email,
-    pub name: String,
-    pub size: u64,
-    pub incoming: bool,
+    peer: Email,
+    name: String,
+    size: u64,
+    side: Side,
+    /// When its progress last reached the screen (ms).
+    progress_at: f64,
+}
+
+#[derive(Debug)]
+enum Side {
+    Sending(web_sys::File),
+    Receiving(crate::file::Pieces),
 }
 
 impl FileTransfer {
+    fn incoming(&self) -> bool {
+        matches!(self.side, Side::Receiving(_))
+    }
+
     /// The line the conversation and its history keep once it ended as
     /// `state` (`by_me`: my answer or cancel; `why`: a failure's reason).
     fn ended(&self, who: &str, state: TransferState, by_me: bool, why: Option<&str>) -> String {
         let what = format!("{} ({})", self.name, crate::view::human_size(self.size));
         match state {
-            TransferState::Done if self.incoming => format!("You received {what} from {who}."),
+            TransferState::Done if self.incoming() => format!("You received {what} from {who}."),
             TransferState::Done => format!("{who} received {what}."),
             TransferState::Declined if by_me => format!("You declined {what} from {who}."),
             TransferState::Declined => format!("{who} declined {what}."),
@@ -56,10 +69,8 @@ impl Net {
         let Some(session) = self.link_to(conv, &peer).map(|l| l.offer_file(&name, size, Instant::now())) else {
             return;
         };
-        self.track_transfer(conv, session, FileTransfer { peer, name: name.clone(), size, incoming: false });
-        if let Some(c) = self.chats.get_mut(&conv) {
-            c.sending.insert(session, file);
-        }
+        let t = FileTransfer { peer, name: name.clone(), size, side: Side::Sending(file), progress_at: 0.0 };
+        self.track_transfer(conv, session, t);
         let view = TransferView::new(session, name, size, false, TransferState::Waiting);
         self.dispatch(Action::TransferNew { conv, view });
         self.ensure_switchboard(conv);
@@ -75,13 +86,15 @@ impl Net {
                 let _ = l.decline(session);
             }
             let who = self.display_name(&peer);
-            self.notice(
+            let (what, max) = (crate::view::human_size(file.size), limit >> 20);
+            self.kept_notice(
                 conv,
-                format!("{who} offered a file of {} bytes, over the {} MiB limit; declined.", file.size, limit >> 20),
+                format!("{who} offered {} ({what}), over your {max} MiB limit: declined.", file.name),
             );
             return;
         }
-        let t = FileTransfer { peer: peer.clone(), name: file.name.clone(), size: file.size, incoming: true };
+        let side = Side::Receiving(crate::file::Pieces::default());
+        let t = FileTransfer { peer: peer.clone(), name: file.name.clone(), size: file.size, side, progress_at: 0.0 };
         self.track_transfer(conv, session, t);
         if self.prefs.notify_messages {
             let who = self.display_name(&peer);
@@ -94,7 +107,11 @@ impl Net {
 
     /// The link wants the next window of a file I send: read it from disk.
     fn read_for(&mut self, conv: u64, session: u32, offset: u64, len: u64) {
-        let Some(file) = self.chats.get(&conv).and_then(|c| c.sending.get(&session)).cloned() else { return };
+        let Some(Side::Sending(file)) = self.chats.get(&conv).and_then(|c| c.transfers.get(&session)).map(|t| &t.side)
+        else {
+            return;
+        };
+        let file = file.clone();
         let inbox = self.inbox.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let bytes = crate::file::read_part(&file, offset, len).await;
@@ -154,36 +171,43 @@ impl Net {
             | P2pEvent::Failed { session, .. } => *session,
             _ => return Some(e),
         };
-        let Some(c) = self.chats.get_mut(&conv).filter(|c| c.transfers.contains_key(&session)) else {
+        let Some(t) = self.chats.get_mut(&conv).and_then(|c| c.transfers.get_mut(&session)) else {
             return Some(e);
         };
+        let by_me = matches!(e, P2pEvent::Cancelled { by_peer: false, .. });
         let (state, url, why) = match e {
             P2pEvent::WantData { offset, len, .. } => {
                 self.read_for(conv, session, offset, len);
                 return None;
             }
             P2pEvent::FileData { data, .. } => {
-                c.receiving.entry(session).or_default().push(&data);
+                if let Side::Receiving(pieces) = &t.side {
+                    pieces.push(&data);
+                }
                 return None;
             }
             P2pEvent::Accepted { .. } => (TransferState::Sending, None, None),
             P2pEvent::Progress { done, total, .. } => {
                 let now = now_ms();
-                let last = c.progress_at.get(&session).copied().unwrap_or(0.0);
-                if done < total && now - last < PROGRESS_EVERY_MS {
+                if done < total && now - t.progress_at < PROGRESS_EVERY_MS {
                     return None;
                 }
-                c.progress_at.insert(session, now);
+                t.progress_at = now;
                 self.dispatch(Action::TransferProgress { conv, id: session, done, at: now });
                 return None;
             }
-            P2pEvent::Received { .. } => match c.receiving.remove(&session).unwrap_or_default().url() {
-                Ok(url) => (TransferState::Done, Some(url), None),
-                Err(e) => (TransferState::Failed, None, Some(format!("it arrived, but could not be kept ({e})"))),
-            },
+            P2pEvent::Received { .. } => {
+                let kept = match &t.side {
+                    Side::Receiving(pieces) => pieces.url(),
+                    Side::Sending(_) => Err("it was mine".to_owned()),
+                };
+                match kept {
+                    Ok(url) => (TransferState::Done, Some(url), None),
+                    Err(e) => (TransferState::Failed, None, Some(format!("it arrived, but could not be kept ({e})"))),
+                }
+            }
             P2pEvent::Sent { .. } => (TransferState::Done, None, None),
             P2pEvent::Declined { .. } => (TransferState::Declined, None, None),
-            P2pEvent::Cancelled { by_peer: false, .. } => return self.cancelled_by_me(conv, session),
             P2pEvent::Cancelled { .. } => (TransferState::Cancelled, None, None),
             P2pEvent::Failed { reason, .. } => (TransferState::Failed, None, Some(reason)),
             _ => (TransferState::Failed, None, None),
@@ -191,13 +215,8 @@ impl Net {
         if state == TransferState::Sending {
             self.dispatch(Action::TransferState { conv, id: session, state, url, why });
         } else {
-            self.end_transfer(conv, session, state, false, url, why);
+            self.end_transfer(conv, session, state, by_me, url, why);
         }
-        None
-    }
-
-    fn cancelled_by_me(&mut self, conv: u64, session: u32) -> Option<P2pEvent> {
-        self.end_transfer(conv, session, TransferState::Cancelled, true, None, None);
         None
     }
 
@@ -212,11 +231,7 @@ impl Net {
         url: Option<String>,
         why: Option<String>,
     ) {
-        let Some(c) = self.chats.get_mut(&conv) else { return };
-        c.progress_at.remove(&session);
-        c.sending.remove(&session);
-        c.receiving.remove(&session);
-        let Some(t) = c.transfers.remove(&session) else { return };
+        let Some(t) = self.chats.get_mut(&conv).and_then(|c| c.transfers.remove(&session)) else { return };
         let line = t.ended(&self.display_name(&t.peer), state, by_me, why.as_deref());
         self.dispatch(Action::TransferState { conv, id: session, state, url, why });
         self.kept_notice(conv, line);
