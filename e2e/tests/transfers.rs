@@ -20,6 +20,21 @@ fn transfer(name: &str, state: &str) -> String {
     format!("[data-testid=transfer][data-name='{name}'][data-state={state}]")
 }
 
+/// The selector of an offer's Accept.
+fn accept_of(name: &str) -> String {
+    format!("{} [data-testid=transfer-accept]", transfer(name, "offered"))
+}
+
+/// Choose files in the page's file dialog (several: a path a line).
+async fn choose(b: &Browser, paths: &str) {
+    b.el(&tid("send-file")).await.send_keys(paths).await.unwrap();
+}
+
+/// Click Accept on the offer of `name`, once it is there.
+async fn accept(b: &Browser, name: &str) {
+    b.el(&accept_of(name)).await.click().await.unwrap();
+}
+
 /// SHA-1 (hex) of what a `transfer-save` link holds, computed in the page.
 async fn saved_sha1(b: &Browser, name: &str) -> String {
     let link = b.el(&format!("{} [data-testid=transfer-save]", transfer(name, "done"))).await;
@@ -56,15 +71,11 @@ async fn a_one_megabyte_file_arrives_byte_identical_from_msnp9_to_msnp12() {
     let driver = Driver::start().await;
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP9"), ("bob", "MSNP12")).await;
     let (path, data) = file_of("one megabyte.bin", 1 << 20);
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
     alice.el(&transfer("one megabyte.bin", "waiting")).await;
     let offered = bob.el(&transfer("one megabyte.bin", "offered")).await;
     assert_eq!(offered.attr("data-size").await.unwrap().as_deref(), Some("1048576"));
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("one megabyte.bin", "offered")))
-        .await
-        .click()
-        .await
-        .unwrap();
+    accept(&bob, "one megabyte.bin").await;
     // Done on both sides, the bar full, and the bytes the same.
     bob.el(&transfer("one megabyte.bin", "done")).await;
     alice.el(&transfer("one megabyte.bin", "done")).await;
@@ -97,7 +108,7 @@ async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usabl
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP9")).await;
     // Declined.
     let (small, _) = file_of("not wanted.txt", 5000);
-    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
+    choose(&alice, &small.display().to_string()).await;
     bob.el(&format!("{} [data-testid=transfer-decline]", transfer("not wanted.txt", "offered")))
         .await
         .click()
@@ -113,8 +124,8 @@ async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usabl
     for (i, receiver_cancels) in [true, false].into_iter().enumerate() {
         let name = format!("big {i}.bin");
         let (big, _) = file_of(&name, 24 << 20);
-        alice.el(&tid("send-file")).await.send_keys(&big.display().to_string()).await.unwrap();
-        bob.el(&format!("{} [data-testid=transfer-accept]", transfer(&name, "offered"))).await.click().await.unwrap();
+        choose(&alice, &big.display().to_string()).await;
+        accept(&bob, &name).await;
         let (canceller, other) = if receiver_cancels { (&bob, &alice) } else { (&alice, &bob) };
         let state = if receiver_cancels { "receiving" } else { "sending" };
         // Under way: some bytes have moved.
@@ -154,13 +165,9 @@ async fn a_transfer_between_two_leaves_the_third_undisturbed() {
     bob.until_text(group, "hello both").await;
 
     let (path, data) = file_of("for bob only.bin", 200_000);
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
     alice.until_text(group, "this one goes to Bob").await;
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("for bob only.bin", "offered")))
-        .await
-        .click()
-        .await
-        .unwrap();
+    accept(&bob, "for bob only.bin").await;
     bob.el(&transfer("for bob only.bin", "done")).await;
     alice.el(&transfer("for bob only.bin", "done")).await;
     let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
@@ -189,20 +196,20 @@ async fn a_file_over_the_limit_set_in_settings_is_declined_and_the_limit_is_kept
     bob.el(&tid("settings")).await.click().await.unwrap();
     bob.until_gone(&tid("settings-panel")).await;
     let (path, _) = file_of("two megabytes.bin", 2 << 20);
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
     alice.el(&transfer("two megabytes.bin", "declined")).await;
     bob.until_text(&tid("notice"), "Alice offered two megabytes.bin (2.0 MB), over your 1 MiB limit: declined.").await;
     alice.until_text(&tid("notice"), "Bob declined two megabytes.bin (2.0 MB).").await;
     // One under the limit still comes.
     let (small, _) = file_of("small.bin", 100_000);
-    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("small.bin", "offered"))).await.click().await.unwrap();
+    choose(&alice, &small.display().to_string()).await;
+    accept(&bob, "small.bin").await;
     alice.el(&transfer("small.bin", "done")).await;
     // Over what can be sent at all: told, and never read into memory (a
     // sparse file, so the test costs no disk).
     let huge = std::env::temp_dir().join(format!("msn-web-huge-{}.bin", std::process::id()));
     std::fs::File::create(&huge).unwrap().set_len((1 << 30) + 1).unwrap();
-    alice.el(&tid("send-file")).await.send_keys(&huge.display().to_string()).await.unwrap();
+    choose(&alice, &huge.display().to_string()).await;
     alice.until_text("[role=alert]", "is larger than 1 GiB").await;
     let _ = std::fs::remove_file(&huge);
     // The limit is Bob's, kept for his account.
@@ -222,19 +229,19 @@ async fn several_files_at_once_all_arrive_whole() {
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
     let files = [file_of("first.bin", 300_000), file_of("second.bin", 200_000), file_of("third.bin", 100_000)];
     let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
-    alice.el(&tid("send-file")).await.send_keys(&paths[0]).await.unwrap();
+    choose(&alice, &paths[0]).await;
     // While Bob has the first offer in front of him, two more come, chosen
     // together as a person picks several in the file dialog. The Accept he
     // is about to click stays where it is (it once moved up by an offer's
     // height for each new one, and a click meant for it took another).
-    let accept_first = format!("{} [data-testid=transfer-accept]", transfer("first.bin", "offered"));
+    let accept_first = accept_of("first.bin");
     let before = bob.el(&accept_first).await.rectangle().await.unwrap();
-    alice.el(&tid("send-file")).await.send_keys(&paths[1..].join("\n")).await.unwrap();
+    choose(&alice, &paths[1..].join("\n")).await;
     bob.el(&transfer("second.bin", "offered")).await;
     bob.el(&transfer("third.bin", "offered")).await;
     assert_eq!(bob.el(&accept_first).await.rectangle().await.unwrap(), before, "first.bin's Accept moved");
     for name in ["first.bin", "second.bin", "third.bin"] {
-        bob.el(&format!("{} [data-testid=transfer-accept]", transfer(name, "offered"))).await.click().await.unwrap();
+        accept(&bob, name).await;
     }
     for ((path, data), name) in files.iter().zip(["first.bin", "second.bin", "third.bin"]) {
         bob.el(&transfer(name, "done")).await;
@@ -253,7 +260,7 @@ async fn an_offer_lost_with_its_switchboard_says_why_and_goes_through_when_sent_
     let driver = Driver::start().await;
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP9")).await;
     let (path, data) = file_of("again.bin", 50_000);
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
     bob.el(&transfer("again.bin", "offered")).await;
     // The server ends the conversation's switchboard while Bob thinks it over.
     assert!(stack.dev.hub.close_switchboards() >= 1);
@@ -261,8 +268,8 @@ async fn an_offer_lost_with_its_switchboard_says_why_and_goes_through_when_sent_
         b.until_text(&transfer("again.bin", "failed"), "the conversation's connection closed").await;
     }
     // Sent again, it goes over a new switchboard.
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("again.bin", "offered"))).await.click().await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
+    accept(&bob, "again.bin").await;
     alice.el(&transfer("again.bin", "done")).await;
     let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(saved_sha1(&bob, "again.bin").await, want);
@@ -287,8 +294,8 @@ async fn a_big_file_passes_without_either_page_holding_it_whole() {
     let size = 24 << 20;
     let (path, data) = file_of("big.bin", size);
     let before = (alice.wasm_memory().await, bob.wasm_memory().await);
-    alice.el(&tid("send-file")).await.send_keys(&path.display().to_string()).await.unwrap();
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("big.bin", "offered"))).await.click().await.unwrap();
+    choose(&alice, &path.display().to_string()).await;
+    accept(&bob, "big.bin").await;
     // A few seconds through relay and devserver: waited for as long as it
     // keeps moving.
     let done = transfer("big.bin", "done");
@@ -322,14 +329,14 @@ async fn many_offers_show_the_newest_but_never_move_under_the_pointer() {
         const box = p.getBoundingClientRect(); \
         return [p.scrollTop, p.scrollHeight > p.clientHeight, last.top >= box.top && last.bottom <= box.bottom + 1]; })()";
     // Six at once: more than the list shows; the newest is in view.
-    alice.el(&tid("send-file")).await.send_keys(&paths[..6].join("\n")).await.unwrap();
+    choose(&alice, &paths[..6].join("\n")).await;
     for i in 0..6 {
         bob.el(&transfer(&format!("photo {i}.jpg"), "offered")).await;
     }
     let panel = bob.c.execute(PANEL, vec![]).await.unwrap();
     assert_eq!((panel[1].as_bool(), panel[2].as_bool()), (Some(true), Some(true)), "{panel}");
     // Bob's pointer rests on an Accept: two more come, and nothing moves.
-    let accept = bob.el(&format!("{} [data-testid=transfer-accept]", transfer("photo 5.jpg", "offered"))).await;
+    let accept = bob.el(&accept_of("photo 5.jpg")).await;
     let at = accept.rectangle().await.unwrap();
     let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
         element: accept.clone(),
@@ -339,7 +346,7 @@ async fn many_offers_show_the_newest_but_never_move_under_the_pointer() {
     });
     bob.c.perform_actions(hover).await.unwrap();
     let before = bob.c.execute(PANEL, vec![]).await.unwrap()[0].clone();
-    alice.el(&tid("send-file")).await.send_keys(&paths[6..].join("\n")).await.unwrap();
+    choose(&alice, &paths[6..].join("\n")).await;
     for i in 6..8 {
         bob.el(&transfer(&format!("photo {i}.jpg"), "offered")).await;
     }
@@ -360,8 +367,8 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     // Alice closes her window while a file is on its way: cancelled, and
     // Bob is told so (not that the connection failed).
     let (big, _) = file_of("going.bin", 24 << 20);
-    alice.el(&tid("send-file")).await.send_keys(&big.display().to_string()).await.unwrap();
-    bob.el(&format!("{} [data-testid=transfer-accept]", transfer("going.bin", "offered"))).await.click().await.unwrap();
+    choose(&alice, &big.display().to_string()).await;
+    accept(&bob, "going.bin").await;
     alice.el(&transfer("going.bin", "sending")).await;
     alice.el(&tid("conversation-close")).await.click().await.unwrap();
     bob.el(&transfer("going.bin", "cancelled")).await;
@@ -373,7 +380,7 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     // Bob closes his with an offer unanswered: declined.
     alice.open_chat("bob@example.com").await;
     let (small, _) = file_of("unanswered.bin", 5000);
-    alice.el(&tid("send-file")).await.send_keys(&small.display().to_string()).await.unwrap();
+    choose(&alice, &small.display().to_string()).await;
     bob.el(&transfer("unanswered.bin", "offered")).await;
     bob.el(&tid("conversation-close")).await.click().await.unwrap();
     alice.el(&transfer("unanswered.bin", "declined")).await;
