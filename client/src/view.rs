@@ -118,6 +118,23 @@ pub fn sections<'a>(contacts: &'a [Rc<ContactView>], groups: &[GroupView]) -> Ve
     out
 }
 
+/// The sections with only the contacts whose name or address contains
+/// `query` (any case; blank: all of them), and without those left empty.
+pub fn matching<'a>(sections: Vec<Section<'a>>, query: &str) -> Vec<Section<'a>> {
+    let q = crate::web::lower(query.trim());
+    if q.is_empty() {
+        return sections;
+    }
+    sections
+        .into_iter()
+        .filter_map(|mut s| {
+            s.contacts.retain(|c| c.sort_key.contains(&q) || c.email.contains(&q));
+            s.online = s.contacts.iter().filter(|c| c.status != Status::Offline).count();
+            (!s.contacts.is_empty()).then_some(s)
+        })
+        .collect()
+}
+
 /// Empty places after the `shown` elements of a list that keeps up to
 /// `max`. Yew matches an unkeyed list from its end, and moved every element
 /// of a keyed one when an element was appended (measured: all of them, on

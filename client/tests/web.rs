@@ -2,7 +2,7 @@
 //! wasm-bindgen-test (`cargo test -p client --target wasm32-unknown-unknown`).
 
 use client::state::*;
-use client::view::{sections, typing_text};
+use client::view::{matching, sections, typing_text};
 use msnp::types::Status;
 use std::rc::Rc;
 use wasm_bindgen_test::*;
@@ -233,6 +233,33 @@ fn view_helpers() {
     let s = sections(&cs, &[]);
     assert_eq!((s[0].name.as_str(), s[0].online), ("Online", 1));
     assert_eq!(typing_text(&["Bob".into(), "Carol".into()]).unwrap(), "Bob, Carol are typing...");
+}
+
+/// Finding a contact: by any part of the name or address, in any case;
+/// sections with nobody found go, and count only who is left.
+#[wasm_bindgen_test]
+fn a_search_keeps_the_contacts_it_names() {
+    let c = |e: &str, n: &str, st| Rc::new(ContactView::new(e.into(), n.into(), st));
+    let cs = [
+        c("carol@x.com", "Carol Ünal", Status::Online),
+        c("dave@x.com", "Dave", Status::Offline),
+        c("bob@y.com", "Bob (CAROL's brother)", Status::Offline),
+    ];
+    let names = |q: &str| -> Vec<(String, usize, Vec<String>)> {
+        matching(sections(&cs, &[]), q)
+            .into_iter()
+            .map(|s| (s.name, s.online, s.contacts.iter().map(|c| c.email.clone()).collect()))
+            .collect()
+    };
+    assert_eq!(names("  "), names(""), "blank: everyone");
+    assert_eq!(names("").iter().map(|s| s.2.len()).sum::<usize>(), 3);
+    assert_eq!(
+        names("CAROL"),
+        [("Online".into(), 1, vec!["carol@x.com".into()]), ("Offline".into(), 0, vec!["bob@y.com".into()])]
+    );
+    assert_eq!(names("ünal"), [("Online".into(), 1, vec!["carol@x.com".into()])]);
+    assert_eq!(names("@X.COM").iter().map(|s| s.2.len()).sum::<usize>(), 2, "by address too");
+    assert!(names("zzz").is_empty());
 }
 
 /// Settings go to localStorage as JSON and come back the same; what

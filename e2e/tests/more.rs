@@ -626,3 +626,49 @@ async fn a_closed_section_opens_with_its_rows_as_they_are_now() {
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// The contacts' rows on screen, once they are `want` (a search follows
+/// each key typed).
+async fn until_rows(b: &Browser, want: &[&str]) {
+    let js = "return Array.from(document.querySelectorAll('[data-testid=contact]')).map(r => r.dataset.email)";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now: Vec<String> = serde_json::from_value(b.c.execute(js, vec![]).await.unwrap()).unwrap();
+        if now == want {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "rows {now:?}, not {want:?}: {}", b.dump().await);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_a_contact_shows_only_them_and_enter_talks_to_them() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    alice.el("[data-testid=contact][data-email='dave@example.com']").await;
+    // Friends closed: a search still finds in it.
+    alice.el("[data-testid=group][data-name='Friends'] .group-head").await.click().await.unwrap();
+    alice.until_gone("[data-testid=contact]").await;
+    alice.type_into("contact-search", "CAR").await;
+    until_rows(&alice, &["carol@example.com"]).await;
+    // A group with nobody found is not shown meanwhile.
+    alice.until_gone("[data-testid=group][data-name='Work']").await;
+    // By address too; and a search that finds nobody says so.
+    alice.type_into("contact-search", "bob@EXAMPLE").await;
+    until_rows(&alice, &["bob@example.com"]).await;
+    alice.type_into("contact-search", "zzz").await;
+    alice.until_text(&tid("contact-search-none"), "No contact matches").await;
+    until_rows(&alice, &[]).await;
+    // Enter talks to the first found; Escape brings the list back as it was.
+    alice.type_into("contact-search", "dav").await;
+    until_rows(&alice, &["dave@example.com"]).await;
+    alice.el(&tid("contact-search")).await.send_keys("\u{E007}").await.unwrap();
+    alice.el("[data-testid=conversation][data-with='dave@example.com']").await;
+    alice.el(&tid("contact-search")).await.send_keys("\u{E00C}").await.unwrap();
+    alice.el("[data-testid=group][data-name='Work']").await;
+    assert_eq!(alice.el(&tid("contact-search")).await.prop("value").await.unwrap().as_deref(), Some(""));
+    until_rows(&alice, &[]).await; // Friends is still closed
+    alice.c.close().await.unwrap();
+}

@@ -3,7 +3,7 @@
 use crate::components::contact_rows::{OpenMenu, Row, RowLists, contact_actions};
 use crate::net::Controller;
 use crate::state::{AddRequest, Contacts, GroupView};
-use crate::view::sections;
+use crate::view::{matching, sections};
 use std::collections::HashSet;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -51,6 +51,9 @@ fn row_of(e: &Event) -> Option<(String, bool)> {
 pub fn ContactList(props: &ContactListProps) -> Html {
     let ctrl = use_context::<Controller>().expect("the app provides the controller");
     let collapsed = use_state(HashSet::<String>::new);
+    // What the person is looking for: only the contacts it matches show,
+    // in every section, closed ones too.
+    let query = use_state(String::new);
     // `data-draw-ms` on the list: time from the last LST to the list on
     // screen (after the browser laid it out), for performance checks.
     let root = use_node_ref();
@@ -187,10 +190,11 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     // The rows of each open section are drawn by `contact_rows`: Yew
     // places each section's `ul` and draws the open menu's contents.
     let row_lists = use_mut_ref(RowLists::default);
-    let sections = sections(&props.contacts, &props.groups);
+    let searching = !query.trim().is_empty();
+    let sections = matching(sections(&props.contacts, &props.groups), &query);
     let (uls, menus) = row_lists.borrow_mut().draw(
         &sections,
-        |sec| !collapsed.contains(&sec.name),
+        |sec| searching || !collapsed.contains(&sec.name),
         |c| Row {
             contact: c,
             picture: c.picture.as_ref().and_then(|p| props.pictures.get(p)).map(String::as_str),
@@ -200,9 +204,38 @@ pub fn ContactList(props: &ContactListProps) -> Html {
     let menus = menus.into_iter().map(|OpenMenu { place, contact }| {
         create_portal(contact_actions(&ctrl, &contact, &props.groups, &menu_for.setter()), place)
     });
+    let first = sections.iter().flat_map(|s| s.contacts.first()).next().map(|c| c.email.clone());
+    let on_search_input = {
+        let query = query.clone();
+        Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    // Enter talks to the first match; Escape clears the search.
+    let on_search_key = {
+        let (ctrl, query) = (ctrl.clone(), query.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" => {
+                if let Some(email) = first.as_deref() {
+                    ctrl.conversation_with(email, true);
+                }
+            }
+            "Escape" => {
+                e.target_unchecked_into::<HtmlInputElement>().set_value("");
+                query.set(String::new());
+            }
+            _ => {}
+        })
+    };
     html! {
+        // Each run of rows is one fragment: Yew matches a list's children
+        // from its end, and a section more or less (a search) would make it
+        // replace the search box being typed in.
         <div class="contacts" ref={root}>
-            { for requests }
+            <>{ for requests }</>
+            <input type="search" class="contact-search" data-testid="contact-search" placeholder="Find a contact"
+                aria-label="Find a contact by name or address" oninput={on_search_input} onkeydown={on_search_key} />
+            if searching && sections.is_empty() {
+                <p class="none" data-testid="contact-search-none">{format!("No contact matches \u{201c}{}\u{201d}.", query.trim())}</p>
+            }
             <div class="toolbar">
                 <button class="link" onclick={ let a = add_open.clone(); Callback::from(move |_| a.set(!*a)) }>{"+ Add a contact"}</button>
                 if *add_open {
@@ -215,9 +248,9 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                     }
                 }
             </div>
-            { for sections.into_iter().zip(uls).map(|(sec, ul)| {
+            <>{ for sections.into_iter().zip(uls).map(|(sec, ul)| {
                 let name = sec.name.clone();
-                let is_collapsed = collapsed.contains(&name);
+                let is_collapsed = !searching && collapsed.contains(&name);
                 let toggle = {
                     let collapsed = collapsed.clone();
                     let name = name.clone();
@@ -271,8 +304,8 @@ pub fn ContactList(props: &ContactListProps) -> Html {
                         { for ul.map(|ul| Html::VRef(ul.into())) }
                     </section>
                 }
-            }) }
-            { for menus }
+            }) }</>
+            <>{ for menus }</>
         </div>
     }
 }
