@@ -144,6 +144,13 @@ async fn notifications_sounds_theme_and_mail_follow_the_settings_and_are_kept() 
     let toast = alice.c.find_all(fantoccini::Locator::Css("[data-testid=toast][data-email='dave@example.com']"));
     assert!(toast.await.unwrap().is_empty(), "no toast for Dave");
 
+    // Every colour the stylesheet names is a colour (one defined by itself
+    // is none: the light theme's warnings once had no background).
+    const UNSET: &str = "const root = getComputedStyle(document.documentElement); \
+        const names = Array.from(document.styleSheets).flatMap(s => Array.from(s.cssRules)) \
+          .flatMap(r => r.style ? Array.from(r.style).filter(p => p.startsWith('--')) : []); \
+        return [...new Set(names)].filter(n => root.getPropertyValue(n).trim() === '');";
+    assert_eq!(alice.c.execute(UNSET, vec![]).await.unwrap(), serde_json::json!([]), "light");
     // Dark, forced: the page's colours change.
     let surface = "return getComputedStyle(document.querySelector('.window')).backgroundColor";
     let light = alice.c.execute(surface, vec![]).await.unwrap();
@@ -152,6 +159,7 @@ async fn notifications_sounds_theme_and_mail_follow_the_settings_and_are_kept() 
     let dark = alice.c.execute(surface, vec![]).await.unwrap();
     assert_ne!(light, dark, "the theme changed nothing");
     assert_eq!(dark, serde_json::json!("rgb(19, 26, 35)"));
+    assert_eq!(alice.c.execute(UNSET, vec![]).await.unwrap(), serde_json::json!([]), "dark");
 
     // The server's mail notices are shown, not dropped.
     let hub = &stack.dev.hub;

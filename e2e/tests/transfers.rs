@@ -370,7 +370,17 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     choose(&alice, &big.display().to_string()).await;
     accept(&bob, "going.bin").await;
     alice.el(&transfer("going.bin", "sending")).await;
+    // She is asked first; the keyboard is on keeping it open, which loses
+    // nothing.
     alice.el(&tid("conversation-close")).await.click().await.unwrap();
+    alice.until_text(&tid("close-confirm"), "Closing this window ends a file transfer.").await;
+    let focused = alice.c.execute("return document.activeElement.dataset.testid", vec![]).await.unwrap();
+    assert_eq!(focused, "close-keep");
+    alice.el(&tid("close-keep")).await.click().await.unwrap();
+    alice.until_gone(&tid("close-confirm")).await;
+    alice.el(&transfer("going.bin", "sending")).await;
+    alice.el(&tid("conversation-close")).await.click().await.unwrap();
+    alice.el(&tid("close-anyway")).await.click().await.unwrap();
     bob.el(&transfer("going.bin", "cancelled")).await;
     bob.until_text(&tid("notice"), "Alice cancelled going.bin (24.0 MB).").await;
     alice.el(&tid("history")).await.click().await.unwrap();
@@ -383,8 +393,12 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     choose(&alice, &small.display().to_string()).await;
     bob.el(&transfer("unanswered.bin", "offered")).await;
     bob.el(&tid("conversation-close")).await.click().await.unwrap();
+    bob.el(&tid("close-anyway")).await.click().await.unwrap();
     alice.el(&transfer("unanswered.bin", "declined")).await;
     alice.until_text(&tid("notice"), "Bob declined unanswered.bin (4.9 KB).").await;
+    // With nothing under way, Close closes at once.
+    alice.el(&tid("conversation-close")).await.click().await.unwrap();
+    alice.until_gone(&tid("conversation")).await;
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }

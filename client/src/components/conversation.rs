@@ -114,21 +114,37 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
             }
         });
     }
+    // The conversation whose window is to close once the person says so:
+    // closing ends its file transfers.
+    let asking = use_state(|| None::<u64>);
     if state.conversations.is_empty() {
         return html! {};
     }
+    let request_close = {
+        let (ctrl, asking, state) = (ctrl.clone(), asking.clone(), state.clone());
+        Callback::from(move |id: u64| {
+            let busy = state.conversation(id).is_some_and(|c| transfers_under_way(c) > 0);
+            if busy {
+                asking.set(Some(id));
+                ctrl.conversation_focus(id);
+            } else {
+                ctrl.close_conversation(id);
+            }
+        })
+    };
     let several = state.conversations.len() > 1;
     let tabs = state.conversations.iter().map(|c| {
         let ctrl = ctrl.clone();
+        let request_close = request_close.clone();
         let focus_selected = focus_selected.clone();
         let id = c.id;
         let label = c.with.iter().map(|e| display_name(state, e)).collect::<Vec<_>>().join(", ");
         let active = state.active == Some(c.id);
         let close = {
-            let ctrl = ctrl.clone();
+            let request_close = request_close.clone();
             Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
-                ctrl.close_conversation(id);
+                request_close.emit(id);
             })
         };
         let focus = ctrl.clone();
@@ -142,7 +158,7 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
                     e.prevent_default();
                     ctrl.conversation_focus(id);
                 }
-                "Delete" => ctrl.close_conversation(id),
+                "Delete" => request_close.emit(id),
                 "ArrowRight" | "ArrowLeft" => {
                     e.prevent_default();
                     let step = if e.key() == "ArrowRight" { 1 } else { -1 };
@@ -175,7 +191,9 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
                 { for tabs }
             </div>
             if let Some(c) = active {
-                <ConversationView key={c.id} conv={c.clone()} state={state.clone()} />
+                <ConversationView key={c.id} conv={c.clone()} state={state.clone()}
+                    close={request_close.clone()} asking={*asking == Some(c.id)}
+                    keep={ let asking = asking.clone(); Callback::from(move |()| asking.set(None)) } />
             }
         </div>
     }
@@ -185,6 +203,18 @@ pub fn Conversations(props: &ConversationsProps) -> Html {
 struct ConversationViewProps {
     conv: Conversation,
     state: UseReducerHandle<AppState>,
+    /// Close it (asks first when that would end file transfers).
+    close: Callback<u64>,
+    /// The person is asked whether to close it.
+    asking: bool,
+    /// They keep it open.
+    keep: Callback<()>,
+}
+
+/// File transfers that closing the window would end: offered, waiting for
+/// an answer, or under way.
+fn transfers_under_way(c: &Conversation) -> usize {
+    c.transfers.iter().filter(|t| t.state.active() || t.state == TransferState::Offered).count()
 }
 
 #[component]
@@ -356,9 +386,35 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
         })
     };
     let close_this = {
-        let (ctrl, id) = (ctrl.clone(), c.id);
-        Callback::from(move |_: MouseEvent| ctrl.close_conversation(id))
+        let (close, id) = (props.close.clone(), c.id);
+        Callback::from(move |_: MouseEvent| close.emit(id))
     };
+    // Asked, the keyboard is on the answer that loses nothing.
+    let keep_ref = use_node_ref();
+    {
+        let keep_ref = keep_ref.clone();
+        use_effect_with(props.asking, move |asking| {
+            if let Some(b) = keep_ref.cast::<web_sys::HtmlElement>().filter(|_| *asking) {
+                let _ = b.focus();
+            }
+        });
+    }
+    let confirm = props.asking.then(|| {
+        let n = transfers_under_way(c);
+        let anyway = {
+            let (ctrl, id) = (ctrl.clone(), c.id);
+            Callback::from(move |_: MouseEvent| ctrl.close_conversation(id))
+        };
+        let keep = props.keep.reform(|_: MouseEvent| ());
+        let what = if n == 1 { "a file transfer".to_owned() } else { format!("{n} file transfers") };
+        html! {
+            <div class="close-confirm" role="alertdialog" aria-label="Close this conversation?" data-testid="close-confirm">
+                <span>{format!("Closing this window ends {what}.")}</span>
+                <button data-testid="close-anyway" onclick={anyway}>{"Close anyway"}</button>
+                <button data-testid="close-keep" ref={keep_ref.clone()} onclick={keep}>{"Keep it open"}</button>
+            </div>
+        }
+    });
     // Older history: on a click, or when the list is scrolled to its top.
     let older = {
         let (ctrl, id) = (ctrl.clone(), c.id);
@@ -417,6 +473,8 @@ fn ConversationView(props: &ConversationViewProps) -> Html {
                     </select>
                 }
             </div>
+            // One node whether it shows or not (see the contact list).
+            <>{ for confirm }</>
             // Above the messages, oldest first: a new offer goes below the
             // others and moves none of them, so an Accept being clicked
             // stays under the pointer.
