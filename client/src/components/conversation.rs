@@ -47,7 +47,7 @@ fn display_name(state: &AppState, email: &str) -> String {
 fn send_files(ctrl: &Controller, conv: u64, files: web_sys::FileList) {
     for i in 0..files.length() {
         let Some(file) = files.get(i) else { continue };
-        // What this client would accept: a receiver holds the file whole.
+        // The most this client takes in (it keeps a file until it is saved).
         if file.size() > msnp::p2p::P2pConfig::default().max_file as f64 {
             ctrl.tell(&format!("\"{}\" is larger than 1 GiB, the most a file sent here can be.", file.name()));
             continue;
