@@ -366,7 +366,9 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
     // Alice closes her window while a file is on its way: cancelled, and
     // Bob is told so (not that the connection failed).
-    let (big, _) = file_of("going.bin", 24 << 20);
+    // Big enough to be still on its way after the steps below, on a fast
+    // machine too.
+    let (big, _) = file_of("going.bin", 64 << 20);
     choose(&alice, &big.display().to_string()).await;
     accept(&bob, "going.bin").await;
     alice.el(&transfer("going.bin", "sending")).await;
@@ -382,10 +384,10 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     alice.el(&tid("conversation-close")).await.click().await.unwrap();
     alice.el(&tid("close-anyway")).await.click().await.unwrap();
     bob.el(&transfer("going.bin", "cancelled")).await;
-    bob.until_text(&tid("notice"), "Alice cancelled going.bin (24.0 MB).").await;
+    bob.until_text(&tid("notice"), "Alice cancelled going.bin (64.0 MB).").await;
     alice.el(&tid("history")).await.click().await.unwrap();
     alice.type_into("history-search", "going").await;
-    alice.until_text(&tid("history-result"), "You cancelled going.bin (24.0 MB).").await;
+    alice.until_text(&tid("history-result"), "You cancelled going.bin (64.0 MB).").await;
     alice.el(&tid("history-close")).await.click().await.unwrap();
     // Bob closes his with an offer unanswered: declined.
     alice.open_chat("bob@example.com").await;
