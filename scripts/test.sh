@@ -8,6 +8,10 @@ cd "$ROOT"
 export WANT_BROWSER=1
 . scripts/tools.sh
 export TRUNK_SKIP_VERSION_CHECK=true
+# A run of this script builds everything once: incremental caches would only
+# double what it leaves on disk (CI's disk is small), so they are off unless
+# the caller asks for them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/.cargo/webdriver.json"
 LOG="$(mktemp)"
