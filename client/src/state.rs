@@ -202,6 +202,11 @@ impl TransferState {
     pub fn active(self) -> bool {
         matches!(self, TransferState::Waiting | TransferState::Sending | TransferState::Receiving)
     }
+
+    /// Over, one way or another: it can leave the list.
+    pub fn finished(self) -> bool {
+        matches!(self, TransferState::Done | TransferState::Declined | TransferState::Cancelled | TransferState::Failed)
+    }
 }
 
 /// A file transfer as the conversation window shows it.
@@ -250,7 +255,14 @@ impl Conversation {
     /// The window goes: the files received in it, held by the browser for
     /// its Save links, go too (a Blob lives as long as its URL).
     fn let_go(&self) {
-        for url in self.transfers.iter().filter_map(|t| t.url.as_deref()) {
+        self.transfers.iter().for_each(TransferView::let_go);
+    }
+}
+
+impl TransferView {
+    /// It leaves the screen: a received file goes with its Save link.
+    fn let_go(&self) {
+        if let Some(url) = &self.url {
             let _ = web_sys::Url::revoke_object_url(url);
         }
     }
@@ -478,6 +490,11 @@ pub enum Action {
         /// Why it failed (only with `Failed`).
         why: Option<String>,
     },
+    /// A finished transfer leaves the list (its line in the conversation stays).
+    TransferDismiss {
+        conv: u64,
+        id: u32,
+    },
 }
 
 /// Messages a conversation window keeps.
@@ -676,6 +693,13 @@ impl Reducible for AppState {
                         t.url = url;
                     }
                     t.why = why;
+                }
+            }
+            Action::TransferDismiss { conv, id } => {
+                if let Some(c) = s.conv_mut(conv) {
+                    let gone = |t: &TransferView| t.id == id && t.state.finished();
+                    c.transfers.iter().filter(|t| gone(t)).for_each(TransferView::let_go);
+                    c.transfers.retain(|t| !gone(t));
                 }
             }
             Action::Debug => {

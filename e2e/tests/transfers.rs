@@ -101,6 +101,55 @@ async fn a_one_megabyte_file_arrives_byte_identical_from_msnp9_to_msnp12() {
     bob.c.close().await.unwrap();
 }
 
+/// How many elements match `css` in the page now.
+async fn count(b: &Browser, css: &str) -> u64 {
+    let js = "return document.querySelectorAll(arguments[0]).length;";
+    b.c.execute(js, vec![css.into()]).await.unwrap().as_u64().unwrap()
+}
+
+/// A finished transfer can leave the list (×), an active one cannot; a
+/// received file's Save link (and the browser's copy) goes with it, the
+/// other transfers and the conversation's lines stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_transfer_leaves_the_list_and_its_file_goes_with_it() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let (alice, bob) = talking(&driver, &stack, ("alice", "MSNP12"), ("bob", "MSNP12")).await;
+    let (kept, kept_data) = file_of("kept.bin", 3000);
+    let (gone, _) = file_of("gone.bin", 2000);
+    choose(&alice, &format!("{}\n{}", kept.display(), gone.display())).await;
+    // Offered and waiting: nothing to take off the list yet.
+    bob.el(&transfer("gone.bin", "offered")).await;
+    alice.el(&transfer("gone.bin", "waiting")).await;
+    assert_eq!(count(&bob, "[data-testid=transfer-dismiss]").await, 0);
+    assert_eq!(count(&alice, "[data-testid=transfer-dismiss]").await, 0);
+    accept(&bob, "kept.bin").await;
+    accept(&bob, "gone.bin").await;
+    let save = bob.el(&format!("{} [data-testid=transfer-save]", transfer("gone.bin", "done"))).await;
+    let url = save.attr("href").await.unwrap().expect("a download link");
+    bob.el(&transfer("kept.bin", "done")).await;
+    bob.el(&format!("{} [data-testid=transfer-dismiss]", transfer("gone.bin", "done"))).await.click().await.unwrap();
+    bob.until_gone(&transfer("gone.bin", "done")).await;
+    // Its file is let go; the other is still there to save, whole.
+    let js = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(() => done('kept'), () => done('gone'));";
+    assert_eq!(bob.c.execute_async(js, vec![url.into()]).await.unwrap(), "gone");
+    let want: String = Sha1::digest(&kept_data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(saved_sha1(&bob, "kept.bin").await, want);
+    // The line in the conversation stays.
+    bob.until_text(&tid("notice"), "You received gone.bin (2.0 KB) from Alice.").await;
+    // The sender clears both; the list goes when it is empty.
+    for name in ["kept.bin", "gone.bin"] {
+        alice.el(&format!("{} [data-testid=transfer-dismiss]", transfer(name, "done"))).await.click().await.unwrap();
+    }
+    alice.until_gone("[data-testid=transfer]").await;
+    assert_eq!(count(&alice, ".transfers").await, 0);
+    alice.until_text(&tid("notice"), "Bob received gone.bin (2.0 KB).").await;
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after clearing").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usable() {
     let stack = Stack::start(Timing::default()).await;

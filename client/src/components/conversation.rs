@@ -62,6 +62,10 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
         let (ctrl, id) = (ctrl.clone(), t.id);
         Callback::from(move |_: MouseEvent| ctrl.answer_transfer(conv, id, a))
     };
+    let dismiss = {
+        let (ctrl, id) = (ctrl.clone(), t.id);
+        Callback::from(move |_: MouseEvent| ctrl.dismiss_transfer(conv, id))
+    };
     let what = if t.incoming { format!("{who} is sending you ") } else { format!("Sending {who} ") };
     let status = match t.state {
         TransferState::Offered => "Accept it?".to_owned(),
@@ -91,6 +95,10 @@ fn transfer_view(ctrl: &Controller, conv: u64, who: &str, t: &TransferView) -> H
             }
             if let Some(url) = &t.url {
                 <a data-testid="transfer-save" href={url.clone()} download={crate::view::safe_file_name(&t.name)}>{"Save"}</a>
+            }
+            if t.state.finished() {
+                <button class="transfer-dismiss" data-testid="transfer-dismiss" title="Remove from the list"
+                    aria-label={format!("Remove {} from the list", t.name)} onclick={dismiss}>{"\u{d7}"}</button>
             }
         </div>
     }

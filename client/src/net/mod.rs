@@ -315,6 +315,10 @@ impl Controller {
     pub fn answer_transfer(&self, conv: u64, id: u32, answer: crate::state::TransferState) {
         self.send(Intent::AnswerTransfer { conv, id, answer });
     }
+    /// Take a finished transfer off the list (a received file's Save link goes with it).
+    pub fn dismiss_transfer(&self, conv: u64, id: u32) {
+        self.dispatch.emit(Action::TransferDismiss { conv, id });
+    }
 
     /// Add a custom emoticon of mine (or replace the one with this shortcut).
     pub fn add_emoticon(&self, shortcut: &str, image: Vec<u8>) {
