@@ -60,7 +60,15 @@ async fn main() {
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
     alice.script_timeout(300).await;
     alice.c.execute_async(FILL, vec![n.into()]).await.unwrap();
+    // `PROFILE=N`: where opening the window spends its time.
+    let profile = std::env::var_os("PROFILE").is_some();
+    if profile {
+        alice.start_profile().await;
+    }
     let open = alice.c.execute_async(OPEN, vec![]).await.unwrap().as_f64().unwrap();
+    if profile {
+        alice.print_profile().await;
+    }
     let want = n.div_ceil(997);
     let mut times = Vec::new();
     for q in ["zanzibar", "ZANZIBAR", "zanzibar message"] {
