@@ -6,7 +6,7 @@
 //! runs on tokio's blocking pool, so a slow disk write stalls its own
 //! connection only, never the async workers every other connection needs.
 
-use crate::hub::{Deliver, Inbox};
+use crate::hub::{Deliver, Inbox, Outbox, STUCK};
 use msnp::codec::{Direction, Frame, Framer, Limits};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,6 +31,11 @@ pub trait Handler: Send {
     /// Called about once a second.
     fn on_tick(&mut self, _now: Instant, _out: &mut Vec<u8>) -> Flow {
         Flow::Continue
+    }
+    /// Queues to others over half full since the last call, filled by what
+    /// this connection sent: it reads nothing more until they have room.
+    fn crowded(&mut self) -> Vec<Outbox> {
+        Vec::new()
     }
     /// The server is shutting down: say goodbye (`OUT SSD`).
     fn on_shutdown(&mut self, _out: &mut Vec<u8>) {}
@@ -101,10 +106,18 @@ pub async fn run(
     let mut deadline = tokio::time::Instant::now() + idle;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // While set, this connection's reading waits for the queues it filled
+    // to drain (backpressure to a fast sender); it still takes and writes
+    // what others send it, so two senders waiting on each other never stall.
+    let kill = inbox.kill.clone();
+    let mut waiting: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = None;
     loop {
         let mut flow = Flow::Continue;
         tokio::select! {
-            r = stream.read(&mut buf) => match r {
+            _ = async { waiting.as_mut().expect("guarded").await }, if waiting.is_some() => {
+                waiting = None;
+            }
+            r = stream.read(&mut buf), if waiting.is_none() => match r {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     deadline = tokio::time::Instant::now() + idle;
@@ -121,6 +134,14 @@ pub async fn run(
                         flow = with_handler(&mut handler, &mut out, move |h, out| handle_frames(h, frames, out))
                             .await
                             .unwrap_or(Flow::Close);
+                        let full = with_handler(&mut handler, &mut out, |h, _| h.crowded()).await.unwrap_or_default();
+                        if !full.is_empty() {
+                            waiting = Some(Box::pin(async move {
+                                for o in full {
+                                    o.room(STUCK).await;
+                                }
+                            }));
+                        }
                     }
                     if let (Some(e), Flow::Continue) = (bad, flow) {
                         tracing::info!(error = %e, "closing: bad framing");
@@ -129,11 +150,11 @@ pub async fn run(
                     }
                 }
             },
-            _ = inbox.kill.notified() => {
+            _ = kill.notified() => {
                 tracing::info!("closing: not reading fast enough");
                 flow = Flow::Close;
             }
-            d = inbox.rx.recv() => match d {
+            d = inbox.recv() => match d {
                 Some(Deliver::Bytes(b)) => out.extend_from_slice(&b),
                 Some(Deliver::Close(b)) => { out.extend_from_slice(&b); flow = Flow::Close; }
                 None => break,

@@ -6,7 +6,7 @@ use msnp::types::{BlpMode, Capabilities, Dialect, List, Name, Status};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
@@ -20,9 +20,11 @@ pub enum Deliver {
     Close(Vec<u8>),
 }
 
-/// A bounded queue to a connection. A peer that does not read is
-/// disconnected rather than allowed to make the server buffer without bound,
-/// and nothing queued for it is lost silently: `send` says it failed.
+/// A bounded queue to a connection. A member that reads slowly makes its
+/// senders wait (their connections stop reading while its queue is over
+/// half full: see [`Outbox::room`]); one that stops reading altogether is
+/// disconnected rather than allowed to make the server buffer without
+/// bound, and nothing queued for it is lost silently: `send` says it failed.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     tx: mpsc::Sender<Deliver>,
@@ -30,22 +32,43 @@ pub struct Outbox {
     /// Set once the connection fell behind: from then on nothing more is
     /// accepted for it, so no message is acknowledged and then dropped.
     behind: Arc<AtomicBool>,
+    /// How many deliveries the connection has taken: whether it still reads.
+    taken: Arc<AtomicU64>,
 }
 
 /// The receiving end, owned by the connection's task.
 #[derive(Debug)]
 pub struct Inbox {
-    pub rx: mpsc::Receiver<Deliver>,
+    rx: mpsc::Receiver<Deliver>,
     /// Woken when the connection fell too far behind and must close.
     pub kill: Arc<Notify>,
+    taken: Arc<AtomicU64>,
 }
 
 pub const OUTBOX_DEPTH: usize = 512;
 
+/// A reader that takes nothing for this long while its senders wait is
+/// disconnected (a slow one that takes anything at all is waited for).
+pub const STUCK: Duration = Duration::from_secs(15);
+
+/// How often a waiting sender looks at the queue it waits on.
+const ROOM_POLL: Duration = Duration::from_millis(10);
+
 pub fn outbox() -> (Outbox, Inbox) {
     let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
     let kill = Arc::new(Notify::new());
-    (Outbox { tx, kill: kill.clone(), behind: Arc::new(AtomicBool::new(false)) }, Inbox { rx, kill })
+    let taken = Arc::new(AtomicU64::new(0));
+    let outbox = Outbox { tx, kill: kill.clone(), behind: Arc::new(AtomicBool::new(false)), taken: taken.clone() };
+    (outbox, Inbox { rx, kill, taken })
+}
+
+impl Inbox {
+    /// The next delivery; `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<Deliver> {
+        let d = self.rx.recv().await;
+        self.taken.fetch_add(1, Ordering::Relaxed);
+        d
+    }
 }
 
 impl Outbox {
@@ -58,12 +81,52 @@ impl Outbox {
         match self.tx.try_send(d) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.behind.store(true, Ordering::Relaxed);
-                self.kill.notify_one();
+                self.give_up();
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
+    }
+
+    /// The same connection's queue.
+    pub fn same(&self, other: &Outbox) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+
+    /// Over half full: whoever filled it should wait for [`Outbox::room`]
+    /// before sending more.
+    pub fn crowded(&self) -> bool {
+        self.tx.capacity() < OUTBOX_DEPTH / 2
+    }
+
+    /// Wait until the queue is at most half full. False when the connection
+    /// is gone or behind, or took nothing for `stuck` (it is then told to
+    /// close): a slow reader holds its senders back, a dead one does not.
+    pub async fn room(&self, stuck: Duration) -> bool {
+        let mut seen = (self.taken.load(Ordering::Relaxed), tokio::time::Instant::now());
+        loop {
+            if self.tx.is_closed() || self.behind.load(Ordering::Relaxed) {
+                return false;
+            }
+            if !self.crowded() {
+                return true;
+            }
+            let taken = self.taken.load(Ordering::Relaxed);
+            if taken != seen.0 {
+                seen = (taken, tokio::time::Instant::now());
+            } else if seen.1.elapsed() >= stuck {
+                tracing::info!("a reader took nothing for {stuck:?} while its senders waited");
+                self.give_up();
+                return false;
+            }
+            tokio::time::sleep(ROOM_POLL).await;
+        }
+    }
+
+    /// It is too far behind: accept nothing more and tell it to close.
+    fn give_up(&self) {
+        self.behind.store(true, Ordering::Relaxed);
+        self.kill.notify_one();
     }
 }
 

@@ -21,6 +21,8 @@ pub struct SbConn {
     /// Set once `USR`/`ANS` succeeded.
     me: Option<Member>,
     session: Option<String>,
+    /// Members' queues this connection's messages left over half full.
+    crowded: Vec<Outbox>,
 }
 
 fn err(out: &mut Vec<u8>, code: ErrorCode, trid: TrId) {
@@ -30,7 +32,7 @@ fn err(out: &mut Vec<u8>, code: ErrorCode, trid: TrId) {
 impl SbConn {
     pub fn new(hub: Arc<Hub>, tx: Outbox) -> Self {
         let conn = hub.next_conn();
-        SbConn { hub, conn, tx, me: None, session: None }
+        SbConn { hub, conn, tx, me: None, session: None, crowded: Vec::new() }
     }
 
     fn member(&self, email: &str) -> Option<Member> {
@@ -199,6 +201,9 @@ impl SbConn {
                 let mut all = !others.is_empty();
                 for o in &others {
                     all &= o.tx.send(Deliver::Bytes(line.clone()));
+                    if o.tx.crowded() && !self.crowded.iter().any(|c| c.same(&o.tx)) {
+                        self.crowded.push(o.tx.clone());
+                    }
                 }
                 match (ack, !all) {
                     (AckMode::Unacknowledged, _) => {}
@@ -241,6 +246,10 @@ impl Handler for SbConn {
                 Flow::Continue
             }
         }
+    }
+
+    fn crowded(&mut self) -> Vec<Outbox> {
+        std::mem::take(&mut self.crowded)
     }
 
     fn on_close(&mut self) {

@@ -553,6 +553,10 @@ pub struct DelayProxy {
     log: std::sync::Arc<std::sync::Mutex<Vec<ConnLog>>>,
 }
 
+/// Bytes a paced direction of a [`DelayProxy`] holds before the sender's
+/// writes block.
+pub const SHAPED_QUEUE: usize = 64 * 1024;
+
 /// What went through one connection of a [`DelayProxy`].
 #[derive(Debug, Default, Clone)]
 pub struct ConnLog {
@@ -578,6 +582,15 @@ impl ConnLog {
 
 impl DelayProxy {
     pub async fn start(target: SocketAddr, delay: Duration) -> DelayProxy {
+        DelayProxy::shaped(target, delay, None).await
+    }
+
+    /// As [`DelayProxy::start`], and what comes back from the target is
+    /// paced to `down_rate` bytes a second: a slow downlink. That direction
+    /// holds at most [`SHAPED_QUEUE`] bytes, so the target's writes block
+    /// as they would on a real slow link (TCP's window), instead of the
+    /// proxy taking everything in at once.
+    pub async fn shaped(target: SocketAddr, delay: Duration, down_rate: Option<u64>) -> DelayProxy {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -599,10 +612,17 @@ impl DelayProxy {
                 let ways: [(bool, Read, Write); 2] =
                     [(true, Box::new(ri), Box::new(wo)), (false, Box::new(ro), Box::new(wi))];
                 for (up, mut r, mut w) in ways {
-                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                    let rate = if up { None } else { down_rate };
+                    // Paced: small pieces and a short queue (backpressure).
+                    let (piece, queue) = match rate {
+                        Some(_) => (4 * 1024, SHAPED_QUEUE / (4 * 1024)),
+                        None => (64 * 1024, usize::MAX / 2),
+                    };
+                    let (tx, mut rx) =
+                        tokio::sync::mpsc::channel::<(tokio::time::Instant, Vec<u8>)>(queue.min(1 << 20));
                     let logs = logs.clone();
                     tokio::spawn(async move {
-                        let mut buf = vec![0u8; 64 * 1024];
+                        let mut buf = vec![0u8; piece];
                         while let Ok(n) = r.read(&mut buf).await {
                             let now = tokio::time::Instant::now();
                             if n > 0 {
@@ -613,13 +633,23 @@ impl DelayProxy {
                                 }
                                 c.chunks.push((up, now));
                             }
-                            if n == 0 || tx.send((now + delay, buf[..n].to_vec())).is_err() {
+                            if n == 0 || tx.send((now + delay, buf[..n].to_vec())).await.is_err() {
                                 break;
                             }
                         }
                     });
                     tokio::spawn(async move {
+                        // When the link is free again (paced directions).
+                        let mut free = tokio::time::Instant::now();
                         while let Some((due, bytes)) = rx.recv().await {
+                            let due = match rate {
+                                Some(rate) => {
+                                    let start = due.max(free);
+                                    free = start + Duration::from_secs_f64(bytes.len() as f64 / rate as f64);
+                                    free
+                                }
+                                None => due,
+                            };
                             tokio::time::sleep_until(due).await;
                             if w.write_all(&bytes).await.is_err() {
                                 break;

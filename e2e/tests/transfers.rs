@@ -150,6 +150,44 @@ async fn a_finished_transfer_leaves_the_list_and_its_file_goes_with_it() {
     bob.c.close().await.unwrap();
 }
 
+/// The receiver's line is much slower than the sender's (a phone on a
+/// mobile network, sent a file from a desktop): the file still arrives
+/// whole, and the receiver is never dropped for reading slowly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_to_someone_on_a_slow_line_arrives_whole() {
+    let stack = Stack::start(Timing::default()).await;
+    // 2 MB/s down: a twelfth of what loopback carries here.
+    let slow = DelayProxy::shaped(stack.relay_addr, std::time::Duration::ZERO, Some(2_000_000)).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.browser().await;
+    bob.sign_in_at(&slow.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("a big one is coming").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "a big one is coming").await;
+    let (path, data) = file_of("for the phone.bin", 24 << 20);
+    choose(&alice, &path.display().to_string()).await;
+    accept(&bob, "for the phone.bin").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let state = bob.el("[data-testid=transfer]").await.attr("data-state").await.unwrap().unwrap_or_default();
+        match state.as_str() {
+            "done" => break,
+            "offered" | "receiving" => {}
+            other => panic!("the transfer ended {other}: {}", bob.dump().await),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not done in 2 minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    alice.el(&transfer("for the phone.bin", "done")).await;
+    let want: String = Sha1::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(saved_sha1(&bob, "for the phone.bin").await, want);
+    still_chatting(&alice, "alice@example.com", &bob, "bob@example.com", "after the slow file").await;
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declining_and_cancelling_half_way_from_either_side_leave_the_chat_usable() {
     let stack = Stack::start(Timing::default()).await;
