@@ -627,6 +627,65 @@ async fn a_slow_reader_holds_the_sender_back_and_is_never_dropped() {
     srv.shutdown().await;
 }
 
+/// Both send as fast as they can and both read slowly: each connection
+/// waits for the other's queue, and neither stalls the other (a waiting
+/// connection still writes what it is sent). Every message arrives once,
+/// every one is acknowledged.
+#[tokio::test]
+async fn two_slow_readers_sending_to_each_other_both_finish() {
+    use msnp::codec::{Direction, Framer, Limits};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = server().await;
+    let mut a = Ns::login(&srv, "alice@example.com", Dialect::MSNP8).await;
+    let mut b = Ns::login(&srv, "bob@example.com", Dialect::MSNP8).await;
+    befriend(&mut a, &mut b).await;
+    let (sa, sb) = chat(&mut a, &mut b).await;
+    const N: u32 = 8_000;
+    let side = |stream: tokio::net::TcpStream| {
+        let (mut r, mut w) = stream.into_split();
+        let writer = tokio::spawn(async move {
+            let body =
+                "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n".to_owned() + &"y".repeat(1200);
+            for i in 0..N {
+                w.write_all(format!("MSG {} A {}\r\n{body}", 100 + i, body.len()).as_bytes()).await.unwrap();
+            }
+            w
+        });
+        let reader = tokio::spawn(async move {
+            let mut framer = Framer::new(Direction::ToClient, Limits::default());
+            let (mut msgs, mut acks, mut buf) = (0u32, 0u32, vec![0u8; 64 * 1024]);
+            while msgs < N || acks < N {
+                let n = tokio::time::timeout(std::time::Duration::from_secs(20), r.read(&mut buf))
+                    .await
+                    .expect("traffic keeps coming both ways")
+                    .unwrap();
+                assert!(n > 0, "the switchboard stays open");
+                framer.push(&buf[..n]);
+                while let Some(f) = framer.next_frame().unwrap() {
+                    match f.command() {
+                        b"MSG" => msgs += 1,
+                        // Of these messages (the set-up had its own).
+                        b"ACK" => {
+                            let trid: u32 = String::from_utf8_lossy(&f.line[4..]).parse().unwrap();
+                            acks += u32::from((100..100 + N).contains(&trid));
+                        }
+                        other => panic!("only messages and ACKs: {}", String::from_utf8_lossy(other)),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(16)).await;
+            }
+            (msgs, acks)
+        });
+        (writer, reader)
+    };
+    let (wa, ra) = side(sa.stream);
+    let (wb, rb) = side(sb.stream);
+    assert_eq!(ra.await.unwrap(), (N, N));
+    assert_eq!(rb.await.unwrap(), (N, N));
+    let _ = (wa.await.unwrap(), wb.await.unwrap());
+    srv.shutdown().await;
+}
+
 #[tokio::test]
 async fn calling_someone_whose_connection_is_stuck_is_280() {
     use msnp::types::List;
