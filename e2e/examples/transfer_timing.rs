@@ -4,7 +4,11 @@
 //! peer, the same transfer between two native `msnp` clients, is
 //! `target/release/transfer_bench`; `bench/media.sh` runs both.
 //!
-//!   trunk build --release && cargo run -p e2e --example transfer_timing -- [--mib N]
+//! With `--delay-ms D` (each way) or `--down-kbps K` (bytes a second / 1000),
+//! the receiver's page is behind a proxy that delays and paces what it is
+//! sent: a long or slow line, the sender's still on loopback.
+//!
+//!   trunk build --release && cargo run -p e2e --example transfer_timing -- [--mib N] [--delay-ms D] [--down-kbps K]
 
 use devserver::hub::Timing;
 use e2e::*;
@@ -22,10 +26,20 @@ const ACCEPT_AND_TIME: &str = "const done = arguments[arguments.length - 1];
 #[tokio::main]
 async fn main() {
     let mib: usize = bench::flag("mib", 8);
+    let delay: u64 = bench::flag("delay-ms", 0);
+    let kbps: u64 = bench::flag("down-kbps", 0);
     let stack = Stack::start(Timing::default()).await;
+    let line = DelayProxy::shaped(
+        stack.relay_addr,
+        std::time::Duration::from_millis(delay),
+        (kbps > 0).then_some(kbps * 1000),
+    )
+    .await;
     let driver = Driver::start().await;
     let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    let bob = driver.browser().await;
+    bob.sign_in_at(&line.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
     alice.open_chat("bob@example.com").await;
     alice.say("a file is coming").await;
     bob.until_text("[data-testid=message][data-from='alice@example.com']", "a file is coming").await;
@@ -43,7 +57,14 @@ async fn main() {
     let len = bob.c.execute_async(js, vec![url.into()]).await.unwrap().as_u64().unwrap();
     assert_eq!(len as usize, data.len(), "the whole file arrived");
     let _ = std::fs::remove_file(&path);
-    println!("file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium:");
+    let receiver = match (delay, kbps) {
+        (0, 0) => "loopback".to_owned(),
+        _ => format!(
+            "the receiver {delay} ms away each way, its line {}",
+            if kbps > 0 { format!("{kbps} kB/s") } else { "unpaced".into() }
+        ),
+    };
+    println!("file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium ({receiver}):");
     println!("  {:.2} MB/s (accept to whole file at the receiver: {ms:.0} ms)", data.len() as f64 / ms / 1e3);
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
