@@ -32,7 +32,7 @@ pub trait Handler: Send {
     fn on_tick(&mut self, _now: Instant, _out: &mut Vec<u8>) -> Flow {
         Flow::Continue
     }
-    /// Queues to others over half full since the last call, filled by what
+    /// Queues to others holding more than `hub::CROWDED` since the last call, filled by what
     /// this connection sent: it reads nothing more until they have room.
     fn crowded(&mut self) -> Vec<Outbox> {
         Vec::new()
@@ -90,6 +90,19 @@ async fn with_handler<T: Send + 'static>(
     }
 }
 
+/// Unsent bytes the kernel holds for a connection. What waits to go to a
+/// slow reader then waits in its outbox, where the slow-reader rule sees it
+/// and its senders are held back, not megabytes deep in the kernel, where
+/// a chat message would queue behind a file for seconds.
+pub const UNSENT: u32 = 16 * 1024;
+
+fn little_unsent(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_notsent_lowat(UNSENT) {
+        tracing::warn!(error = %e, "TCP_NOTSENT_LOWAT refused: a slow reader's data may wait in the kernel");
+    }
+}
+
 pub async fn run(
     mut stream: TcpStream,
     handler: Box<dyn Handler>,
@@ -98,6 +111,7 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    little_unsent(&stream);
     // `None` only while it is away on the blocking pool, or after it failed.
     let mut handler = Some(handler);
     let mut framer = Framer::new(Direction::ToServer, LIMITS);

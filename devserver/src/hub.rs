@@ -21,8 +21,8 @@ pub enum Deliver {
 }
 
 /// A bounded queue to a connection. A member that reads slowly makes its
-/// senders wait (their connections stop reading while its queue is over
-/// half full: see [`Outbox::room`]); one that stops reading altogether is
+/// senders wait (their connections stop reading while its queue holds more
+/// than [`CROWDED`]: see [`Outbox::room`]); one that stops reading altogether is
 /// disconnected rather than allowed to make the server buffer without
 /// bound, and nothing queued for it is lost silently: `send` says it failed.
 #[derive(Debug, Clone)]
@@ -46,6 +46,11 @@ pub struct Inbox {
 }
 
 pub const OUTBOX_DEPTH: usize = 512;
+
+/// Deliveries queued for a connection before its senders wait: about 100 KB
+/// of switchboard messages, enough to keep a fast line busy while a sender
+/// refills it, and little for a chat message to wait behind on a slow one.
+pub const CROWDED: usize = 64;
 
 /// A reader that takes nothing for this long while its senders wait is
 /// disconnected (a slow one that takes anything at all is waited for).
@@ -93,13 +98,13 @@ impl Outbox {
         self.tx.same_channel(&other.tx)
     }
 
-    /// Over half full: whoever filled it should wait for [`Outbox::room`]
-    /// before sending more.
+    /// Holding more than [`CROWDED`]: whoever filled it should wait for
+    /// [`Outbox::room`] before sending more.
     pub fn crowded(&self) -> bool {
-        self.tx.capacity() < OUTBOX_DEPTH / 2
+        OUTBOX_DEPTH - self.tx.capacity() > CROWDED
     }
 
-    /// Wait until the queue is at most half full. False when the connection
+    /// Wait until the queue holds at most [`CROWDED`]. False when the connection
     /// is gone or behind, or took nothing for `stuck` (it is then told to
     /// close): a slow reader holds its senders back, a dead one does not.
     pub async fn room(&self, stuck: Duration) -> bool {

@@ -21,7 +21,7 @@ pub struct SbConn {
     /// Set once `USR`/`ANS` succeeded.
     me: Option<Member>,
     session: Option<String>,
-    /// Members' queues this connection's messages left over half full.
+    /// Members' queues this connection's messages left crowded.
     crowded: Vec<Outbox>,
 }
 

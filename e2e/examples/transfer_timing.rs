@@ -23,6 +23,21 @@ const ACCEPT_AND_TIME: &str = "const done = arguments[arguments.length - 1];
     obs.observe(document.body, { subtree: true, childList: true, attributes: true });
     document.querySelector('[data-testid=transfer-accept]').click();";
 
+/// In the receiver's page: note when the chat message arrives.
+const WATCH_CHAT: &str = "window.pingAt = null;
+    new MutationObserver(() => {
+      if (window.pingAt === null && [...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('ping during the file'))) window.pingAt = Date.now();
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });";
+const SEEN_AT: &str = "return window.pingAt;";
+
+/// In the sender's page: send the chat message now; when (ms).
+const SAY_NOW: &str = "const ta = document.querySelector('[data-testid=compose-input]');
+    ta.value = 'ping during the file';
+    ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    const at = Date.now();
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    return at;";
+
 #[tokio::main]
 async fn main() {
     let mib: usize = bench::flag("mib", 8);
@@ -50,7 +65,23 @@ async fn main() {
     bob.el("[data-testid=transfer][data-state=offered]").await;
     // Script timeouts default to 30 s; a slow transfer gets more.
     bob.script_timeout(600).await;
-    let ms = bob.c.execute_async(ACCEPT_AND_TIME, vec![]).await.unwrap().as_f64().unwrap();
+    bob.c.execute(WATCH_CHAT, vec![]).await.unwrap();
+    // A chat message while the file is a third of the way: how long it
+    // waits behind the file's data (the pages share the machine's clock).
+    let chat = async {
+        let bar = alice.el("[data-testid=transfer] [data-testid=transfer-progress]").await;
+        loop {
+            let done: u64 = bar.attr("value").await.ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
+            if done * 3 >= data.len() as u64 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        alice.c.execute(SAY_NOW, vec![]).await.unwrap().as_f64().unwrap()
+    };
+    let (ms, sent_at) =
+        tokio::join!(async { bob.c.execute_async(ACCEPT_AND_TIME, vec![]).await.unwrap().as_f64().unwrap() }, chat);
+    let seen_at = bob.c.execute(SEEN_AT, vec![]).await.unwrap().as_f64();
     let url = bob.el("[data-testid=transfer-save]").await.attr("href").await.unwrap().unwrap();
     let js = "const done = arguments[arguments.length - 1];
         fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done(b.byteLength));";
@@ -66,6 +97,14 @@ async fn main() {
     };
     println!("file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium ({receiver}):");
     println!("  {:.2} MB/s (accept to whole file at the receiver: {ms:.0} ms)", data.len() as f64 / ms / 1e3);
+    match seen_at {
+        Some(at) => {
+            println!("  a chat message sent a third of the way through reached the receiver in {:.0} ms", at - sent_at)
+        }
+        None => {
+            println!("  a chat message sent a third of the way through had not reached the receiver when the file had")
+        }
+    }
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }

@@ -598,7 +598,14 @@ impl DelayProxy {
         let logs = log.clone();
         let accept = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
-                let Ok(outbound) = tokio::net::TcpStream::connect(target).await else { continue };
+                // A paced line keeps a small receive window toward the
+                // target, as a real slow link does: the data waits at the
+                // sender (or in its kernel), not in a big buffer of ours.
+                let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                if down_rate.is_some() {
+                    let _ = socket.set_recv_buffer_size(SHAPED_QUEUE as u32);
+                }
+                let Ok(outbound) = socket.connect(target).await else { continue };
                 let conn = {
                     let mut l = logs.lock().unwrap();
                     l.push(ConnLog::default());

@@ -75,6 +75,7 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
             // browser (the pump sets it toward the server).
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
+                little_unsent(tcp);
             });
             tokio::spawn(serve::serve(listener, app, header_timeout, lifetime, cancel))
         }
@@ -84,4 +85,19 @@ pub async fn start_with_tls(config: Config, tls: Option<tls::Acceptor>) -> std::
         }
     };
     Ok(Relay { addr, shared, server })
+}
+
+/// Unsent bytes the kernel may hold toward a browser. Past that the pump
+/// stops reading the server, so what waits for a slow browser waits at the
+/// server (which holds its senders back), not megabytes deep in our kernel
+/// buffers, where a chat message would queue behind a file for seconds.
+pub const UNSENT: u32 = 16 * 1024;
+
+/// Set [`UNSENT`] on a browser's connection (Linux; elsewhere the kernel's
+/// default stays).
+pub(crate) fn little_unsent(tcp: &tokio::net::TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_notsent_lowat(UNSENT) {
+        tracing::warn!(error = %e, "TCP_NOTSENT_LOWAT refused: a slow browser's data may wait in the kernel");
+    }
 }

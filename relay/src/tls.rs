@@ -66,6 +66,7 @@ impl TlsListener {
                     _ = cancel.cancelled() => break,
                 };
                 let _ = stream.set_nodelay(true);
+                crate::little_unsent(&stream);
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {

@@ -302,6 +302,23 @@ async fn a_slow_reader_gets_backpressure_not_memory_growth() {
     relay.shutdown().await;
 }
 
+/// What waits for a slow browser waits at the server, not in the relay's
+/// kernel buffers: with a server that keeps little unsent itself (as the
+/// devserver does), a browser that stops reading stops the server's writes
+/// within a few hundred KiB, so a chat message never queues behind
+/// megabytes of a file.
+#[tokio::test]
+async fn a_slow_browser_leaves_little_waiting_in_the_relay() {
+    let (l, up) = upstream().await;
+    let relay = relay_to(up, |_| {}).await;
+    let _ws = open(&relay).await; // never read
+    let (mut peer, _) = l.accept().await.unwrap();
+    socket2::SockRef::from(&peer).set_tcp_notsent_lowat(16 * 1024).unwrap();
+    let written = fill_until_stalled(&mut peer, 5).await;
+    assert!(written < 1 << 20, "{written} bytes taken in before the server's writes stopped");
+    relay.shutdown().await;
+}
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
