@@ -57,7 +57,7 @@ pub const CROWDED: usize = 64;
 pub const STUCK: Duration = Duration::from_secs(15);
 
 /// How often a waiting sender looks at the queue it waits on.
-const ROOM_POLL: Duration = Duration::from_millis(10);
+const ROOM_POLL: Duration = Duration::from_millis(2);
 
 pub fn outbox() -> (Outbox, Inbox) {
     let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);

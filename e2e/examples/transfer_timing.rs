@@ -6,9 +6,10 @@
 //!
 //! With `--delay-ms D` (each way) or `--down-kbps K` (bytes a second / 1000),
 //! the receiver's page is behind a proxy that delays and paces what it is
-//! sent: a long or slow line, the sender's still on loopback.
+//! sent: a long or slow line. `--sender-delay-ms D` puts the sender D ms
+//! (each way) from the server.
 //!
-//!   trunk build --release && cargo run -p e2e --example transfer_timing -- [--mib N] [--delay-ms D] [--down-kbps K]
+//!   trunk build --release && cargo run -p e2e --example transfer_timing -- [--mib N] [--delay-ms D] [--down-kbps K] [--sender-delay-ms D]
 
 use devserver::hub::Timing;
 use e2e::*;
@@ -50,8 +51,12 @@ async fn main() {
         (kbps > 0).then_some(kbps * 1000),
     )
     .await;
+    let sender_delay: u64 = bench::flag("sender-delay-ms", 0);
+    let far = DelayProxy::start(stack.relay_addr, std::time::Duration::from_millis(sender_delay)).await;
     let driver = Driver::start().await;
-    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let alice = driver.browser().await;
+    alice.sign_in_at(&far.url(), Some(&stack.passport()), "alice@example.com", "alice", "MSNP12").await;
+    alice.until_online().await;
     let bob = driver.browser().await;
     bob.sign_in_at(&line.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
     bob.until_online().await;
@@ -89,13 +94,15 @@ async fn main() {
     assert_eq!(len as usize, data.len(), "the whole file arrived");
     let _ = std::fs::remove_file(&path);
     let receiver = match (delay, kbps) {
-        (0, 0) => "loopback".to_owned(),
+        (0, 0) => "the receiver on loopback".to_owned(),
         _ => format!(
             "the receiver {delay} ms away each way, its line {}",
             if kbps > 0 { format!("{kbps} kB/s") } else { "unpaced".into() }
         ),
     };
-    println!("file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium ({receiver}):");
+    println!(
+        "file transfer between two browsers, {mib} MiB, relay + devserver, headless Chromium ({receiver}, the sender {sender_delay} ms away each way):"
+    );
     println!("  {:.2} MB/s (accept to whole file at the receiver: {ms:.0} ms)", data.len() as f64 / ms / 1e3);
     match seen_at {
         Some(at) => {

@@ -75,3 +75,31 @@ async fn a_pasted_twenty_thousand_characters_arrive_whole_and_in_order_on_msnp7_
     alice.c.close().await.unwrap();
     bob.c.close().await.unwrap();
 }
+
+/// Fifty long messages typed before the switchboard is there: they wait,
+/// then go at once when it is, far more than one WebSocket message may be
+/// at the relay (64 KiB). The page sends them in pieces: all arrive, none
+/// fails (the relay closed the switchboard's socket before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_for_a_switchboard_go_at_once_however_many() {
+    let stack = Stack::start(Timing::default()).await;
+    let driver = Driver::start().await;
+    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.signed_in(&stack, "bob@example.com", "bob", "MSNP12").await;
+    alice.open_chat("bob@example.com").await;
+    // In one script, before any answer can come: the switchboard is still
+    // being asked for.
+    let js = "const ta = document.querySelector('[data-testid=compose-input]');
+        for (let i = 0; i < 50; i++) {
+          ta.value = 'long ' + i + ' ' + 'x'.repeat(1400);
+          ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+          ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        }";
+    alice.c.execute(js, vec![]).await.unwrap();
+    let want: String = (0..50).map(|i| format!("long {i} {}", "x".repeat(1400))).collect();
+    until_received(&bob, "alice@example.com", &want).await;
+    let failed = alice.c.find_all(fantoccini::Locator::Css("[data-testid=message][data-state=failed]"));
+    assert!(failed.await.unwrap().is_empty(), "none failed");
+    alice.c.close().await.unwrap();
+    bob.c.close().await.unwrap();
+}

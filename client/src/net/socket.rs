@@ -42,6 +42,18 @@ struct Inner {
     listeners: RefCell<Vec<Listener>>,
 }
 
+/// The largest WebSocket message sent. The relay refuses (and closes the
+/// connection for) a message over its `--max-message`, 64 KiB by default;
+/// a write can be larger (a file's window of P2P messages, a long paste's
+/// parts), and the relay joins the pieces into one TCP stream again.
+pub const MAX_WS_MESSAGE: usize = 16 * 1024;
+
+/// Send `bytes` as messages of at most [`MAX_WS_MESSAGE`]; false once the
+/// socket is closing or closed.
+fn send_now(ws: &WebSocket, bytes: &[u8]) -> bool {
+    bytes.chunks(MAX_WS_MESSAGE).all(|piece| ws.send_with_u8_array(piece).is_ok())
+}
+
 /// An event listener on a socket, with the event it is for.
 type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
 
@@ -53,7 +65,7 @@ impl Writer {
             early.push(bytes);
             return true;
         }
-        self.0.ws.send_with_u8_array(&bytes).is_ok()
+        send_now(&self.0.ws, &bytes)
     }
 
     /// Close the socket, once what was written has gone out.
@@ -90,7 +102,7 @@ pub fn open(
         move |_: web_sys::Event| {
             let Some(inner) = weak.upgrade() else { return };
             for bytes in inner.early.borrow_mut().take().unwrap_or_default() {
-                let _ = inner.ws.send_with_u8_array(&bytes);
+                send_now(&inner.ws, &bytes);
             }
             if inner.close_on_open.get() {
                 let _ = inner.ws.close();
