@@ -56,6 +56,20 @@ async fn talking(driver: &Driver, stack: &Stack, a: (&str, &str), b: (&str, &str
     (pa, pb)
 }
 
+/// As [`talking`], Alice on MSNP12 and Bob on MSNP12 behind a line that
+/// carries `rate` bytes a second to him (the proxy must outlive the test).
+async fn talking_on_a_line(driver: &Driver, stack: &Stack, rate: u64) -> (Browser, Browser, DelayProxy) {
+    let line = DelayProxy::shaped(stack.relay_addr, std::time::Duration::ZERO, Some(rate)).await;
+    let alice = driver.signed_in(stack, "alice@example.com", "alice", "MSNP12").await;
+    let bob = driver.browser().await;
+    bob.sign_in_at(&line.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
+    bob.until_online().await;
+    alice.open_chat("bob@example.com").await;
+    alice.say("a file is coming").await;
+    bob.until_text("[data-testid=message][data-from='alice@example.com']", "a file is coming").await;
+    (alice, bob, line)
+}
+
 /// Both can still chat.
 async fn still_chatting(a: &Browser, a_mail: &str, b: &Browser, b_mail: &str, text: &str) {
     a.say(&format!("{text}, says a")).await;
@@ -156,16 +170,9 @@ async fn a_finished_transfer_leaves_the_list_and_its_file_goes_with_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_to_someone_on_a_slow_line_arrives_whole() {
     let stack = Stack::start(Timing::default()).await;
-    // 2 MB/s down: a twelfth of what loopback carries here.
-    let slow = DelayProxy::shaped(stack.relay_addr, std::time::Duration::ZERO, Some(2_000_000)).await;
     let driver = Driver::start().await;
-    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    let bob = driver.browser().await;
-    bob.sign_in_at(&slow.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
-    bob.until_online().await;
-    alice.open_chat("bob@example.com").await;
-    alice.say("a big one is coming").await;
-    bob.until_text("[data-testid=message][data-from='alice@example.com']", "a big one is coming").await;
+    // 2 MB/s down: a quarter of what loopback carries here.
+    let (alice, bob, _line) = talking_on_a_line(&driver, &stack, 2_000_000).await;
     let (path, data) = file_of("for the phone.bin", 24 << 20);
     choose(&alice, &path.display().to_string()).await;
     accept(&bob, "for the phone.bin").await;
@@ -452,14 +459,7 @@ async fn closing_the_window_ends_its_transfers_at_both_ends() {
     let driver = Driver::start().await;
     // Bob's line carries 4 MB/s: the file is still on its way after the
     // steps below however fast the machine (on loopback it took 4 s).
-    let line = DelayProxy::shaped(stack.relay_addr, std::time::Duration::ZERO, Some(4_000_000)).await;
-    let alice = driver.signed_in(&stack, "alice@example.com", "alice", "MSNP12").await;
-    let bob = driver.browser().await;
-    bob.sign_in_at(&line.url(), Some(&stack.passport()), "bob@example.com", "bob", "MSNP12").await;
-    bob.until_online().await;
-    alice.open_chat("bob@example.com").await;
-    alice.say("a file is coming").await;
-    bob.until_text("[data-testid=message][data-from='alice@example.com']", "a file is coming").await;
+    let (alice, bob, _line) = talking_on_a_line(&driver, &stack, 4_000_000).await;
     // Alice closes her window while a file is on its way: cancelled, and
     // Bob is told so (not that the connection failed).
     let (big, _) = file_of("going.bin", 64 << 20);
