@@ -183,7 +183,34 @@ async fn relay<S>(
     })
     .await;
     let _ = wr.shutdown().await;
+    if matches!(ending, Ending::ClientClosed) {
+        drain_until_closed(&rd).await;
+    }
     tracing::info!(bytes_up = up, bytes_down = down, reason = %ending.reason(), "closed");
+}
+
+/// The browser has gone; the server has its last bytes and our FIN. Read
+/// (and drop) what the server still sends until it closes, within the grace
+/// period: a socket dropped with unread bytes is reset, and a reset throws
+/// away what the server had not read yet. A server holding this connection
+/// back (for a slow reader elsewhere) would lose the browser's last words:
+/// a file's cancel, and its `OUT`.
+async fn drain_until_closed(rd: &OwnedReadHalf) {
+    let mut buf = [0u8; BUFFER];
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        loop {
+            if rd.readable().await.is_err() {
+                return;
+            }
+            match rd.try_read(&mut buf) {
+                Ok(0) => return, // the server closed
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    })
+    .await;
 }
 
 /// Close a WebSocket whose server could not be reached, with why. What the
