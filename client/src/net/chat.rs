@@ -7,6 +7,7 @@
 use super::core::{Input, LinkId, Net, TYPING_EVERY, TYPING_SHOWN, Timer};
 use super::debug::Dir;
 use super::now_ms;
+use super::pace::Pace;
 use super::socket::{self, Writer};
 use crate::state::{Action, ChatMessage, CustomEmoticon, Delivery, MessageKind};
 use msnp::message::split::{SAFE_PAYLOAD, text_parts};
@@ -75,10 +76,6 @@ pub(super) struct Chat {
     to_receipt: Vec<String>,
 }
 
-/// P2P messages in flight on one switchboard at most: enough to stream,
-/// few enough that a chat message is never stuck behind a file.
-pub(super) const P2P_WINDOW: usize = 8;
-
 pub(super) struct SbLink {
     id: LinkId,
     pub session: SbSession,
@@ -87,6 +84,8 @@ pub(super) struct SbLink {
     /// message that must wait for someone to come online). Emptied as the
     /// server answers, so it stays as small as what is in flight.
     sent: HashMap<MessageId, (u64, MessageBody)>,
+    /// How many P2P messages may be in flight (follows the ACKs' delay).
+    pace: Pace,
 }
 
 impl Chat {
@@ -454,7 +453,7 @@ impl Net {
             }
         }
         c.ringing = false;
-        c.sb = Some(SbLink { id: link, session, tx, sent });
+        c.sb = Some(SbLink { id: link, session, tx, sent, pace: Pace::default() });
         if let Some(b) = farewell {
             self.log(&format!("SB{conv}"), Dir::Out, &b);
         }
@@ -568,9 +567,12 @@ impl Net {
         let mut sent = false;
         if let Some(sb) = c.sb.as_mut().filter(|sb| sb.session.is_ready()) {
             for (peer, link) in c.p2p.iter_mut() {
-                while sb.session.in_flight() < P2P_WINDOW {
+                while sb.session.in_flight() < sb.pace.window() {
                     let Some(body) = link.poll_transmit() else { break };
-                    sent |= sb.session.send_message(body, AckMode::Data).is_ok();
+                    if let Ok(mid) = sb.session.send_message(body, AckMode::Data) {
+                        sb.pace.sent(mid, Instant::now());
+                        sent = true;
+                    }
                 }
                 events.extend(std::iter::from_fn(|| link.poll_event()).map(|e| (peer.clone(), e)));
             }
@@ -685,6 +687,9 @@ impl Net {
             }
             SbEvent::Message { email, name, body } => self.incoming(conv, &email, name.into_string(), body),
             SbEvent::Sent(mid) => {
+                if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) {
+                    sb.pace.answered(mid, Instant::now());
+                }
                 let Some((id, body)) = self.sb_sent(conv, mid) else { return };
                 if let (Some(c), MessageBody::Text { id: Some(_), .. }) = (self.chats.get_mut(&conv), &body) {
                     if c.unconfirmed.len() >= SEEN_IDS {
@@ -706,6 +711,9 @@ impl Net {
                 self.dispatch(Action::Delivery { conv, id, delivery: Delivery::Sent });
             }
             SbEvent::Failed(mid) => {
+                if let Some(sb) = self.chats.get_mut(&conv).and_then(|c| c.sb.as_mut()) {
+                    sb.pace.lost(mid);
+                }
                 let Some((id, body)) = self.sb_sent(conv, mid) else { return };
                 match self.chats.get_mut(&conv) {
                     Some(c) if c.await_online => c.outbox.push((id, body)),

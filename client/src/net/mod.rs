@@ -16,6 +16,7 @@ pub mod debug;
 mod emoticons;
 mod history;
 mod lists;
+mod pace;
 pub mod passport;
 mod pictures;
 pub mod socket;

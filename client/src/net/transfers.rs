@@ -5,9 +5,9 @@
 //! files it sends (read a window at a time, as the link asks) and the pieces
 //! of those it receives.
 
-use super::chat::P2P_WINDOW;
 use super::core::{Input, Net};
 use super::now_ms;
+use super::pace::MIN_WINDOW;
 use crate::state::{Action, TransferState, TransferView};
 use msnp::p2p::{FileContext, P2pEvent};
 use msnp::types::Email;
@@ -257,7 +257,7 @@ impl Net {
             }
         }
         // The answers and BYEs (after any acknowledgements due) go now.
-        self.flush_p2p(conv, n + P2P_WINDOW);
+        self.flush_p2p(conv, n + MIN_WINDOW);
     }
 
     /// Transfers that die with their switchboard.
