@@ -145,10 +145,14 @@ pub async fn run(
                         }
                     };
                     if !frames.is_empty() {
-                        flow = with_handler(&mut handler, &mut out, move |h, out| handle_frames(h, frames, out))
-                            .await
-                            .unwrap_or(Flow::Close);
-                        let full = with_handler(&mut handler, &mut out, |h, _| h.crowded()).await.unwrap_or_default();
+                        // The queues it crowded are asked for in the same trip
+                        // (a storage handler's is a trip to the blocking pool).
+                        let done = with_handler(&mut handler, &mut out, move |h, out| {
+                            (handle_frames(h, frames, out), h.crowded())
+                        })
+                        .await;
+                        let full;
+                        (flow, full) = done.unwrap_or((Flow::Close, Vec::new()));
                         if !full.is_empty() {
                             waiting = Some(Box::pin(async move {
                                 for o in full {
